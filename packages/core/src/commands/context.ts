@@ -1,0 +1,125 @@
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import type { ErrorOf, StorageError } from '../domain/errors.js'
+import type { DomainEvent } from '../domain/events.js'
+import type { Group, GroupId, UserId } from '../domain/group.js'
+import type { Membership } from '../domain/membership.js'
+import { isApprover } from '../permissions.js'
+import type { Clock } from '../ports/clock.js'
+import type { EventSink } from '../ports/event-sink.js'
+import type { IdGenerator } from '../ports/id-generator.js'
+import type { MembershipStore, StoreTx } from '../ports/membership-store.js'
+import type { SocialGraph } from '../ports/social-graph.js'
+
+/** What every command works with: the ports and the service-wide settings. */
+export interface CommandContext {
+  readonly store: MembershipStore
+  readonly clock: Clock
+  readonly ids: IdGenerator
+  readonly socialGraph: SocialGraph | null
+  readonly events: EventSink | null
+  /** How long a pending request lives before it expires; `null`: forever. */
+  readonly requestTtlMs: number | null
+  readonly onSinkError: (error: unknown, events: readonly DomainEvent[]) => void
+}
+
+export type Emit = (event: DomainEvent) => void
+
+/**
+ * Runs one command in one transaction: the events it emits are written with it (the store's outbox) and
+ * published to the sink only after the commit. If the work fails, nothing is written and nothing is published.
+ */
+export function inTransaction<T, E>(
+  ctx: CommandContext,
+  work: (tx: StoreTx, emit: Emit) => ResultAsync<T, E>,
+): ResultAsync<T, E | StorageError> {
+  let emitted: DomainEvent[] = []
+  return ctx.store
+    .transaction((tx) => {
+      emitted = []
+      const batch = emitted
+      return work(tx, (event) => batch.push(event)).andThen((value) =>
+        batch.length === 0 ? ok(value) : tx.appendEvents(batch).map(() => value),
+      )
+    })
+    .andThen((value) => ResultAsync.fromSafePromise(publish(ctx, emitted)).map(() => value))
+}
+
+async function publish(ctx: CommandContext, events: readonly DomainEvent[]): Promise<void> {
+  if (!ctx.events || events.length === 0) return
+  try {
+    await ctx.events.publish(events)
+  } catch (error) {
+    // The change is committed: a sink failure is reported, never turned into a failed command.
+    ctx.onSinkError(error, events)
+  }
+}
+
+export type GroupNotFound = ErrorOf<'GroupNotFound'>
+export type InsufficientRole = ErrorOf<'InsufficientRole'>
+
+export function requireGroup(group: Group | null): Result<Group, GroupNotFound> {
+  return group ? ok(group) : err({ code: 'GroupNotFound' })
+}
+
+/** Loads the group and the actor's membership of it; hidden groups do not exist for non-members. */
+export function loadGroupAs(
+  tx: StoreTx,
+  groupId: GroupId,
+  actor: UserId,
+): ResultAsync<{ group: Group; membership: Membership | null }, GroupNotFound | StorageError> {
+  return tx
+    .getGroup(groupId)
+    .andThen(requireGroup)
+    .andThen((group) =>
+      tx.getMembership(groupId, actor).andThen((membership) =>
+        group.visibility === 'hidden' && !membership
+          ? err<never, GroupNotFound>({ code: 'GroupNotFound' })
+          : ok({ group, membership }),
+      ),
+    )
+}
+
+export type Authority = 'owner' | 'approver' | 'member'
+
+/** Checks that the actor holds `authority` in the group. */
+export function requireAuthority(
+  group: Group,
+  membership: Membership | null,
+  authority: Authority,
+): Result<Membership, InsufficientRole> {
+  const allowed =
+    authority === 'owner'
+      ? membership?.role === 'owner'
+      : authority === 'approver'
+        ? isApprover(group, membership)
+        : membership !== null
+  return allowed && membership ? ok(membership) : err({ code: 'InsufficientRole', required: authority })
+}
+
+/** Loads the group and checks the actor's authority in one step. */
+export function loadGroupFor(
+  tx: StoreTx,
+  groupId: GroupId,
+  actor: UserId,
+  authority: Authority,
+): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
+  return loadGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
+    requireAuthority(group, membership, authority).map((m) => ({ group, membership: m })),
+  )
+}
+
+/**
+ * What a transaction's work gives back when a refusal must still keep some writes (a refusal counter,
+ * an expired request): the writes commit, and {@link settle} turns the refusal into the command's error.
+ */
+export type Settled<T, E> = { readonly done: T } | { readonly refused: E }
+
+export function settle<T, E, F>(result: ResultAsync<Settled<T, E>, F>): ResultAsync<T, E | F> {
+  return result.andThen((s) => ('refused' in s ? err(s.refused) : ok(s.done)))
+}
+
+/** A page of rows and the cursor of the next page (`null` on the last page). */
+export interface PageOf<T> {
+  readonly items: readonly T[]
+  readonly cursor: string | null
+}

@@ -1,0 +1,266 @@
+import { err, errAsync, ok, okAsync, type ResultAsync, safeTry } from 'neverthrow'
+import { z } from 'zod'
+import { decideJoin, type JoinSnapshot } from '../decide-join.js'
+import type { ErrorOf, JoinRefusal, StorageError } from '../domain/errors.js'
+import type { Group, GroupId, UserId } from '../domain/group.js'
+import type { JoinRequest } from '../domain/join-request.js'
+import type { Membership } from '../domain/membership.js'
+import { type InvalidInput, validate } from '../internal/validate.js'
+import type { StoreTx } from '../ports/membership-store.js'
+import { type CommandContext, type Emit, inTransaction } from './context.js'
+import { countOnLink, linkCodeOf } from './link-counters.js'
+import * as s from './schemas.js'
+
+export const requestJoinByCodeInput = z.object({ actor: s.userId, code: s.joinCode, message: s.message })
+export type RequestJoinByCodeInput = z.input<typeof requestJoinByCodeInput>
+
+export const requestJoinInput = z.object({ actor: s.userId, groupId: s.groupId, message: s.message })
+export type RequestJoinInput = z.input<typeof requestJoinInput>
+
+export const explainJoinInput = z.union([
+  z.object({ actor: s.userId, code: s.joinCode }),
+  z.object({ actor: s.userId, groupId: s.groupId }),
+])
+export type ExplainJoinInput = z.input<typeof explainJoinInput>
+
+export type JoinResult =
+  | {
+      readonly status: 'joined'
+      readonly group: Group
+      readonly membership: Membership
+      /** `false` when the user was a member already and nothing changed. */
+      readonly changed: boolean
+    }
+  | { readonly status: 'pending'; readonly group: Group; readonly request: JoinRequest; readonly changed: boolean }
+
+export type JoinError = InvalidInput | JoinRefusal | ErrorOf<'SocialGraphUnavailable'> | StorageError
+
+export type JoinExplanation =
+  | { readonly outcome: 'join' | 'request'; readonly group: Group }
+  | { readonly outcome: 'already-member'; readonly group: Group; readonly membership: Membership }
+  | { readonly outcome: 'already-pending'; readonly group: Group; readonly request: JoinRequest }
+  | { readonly outcome: 'refused'; readonly refusal: JoinRefusal; readonly fix: string }
+
+/** What would let a refused user in, for `explain`. */
+export const REFUSAL_FIXES = {
+  InvalidCode: 'Ask the group for a current join link: this code does not exist.',
+  GroupNotFound: 'The group does not exist or is hidden: ask a member for a join link.',
+  UserBanned: 'An approver of the group must lift the ban (or wait until it ends).',
+  UserKicked: 'An approver of the group must lift the removal, or add you back.',
+  GroupLocked: 'The owner must unlock the group; a permanently locked group admits nobody.',
+  LinkDisabled: 'The owner must enable the link again, or share another one.',
+  LinkExpired: 'Ask for a new link, or for the owner to extend this one.',
+  LinkUsedUp: 'Ask for a new link, or for the owner to raise its use cap.',
+  GroupInviteOnly: 'This group takes no direct requests: ask for a join link or to be added.',
+  FollowRequired: 'The group owner must follow you first.',
+  MemberLimitReached: 'A seat must free up, or the owner must raise the member limit.',
+} as const satisfies Record<JoinRefusal['code'], string>
+
+type Target = { readonly kind: 'link'; readonly code: string } | { readonly kind: 'direct'; readonly groupId: GroupId }
+
+interface LoadedSnapshot {
+  readonly snapshot: JoinSnapshot
+  /** A pending request past its lifetime, to be marked expired by a writing command. */
+  readonly staleRequest: JoinRequest | null
+}
+
+export type ExplainError = InvalidInput | ErrorOf<'SocialGraphUnavailable'> | StorageError
+
+function refusedExplanation(refusal: JoinRefusal): JoinExplanation {
+  return { outcome: 'refused', refusal, fix: REFUSAL_FIXES[refusal.code] }
+}
+
+/** The explanation of a snapshot, or the user whose follow the owner's graph must be asked about first. */
+function explainSnapshot(snapshot: JoinSnapshot): JoinExplanation | { readonly askGraph: UserId } {
+  const decision = decideJoin(snapshot)
+  if (decision.isErr()) {
+    const refusal = decision.error
+    if (refusal.code === 'FollowRequired' && snapshot.ownerFollowsUser === null && snapshot.group) {
+      return { askGraph: snapshot.group.ownerId }
+    }
+    return refusedExplanation(refusal)
+  }
+  const group = snapshot.group as Group
+  const d = decision.value
+  if (d.kind === 'already-member') return { outcome: 'already-member', group, membership: d.membership }
+  if (d.kind === 'already-pending') return { outcome: 'already-pending', group, request: d.request }
+  return { outcome: d.kind, group }
+}
+
+type Attempt =
+  | { readonly done: JoinResult }
+  | { readonly refused: JoinRefusal | ErrorOf<'SocialGraphUnavailable'> }
+  | { readonly askGraph: UserId }
+
+export function joinCommands(ctx: CommandContext) {
+  function loadSnapshot(tx: StoreTx, target: Target, actor: UserId, follows: boolean | null) {
+    return safeTry(async function* () {
+      const now = ctx.clock.now()
+      const link = target.kind === 'link' ? yield* tx.getLink(target.code) : null
+      const groupId = target.kind === 'link' ? (link?.groupId ?? null) : target.groupId
+      const group = groupId === null ? null : yield* tx.getGroup(groupId)
+      const membership = group ? yield* tx.getMembership(group.id, actor) : null
+      const latest = group && !membership ? yield* tx.getLatestRequest(group.id, actor) : null
+      const removal = group && !membership ? yield* tx.getRemoval(group.id, actor) : null
+      const pending = latest?.status === 'pending' ? latest : null
+      const ttl = ctx.requestTtlMs
+      const stale = pending && ttl !== null && pending.createdAt.getTime() + ttl <= now.getTime() ? pending : null
+      const snapshot: JoinSnapshot = {
+        via: target.kind === 'link' ? { kind: 'link', link } : { kind: 'direct' },
+        group,
+        membership,
+        pendingRequest: stale ? null : pending,
+        removal,
+        ownerFollowsUser: follows,
+        now,
+      }
+      return ok<LoadedSnapshot, StorageError>({ snapshot, staleRequest: stale })
+    })
+  }
+
+  /** Whether a FollowRequired refusal should first ask the social graph, and whom to ask about. */
+  function followQuestion(snapshot: JoinSnapshot, refusal: JoinRefusal): Attempt | null {
+    if (refusal.code !== 'FollowRequired' || snapshot.ownerFollowsUser !== null || !snapshot.group) return null
+    return ctx.socialGraph ? { askGraph: snapshot.group.ownerId } : { refused: { code: 'SocialGraphUnavailable' } }
+  }
+
+  function expire(tx: StoreTx, emit: Emit, request: JoinRequest, now: Date) {
+    emit({ type: 'JoinRequestExpired', groupId: request.groupId, actor: request.requesterId, at: now, subject: request.requesterId, requestId: request.id })
+    return tx
+      .updateRequest({ ...request, status: 'expired', decidedAt: now, decidedBy: null })
+      .andThen(() => countOnLink(tx, linkCodeOf(request.via), { pending: -1 }))
+  }
+
+  function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
+    return inTransaction(ctx, (tx, emit) =>
+      safeTry(async function* () {
+        const { snapshot, staleRequest } = yield* loadSnapshot(tx, target, actor, follows)
+        const code = target.kind === 'link' ? target.code : null
+        const now = snapshot.now
+        const decision = decideJoin(snapshot)
+        if (decision.isErr()) {
+          const question = followQuestion(snapshot, decision.error)
+          if (question) return ok<Attempt>(question)
+          yield* countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, { refusal: decision.error.code })
+          return ok<Attempt>({ refused: decision.error })
+        }
+        // decideJoin returned ok, so the group exists.
+        const group = snapshot.group as Group
+        if (staleRequest) yield* expire(tx, emit, staleRequest, now)
+        const d = decision.value
+        switch (d.kind) {
+          case 'already-member':
+            return ok<Attempt>({ done: { status: 'joined', group, membership: d.membership, changed: false } })
+          case 'already-pending': {
+            if (message === null || message === d.request.message) {
+              return ok<Attempt>({ done: { status: 'pending', group, request: d.request, changed: false } })
+            }
+            const request: JoinRequest = { ...d.request, message, read: false }
+            yield* tx.updateRequest(request)
+            return ok<Attempt>({ done: { status: 'pending', group, request, changed: true } })
+          }
+          case 'request': {
+            const request: JoinRequest = {
+              id: ctx.ids.newId(),
+              groupId: group.id,
+              requesterId: actor,
+              via: code === null ? { kind: 'direct' } : { kind: 'link', code },
+              message,
+              status: 'pending',
+              createdAt: now,
+              decidedAt: null,
+              decidedBy: null,
+              rejectionReason: null,
+              read: false,
+            }
+            yield* tx.insertRequest(request)
+            yield* countOnLink(tx, code, { pending: 1 })
+            emit({ type: 'JoinRequested', groupId: group.id, actor, at: now, requestId: request.id, code })
+            return ok<Attempt>({ done: { status: 'pending', group, request, changed: true } })
+          }
+          case 'join': {
+            const membership: Membership = {
+              groupId: group.id,
+              userId: actor,
+              role: 'member',
+              joinedAt: now,
+              source: code === null ? { kind: 'added' } : { kind: 'link', code },
+              addedBy: null,
+            }
+            const outcome = yield* tx.insertMembership(membership, group.memberLimit)
+            if (outcome === 'limit-reached') {
+              const refusal = { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } as const
+              yield* countOnLink(tx, code, { refusal: refusal.code })
+              return ok<Attempt>({ refused: refusal })
+            }
+            if (outcome === 'exists') {
+              const current = yield* tx.getMembership(group.id, actor)
+              return ok<Attempt>({ done: { status: 'joined', group, membership: current ?? membership, changed: false } })
+            }
+            // A lapsed removal has done its job; dropping it keeps the table to the bans in force.
+            if (snapshot.removal) yield* tx.deleteRemoval(group.id, actor)
+            yield* countOnLink(tx, code, { uses: 1 })
+            emit({ type: 'MemberJoined', groupId: group.id, actor, at: now, subject: actor, code, requestId: null })
+            const updated = (yield* tx.getGroup(group.id)) ?? group
+            return ok<Attempt>({ done: { status: 'joined', group: updated, membership, changed: true } })
+          }
+        }
+      }),
+    )
+  }
+
+  function join(target: Target, actor: UserId, message: string | null): ResultAsync<JoinResult, JoinError> {
+    return attempt(target, actor, message, null)
+      .andThen((first) => {
+        if (!('askGraph' in first)) return okAsync<Attempt, JoinError>(first)
+        const graph = ctx.socialGraph
+        if (!graph) return okAsync<Attempt, JoinError>({ refused: { code: 'SocialGraphUnavailable' } })
+        return graph.follows(first.askGraph, actor).andThen((follows) => attempt(target, actor, message, follows))
+      })
+      .andThen((a) => {
+        if ('done' in a) return ok(a.done)
+        return err('refused' in a ? a.refused : ({ code: 'FollowRequired' } as const))
+      })
+  }
+
+  return {
+    /**
+     * Asks to join through a link code: joins at once, or leaves a pending request when the link or the group
+     * asks for approval. A member asking again gets `joined` with nothing changed; a user with a pending request
+     * gets it back (with the message replaced when a new one is given).
+     * @example
+     * const r = await joinery.requestJoinByCode({ actor: 'did:plc:alice', code })
+     * if (r.isOk() && r.value.status === 'joined') console.log('welcome to', r.value.group.name)
+     */
+    requestJoinByCode(input: RequestJoinByCodeInput): ResultAsync<JoinResult, JoinError> {
+      return validate(requestJoinByCodeInput, input).asyncAndThen((cmd) =>
+        join({ kind: 'link', code: cmd.code }, cmd.actor, cmd.message),
+      )
+    },
+
+    /** Asks to join a group by its id, with an optional message for the approvers (Bitrix24's way). */
+    requestJoin(input: RequestJoinInput): ResultAsync<JoinResult, JoinError> {
+      return validate(requestJoinInput, input).asyncAndThen((cmd) =>
+        join({ kind: 'direct', groupId: cmd.groupId }, cmd.actor, cmd.message),
+      )
+    },
+
+    /** What a join attempt would do, and which rule refuses it and what would fix it. Writes nothing. */
+    explain(input: ExplainJoinInput): ResultAsync<JoinExplanation, ExplainError> {
+      return validate(explainJoinInput, input).asyncAndThen((cmd) => {
+        const target: Target = 'code' in cmd ? { kind: 'link', code: cmd.code } : { kind: 'direct', groupId: cmd.groupId }
+        const explainWith = (follows: boolean | null) =>
+          ctx.store.transaction((tx) => loadSnapshot(tx, target, cmd.actor, follows).map(({ snapshot }) => explainSnapshot(snapshot)))
+        return explainWith(null).andThen((first): ResultAsync<JoinExplanation, ExplainError> => {
+          if (!('askGraph' in first)) return okAsync(first)
+          const graph = ctx.socialGraph
+          if (!graph) return errAsync({ code: 'SocialGraphUnavailable' })
+          return graph
+            .follows(first.askGraph, cmd.actor)
+            .andThen(explainWith)
+            .map((second) => ('askGraph' in second ? refusedExplanation({ code: 'FollowRequired' }) : second))
+        })
+      })
+    },
+  }
+}

@@ -1,0 +1,94 @@
+import { err, ok, type Result } from 'neverthrow'
+import type { JoinRefusal } from './domain/errors.js'
+import type { Group } from './domain/group.js'
+import type { JoinLink } from './domain/join-link.js'
+import type { JoinRequest } from './domain/join-request.js'
+import type { Membership } from './domain/membership.js'
+import { removalIsActive, type Removal } from './domain/removal.js'
+
+/** Everything the join rules look at, read in one transaction. */
+export interface JoinSnapshot {
+  /** How the user asks: with a link code (and the link it names, `null` if unknown) or directly by group id. */
+  readonly via: { readonly kind: 'link'; readonly link: JoinLink | null } | { readonly kind: 'direct' }
+  readonly group: Group | null
+  readonly membership: Membership | null
+  /** The user's pending request, if any and not expired. */
+  readonly pendingRequest: JoinRequest | null
+  readonly removal: Removal | null
+  /** Whether the owner follows the user; `null` when nobody asked the social graph. */
+  readonly ownerFollowsUser: boolean | null
+  readonly now: Date
+}
+
+export type JoinDecision =
+  | { readonly kind: 'already-member'; readonly membership: Membership }
+  | { readonly kind: 'already-pending'; readonly request: JoinRequest }
+  /** Create a pending request for the approvers. */
+  | { readonly kind: 'request' }
+  /** Become a member now. */
+  | { readonly kind: 'join' }
+
+/**
+ * The rules checked by {@link decideJoin}, in their order of precedence: the first that applies decides.
+ * Exported so documentation and `explain` can show them.
+ */
+export const JOIN_RULES = [
+  'the link code must exist (InvalidCode)',
+  'the group must exist and, for a direct request, be visible to the user (GroupNotFound)',
+  'a member asking again is answered with their membership, whatever else holds',
+  'a banned or kicked user stays out until an approver lifts it or it ends (UserBanned, UserKicked)',
+  'a locked group admits nobody (GroupLocked)',
+  'the link must be enabled (LinkDisabled)',
+  'the link must not have expired (LinkExpired)',
+  'the link must not have reached its use cap (LinkUsedUp)',
+  'an invite-only group refuses direct requests (GroupInviteOnly)',
+  "a followed-by-owner link needs the owner to follow the user (FollowRequired)",
+  'a user with a pending request is answered with that request',
+  'if the link or the group asks for approval, a request is made',
+  'a join at once needs a free seat (MemberLimitReached)',
+] as const
+
+function linkUses(link: JoinLink): number {
+  return link.counters.uses + link.counters.pending
+}
+
+/**
+ * Decides a join attempt. Pure: the same snapshot always gives the same answer, and nothing is written.
+ * A pending request does not take a seat: the member limit is checked again at approval.
+ */
+export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
+  const link = s.via.kind === 'link' ? s.via.link : null
+  if (s.via.kind === 'link' && link === null) return err({ code: 'InvalidCode' })
+
+  const group = s.group
+  if (group === null) return err({ code: 'GroupNotFound' })
+  if (s.membership) return ok({ kind: 'already-member', membership: s.membership })
+  // A hidden group exists only for its members and for holders of a valid code.
+  if (!link && group.visibility === 'hidden') return err({ code: 'GroupNotFound' })
+
+  if (removalIsActive(s.removal, s.now)) {
+    return err({ code: s.removal.kind === 'banned' ? 'UserBanned' : 'UserKicked' })
+  }
+  if (group.lockStatus !== 'unlocked') return err({ code: 'GroupLocked', lockStatus: group.lockStatus })
+
+  if (link) {
+    if (!link.enabled) return err({ code: 'LinkDisabled' })
+    if (link.expiresAt && link.expiresAt.getTime() <= s.now.getTime()) return err({ code: 'LinkExpired' })
+    // A pending request made through this link already counted towards its cap.
+    if (link.maxUses !== null && !s.pendingRequest && linkUses(link) >= link.maxUses) return err({ code: 'LinkUsedUp' })
+  } else if (group.admission === 'invite-only') {
+    return err({ code: 'GroupInviteOnly' })
+  }
+
+  if (link?.joinRule === 'followed-by-owner' && s.ownerFollowsUser !== true) return err({ code: 'FollowRequired' })
+
+  if (s.pendingRequest) return ok({ kind: 'already-pending', request: s.pendingRequest })
+
+  const needsApproval = group.admission === 'approval' || (link?.requireApproval ?? false)
+  if (needsApproval) return ok({ kind: 'request' })
+
+  if (group.memberLimit !== null && group.memberCount >= group.memberLimit) {
+    return err({ code: 'MemberLimitReached', limit: group.memberLimit })
+  }
+  return ok({ kind: 'join' })
+}

@@ -1,0 +1,64 @@
+import type { JoinRequestStatus } from './join-request.js'
+import type { LockStatus } from './group.js'
+
+/** One issue found while validating a command's input (zod's issue, trimmed to what callers need). */
+export interface InputIssue {
+  readonly path: readonly (string | number)[]
+  readonly message: string
+  readonly code: string
+}
+
+/**
+ * Every error a Joinery command can return. Each command returns a narrower union (see `JoinError`, …);
+ * adapters map this whole union through one table typed `Record<CoreError['code'], …>`, so a new code
+ * breaks every adapter's build until it is mapped.
+ */
+export type CoreError =
+  | { readonly code: 'InvalidInput'; readonly issues: readonly InputIssue[] }
+  | { readonly code: 'StorageError'; readonly message: string; readonly cause?: unknown }
+  | { readonly code: 'SocialGraphUnavailable'; readonly cause?: unknown }
+  | { readonly code: 'GroupNotFound' }
+  | { readonly code: 'InsufficientRole'; readonly required: 'owner' | 'approver' | 'member' }
+  | { readonly code: 'InvalidCode' }
+  | { readonly code: 'LinkDisabled' }
+  | { readonly code: 'LinkExpired' }
+  | { readonly code: 'LinkUsedUp' }
+  | { readonly code: 'GroupLocked'; readonly lockStatus: Exclude<LockStatus, 'unlocked'> }
+  | { readonly code: 'UserKicked' }
+  | { readonly code: 'UserBanned' }
+  | { readonly code: 'FollowRequired' }
+  | { readonly code: 'MemberLimitReached'; readonly limit: number }
+  | { readonly code: 'GroupInviteOnly' }
+  | { readonly code: 'EnabledLinkExists' }
+  | { readonly code: 'NoJoinLink' }
+  | { readonly code: 'LinkAlreadyEnabled' }
+  | { readonly code: 'RequestNotFound' }
+  | { readonly code: 'RequestAlreadyDecided'; readonly status: Exclude<JoinRequestStatus, 'pending'> }
+  | { readonly code: 'OwnerCannotLeave' }
+  | { readonly code: 'NotAMember' }
+  | { readonly code: 'TargetIsOwner' }
+
+export type CoreErrorCode = CoreError['code']
+export type ErrorOf<C extends CoreErrorCode> = Extract<CoreError, { readonly code: C }>
+
+/** Failures of the store port. Adapters answer them with their protocol's generic server error. */
+export type StorageError = ErrorOf<'StorageError'>
+
+/** The refusals of a join attempt, in the order `decideJoin` checks them. */
+export type JoinRefusal = ErrorOf<
+  | 'InvalidCode'
+  | 'GroupNotFound'
+  | 'UserBanned'
+  | 'UserKicked'
+  | 'GroupLocked'
+  | 'LinkDisabled'
+  | 'LinkExpired'
+  | 'LinkUsedUp'
+  | 'GroupInviteOnly'
+  | 'FollowRequired'
+  | 'MemberLimitReached'
+>
+
+export function storageError(message: string, cause?: unknown): StorageError {
+  return cause === undefined ? { code: 'StorageError', message } : { code: 'StorageError', message, cause }
+}

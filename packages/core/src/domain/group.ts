@@ -1,0 +1,37 @@
+/** A user's id as the embedding service knows it: an atproto DID, a Bitrix24 user id, an email… */
+export type UserId = string
+export type GroupId = string
+
+export type LockStatus = 'unlocked' | 'locked' | 'locked-permanently'
+
+/**
+ * How people get in without being added by someone:
+ * - `open`: anyone who may see the group joins at once (links may still ask for approval);
+ * - `approval`: every join becomes a request for the approvers;
+ * - `invite-only`: only links and approvers' additions let people in; direct requests are refused.
+ */
+export type AdmissionPolicy = 'open' | 'approval' | 'invite-only'
+
+/** `hidden` groups are seen only by their members (and through a valid join link). */
+export type Visibility = 'public' | 'hidden'
+
+/** Who may approve requests, add, kick and ban: the owner alone, or the owner and the moderators. */
+export type Approvers = 'owner' | 'owner-and-moderators'
+
+export interface Group {
+  readonly id: GroupId
+  readonly name: string
+  readonly description: string
+  readonly ownerId: UserId
+  readonly createdAt: Date
+  /** `null` means no limit. Counts every membership, the owner's included. */
+  readonly memberLimit: number | null
+  /** Kept by the store, changed only together with the membership rows it counts. */
+  readonly memberCount: number
+  readonly lockStatus: LockStatus
+  readonly admission: AdmissionPolicy
+  readonly visibility: Visibility
+  readonly approvers: Approvers
+  /** When false (the default, as in Bluesky), at most one join link of the group is enabled at a time. */
+  readonly allowMultipleLinks: boolean
+}

@@ -1,0 +1,24 @@
+import type { GroupId, UserId } from './group.js'
+
+export type JoinRequestStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'expired'
+
+export type JoinRequestVia = { readonly kind: 'link'; readonly code: string } | { readonly kind: 'direct' }
+
+export interface JoinRequest {
+  readonly id: string
+  readonly groupId: GroupId
+  readonly requesterId: UserId
+  readonly via: JoinRequestVia
+  readonly message: string | null
+  readonly status: JoinRequestStatus
+  readonly createdAt: Date
+  readonly decidedAt: Date | null
+  /** The approver who decided, the requester for a withdrawal, `null` for an expiry. */
+  readonly decidedBy: UserId | null
+  readonly rejectionReason: string | null
+  /** Whether the approvers have seen it (`markJoinRequestsRead`). */
+  readonly read: boolean
+}
+
+/** The most a request's message may hold, in UTF-16 code units. */
+export const MAX_REQUEST_MESSAGE_LENGTH = 2000

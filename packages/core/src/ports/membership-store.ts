@@ -1,0 +1,87 @@
+import type { ResultAsync } from 'neverthrow'
+import type { StorageError } from '../domain/errors.js'
+import type { DomainEvent } from '../domain/events.js'
+import type { Group, GroupId, UserId } from '../domain/group.js'
+import type { JoinLink } from '../domain/join-link.js'
+import type { JoinRequest, JoinRequestStatus } from '../domain/join-request.js'
+import type { Membership, Role } from '../domain/membership.js'
+import type { Removal } from '../domain/removal.js'
+
+/** A position in a keyset-ordered list: the sort time and the id that breaks ties. */
+export interface ListKey {
+  readonly at: Date
+  readonly id: string
+}
+
+export interface Page {
+  /** Return only rows strictly after this key, in ascending (at, id) order. */
+  readonly after: ListKey | null
+  readonly limit: number
+}
+
+export type InsertMembershipOutcome = 'inserted' | 'exists' | 'limit-reached'
+
+/**
+ * The reads and writes a command may do inside one transaction. Every method MUST return `err(StorageError)`
+ * (never throw or reject) when the storage fails. Absent rows are `null`, never an error.
+ */
+export interface StoreTx {
+  getGroup(id: GroupId): ResultAsync<Group | null, StorageError>
+  /** MUST fail if a group with this id exists. `memberCount` of the row is ignored: it starts at 0. */
+  insertGroup(group: Group): ResultAsync<void, StorageError>
+  /** Writes every field but `memberCount`, which only membership inserts and deletes change. */
+  updateGroup(group: Group): ResultAsync<void, StorageError>
+  /** Deletes the group with its links, memberships, requests and removals. */
+  deleteGroup(id: GroupId): ResultAsync<void, StorageError>
+
+  getLink(code: string): ResultAsync<JoinLink | null, StorageError>
+  /** The group's links, newest first. */
+  listLinks(groupId: GroupId): ResultAsync<readonly JoinLink[], StorageError>
+  insertLink(link: JoinLink): ResultAsync<void, StorageError>
+  updateLink(link: JoinLink): ResultAsync<void, StorageError>
+
+  getMembership(groupId: GroupId, userId: UserId): ResultAsync<Membership | null, StorageError>
+  /**
+   * Adds the member and increments the group's `memberCount` as one atomic step. When `limit` is a number the
+   * seat reservation MUST answer `limit-reached` rather than let `memberCount` exceed it, even when other
+   * transactions or processes add members to the same group at the same time. `exists` when already a member.
+   */
+  insertMembership(membership: Membership, limit: number | null): ResultAsync<InsertMembershipOutcome, StorageError>
+  updateMembershipRole(groupId: GroupId, userId: UserId, role: Role): ResultAsync<void, StorageError>
+  /** Removes the member and decrements `memberCount` atomically. `false` when they were not a member. */
+  deleteMembership(groupId: GroupId, userId: UserId): ResultAsync<boolean, StorageError>
+  /** Members in (joinedAt, userId) order; `ListKey.id` is the user id. */
+  listMembers(groupId: GroupId, page: Page): ResultAsync<readonly Membership[], StorageError>
+  /** A user's memberships in (joinedAt, groupId) order; `ListKey.id` is the group id. */
+  listMembershipsOfUser(userId: UserId, page: Page): ResultAsync<readonly Membership[], StorageError>
+
+  getRequest(id: string): ResultAsync<JoinRequest | null, StorageError>
+  /** The user's most recent request to the group, whatever its status. */
+  getLatestRequest(groupId: GroupId, userId: UserId): ResultAsync<JoinRequest | null, StorageError>
+  /** MUST fail rather than store a second `pending` request of one user for one group. */
+  insertRequest(request: JoinRequest): ResultAsync<void, StorageError>
+  updateRequest(request: JoinRequest): ResultAsync<void, StorageError>
+  /** Requests of a group with the given status in (createdAt, id) order. */
+  listRequests(groupId: GroupId, status: JoinRequestStatus, page: Page): ResultAsync<readonly JoinRequest[], StorageError>
+  countPendingRequests(groupId: GroupId): ResultAsync<{ total: number; unread: number }, StorageError>
+  /** Marks every pending request of the group read; returns how many changed. */
+  markRequestsRead(groupId: GroupId): ResultAsync<number, StorageError>
+
+  getRemoval(groupId: GroupId, userId: UserId): ResultAsync<Removal | null, StorageError>
+  /** Inserts or replaces the removal of (groupId, userId). */
+  putRemoval(removal: Removal): ResultAsync<void, StorageError>
+  deleteRemoval(groupId: GroupId, userId: UserId): ResultAsync<boolean, StorageError>
+
+  /** Records events in the same transaction (an outbox); they are published to the sink after commit. */
+  appendEvents(events: readonly DomainEvent[]): ResultAsync<void, StorageError>
+}
+
+/** Where Joinery keeps its state. */
+export interface MembershipStore {
+  /**
+   * Runs `work` as one unit: every write it made is kept if it returns `ok`, and none is kept if it returns `err`
+   * or the storage fails. Concurrent transactions MUST NOT let a group's `memberCount` exceed its limit nor
+   * leave two pending requests of one user for one group.
+   */
+  transaction<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageError>
+}

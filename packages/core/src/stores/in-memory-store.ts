@@ -1,0 +1,266 @@
+import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow'
+import { type StorageError, storageError } from '../domain/errors.js'
+import type { DomainEvent } from '../domain/events.js'
+import type { Group, GroupId, UserId } from '../domain/group.js'
+import type { JoinLink } from '../domain/join-link.js'
+import type { JoinRequest } from '../domain/join-request.js'
+import type { Membership } from '../domain/membership.js'
+import type { Removal } from '../domain/removal.js'
+import { pageOf } from '../internal/keyset.js'
+import { createMutex } from '../internal/mutex.js'
+import type { MembershipStore, StoreTx } from '../ports/membership-store.js'
+
+export interface InMemoryStoreOptions {
+  /** How many committed events `recentEvents()` keeps (the oldest go first). Default 10,000. */
+  readonly eventLogLimit?: number
+}
+
+export interface InMemoryStore extends MembershipStore {
+  /** The newest committed events, oldest first: an outbox for tests and small services. */
+  recentEvents(): readonly DomainEvent[]
+}
+
+const pairKey = (groupId: GroupId, userId: UserId) => `${groupId}\u0000${userId}`
+
+function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) {
+    value = create()
+    map.set(key, value)
+  }
+  return value
+}
+
+/**
+ * A store that keeps everything in this process's memory: for tests, demos and single-process services that
+ * may lose their state on restart. Transactions run one at a time; a failed one is undone from a journal.
+ */
+export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemoryStore {
+  const eventLogLimit = options.eventLogLimit ?? 10_000
+  const groups = new Map<GroupId, Group>()
+  const links = new Map<string, JoinLink>()
+  const linksByGroup = new Map<GroupId, Set<string>>()
+  const members = new Map<GroupId, Map<UserId, Membership>>()
+  const groupsOfUser = new Map<UserId, Set<GroupId>>()
+  const requests = new Map<string, JoinRequest>()
+  const latestRequest = new Map<string, string>()
+  const requestsByGroup = new Map<GroupId, Set<string>>()
+  const removals = new Map<string, Removal>()
+  let events: DomainEvent[] = []
+  const exclusive = createMutex()
+
+  /** Sets `map[key] = value` (or deletes it when `value` is undefined) and journals how to undo it. */
+  function write<K, V>(undo: (() => void)[], map: Map<K, V>, key: K, value: V | undefined): void {
+    const had = map.has(key)
+    const before = map.get(key)
+    if (value === undefined) map.delete(key)
+    else map.set(key, value)
+    undo.push(() => {
+      if (had) map.set(key, before as V)
+      else map.delete(key)
+    })
+  }
+
+  function addToSet<K, V>(undo: (() => void)[], index: Map<K, Set<V>>, key: K, value: V): void {
+    const set = getOrCreate(index, key, () => new Set<V>())
+    if (set.has(value)) return
+    set.add(value)
+    undo.push(() => set.delete(value))
+  }
+
+  function removeFromSet<K, V>(undo: (() => void)[], index: Map<K, Set<V>>, key: K, value: V): void {
+    const set = index.get(key)
+    if (!set?.delete(value)) return
+    undo.push(() => set.add(value))
+  }
+
+  function setMemberCount(undo: (() => void)[], groupId: GroupId, delta: number): void {
+    const group = groups.get(groupId)
+    if (group) write(undo, groups, groupId, { ...group, memberCount: group.memberCount + delta })
+  }
+
+  function makeTx(undo: (() => void)[], staged: DomainEvent[]): StoreTx {
+    return {
+      getGroup: (id) => okAsync(groups.get(id) ?? null),
+      insertGroup: (group) => {
+        if (groups.has(group.id)) return refuse(`group ${group.id} exists`)
+        write(undo, groups, group.id, { ...group, memberCount: 0 })
+        return okAsync(undefined)
+      },
+      updateGroup: (group) => {
+        const current = groups.get(group.id)
+        if (!current) return refuse(`group ${group.id} does not exist`)
+        write(undo, groups, group.id, { ...group, memberCount: current.memberCount })
+        return okAsync(undefined)
+      },
+      deleteGroup: (id) => {
+        for (const code of [...(linksByGroup.get(id) ?? [])]) write(undo, links, code, undefined)
+        write(undo, linksByGroup, id, undefined)
+        for (const userId of [...(members.get(id)?.keys() ?? [])]) {
+          removeFromSet(undo, groupsOfUser, userId, id)
+        }
+        write(undo, members, id, undefined)
+        for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
+          const request = requests.get(requestId)
+          if (request) write(undo, latestRequest, pairKey(id, request.requesterId), undefined)
+          write(undo, requests, requestId, undefined)
+        }
+        write(undo, requestsByGroup, id, undefined)
+        for (const key of [...removals.keys()]) if (key.startsWith(`${id}\u0000`)) write(undo, removals, key, undefined)
+        write(undo, groups, id, undefined)
+        return okAsync(undefined)
+      },
+
+      getLink: (code) => okAsync(links.get(code) ?? null),
+      listLinks: (groupId) => {
+        const list = [...(linksByGroup.get(groupId) ?? [])].flatMap((code) => links.get(code) ?? [])
+        list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        return okAsync(list)
+      },
+      insertLink: (link) => {
+        if (links.has(link.code)) return refuse('duplicate join-link code')
+        write(undo, links, link.code, link)
+        addToSet(undo, linksByGroup, link.groupId, link.code)
+        return okAsync(undefined)
+      },
+      updateLink: (link) => {
+        if (!links.has(link.code)) return refuse('join link does not exist')
+        write(undo, links, link.code, link)
+        return okAsync(undefined)
+      },
+
+      getMembership: (groupId, userId) => okAsync(members.get(groupId)?.get(userId) ?? null),
+      insertMembership: (membership, limit) => {
+        const group = groups.get(membership.groupId)
+        if (!group) return refuse('group does not exist')
+        const roster = getOrCreate(members, membership.groupId, () => new Map<UserId, Membership>())
+        if (roster.has(membership.userId)) return okAsync('exists' as const)
+        if (limit !== null && group.memberCount >= limit) return okAsync('limit-reached' as const)
+        write(undo, roster, membership.userId, membership)
+        addToSet(undo, groupsOfUser, membership.userId, membership.groupId)
+        setMemberCount(undo, membership.groupId, 1)
+        return okAsync('inserted' as const)
+      },
+      updateMembershipRole: (groupId, userId, role) => {
+        const roster = members.get(groupId)
+        const current = roster?.get(userId)
+        if (!roster || !current) return refuse('membership does not exist')
+        write(undo, roster, userId, { ...current, role })
+        return okAsync(undefined)
+      },
+      deleteMembership: (groupId, userId) => {
+        const roster = members.get(groupId)
+        if (!roster?.has(userId)) return okAsync(false)
+        write(undo, roster, userId, undefined)
+        removeFromSet(undo, groupsOfUser, userId, groupId)
+        setMemberCount(undo, groupId, -1)
+        return okAsync(true)
+      },
+      listMembers: (groupId, page) =>
+        okAsync(pageOf(members.get(groupId)?.values() ?? [], (m) => ({ at: m.joinedAt, id: m.userId }), page)),
+      listMembershipsOfUser: (userId, page) => {
+        const rows = [...(groupsOfUser.get(userId) ?? [])].flatMap((g) => members.get(g)?.get(userId) ?? [])
+        return okAsync(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
+      },
+
+      getRequest: (id) => okAsync(requests.get(id) ?? null),
+      getLatestRequest: (groupId, userId) => {
+        const id = latestRequest.get(pairKey(groupId, userId))
+        return okAsync((id && requests.get(id)) || null)
+      },
+      insertRequest: (request) => {
+        const key = pairKey(request.groupId, request.requesterId)
+        const latestId = latestRequest.get(key)
+        if (request.status === 'pending' && latestId && requests.get(latestId)?.status === 'pending') {
+          return refuse('a pending request of this user for this group exists')
+        }
+        if (requests.has(request.id)) return refuse('duplicate request id')
+        write(undo, requests, request.id, request)
+        write(undo, latestRequest, key, request.id)
+        addToSet(undo, requestsByGroup, request.groupId, request.id)
+        return okAsync(undefined)
+      },
+      updateRequest: (request) => {
+        if (!requests.has(request.id)) return refuse('request does not exist')
+        write(undo, requests, request.id, request)
+        return okAsync(undefined)
+      },
+      listRequests: (groupId, status, page) => {
+        const rows = [...(requestsByGroup.get(groupId) ?? [])].flatMap((id) => {
+          const r = requests.get(id)
+          return r && r.status === status ? [r] : []
+        })
+        return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
+      },
+      countPendingRequests: (groupId) => {
+        let total = 0
+        let unread = 0
+        for (const id of requestsByGroup.get(groupId) ?? []) {
+          const r = requests.get(id)
+          if (r?.status !== 'pending') continue
+          total++
+          if (!r.read) unread++
+        }
+        return okAsync({ total, unread })
+      },
+      markRequestsRead: (groupId) => {
+        let changed = 0
+        for (const id of requestsByGroup.get(groupId) ?? []) {
+          const r = requests.get(id)
+          if (r?.status !== 'pending' || r.read) continue
+          write(undo, requests, id, { ...r, read: true })
+          changed++
+        }
+        return okAsync(changed)
+      },
+
+      getRemoval: (groupId, userId) => okAsync(removals.get(pairKey(groupId, userId)) ?? null),
+      putRemoval: (removal) => {
+        write(undo, removals, pairKey(removal.groupId, removal.userId), removal)
+        return okAsync(undefined)
+      },
+      deleteRemoval: (groupId, userId) => {
+        const key = pairKey(groupId, userId)
+        if (!removals.has(key)) return okAsync(false)
+        write(undo, removals, key, undefined)
+        return okAsync(true)
+      },
+
+      appendEvents: (list) => {
+        staged.push(...list)
+        return okAsync(undefined)
+      },
+    }
+  }
+
+  return {
+    transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
+      new ResultAsync<T, E | StorageError>(
+        exclusive(async (): Promise<Result<T, E | StorageError>> => {
+          const undo: (() => void)[] = []
+          const staged: DomainEvent[] = []
+          const rollback = () => {
+            for (let i = undo.length - 1; i >= 0; i--) undo[i]?.()
+          }
+          try {
+            const result = await work(makeTx(undo, staged))
+            if (result.isErr()) rollback()
+            else if (staged.length > 0) {
+              events.push(...staged)
+              if (events.length > eventLogLimit) events = events.slice(events.length - eventLogLimit)
+            }
+            return result
+          } catch (cause) {
+            rollback()
+            return err(storageError('a store transaction threw', cause))
+          }
+        }),
+      ),
+    recentEvents: () => events.slice(),
+  }
+}
+
+/** A write the store refuses because it would break an invariant the core relies on. */
+function refuse(message: string) {
+  return errAsync(storageError(message))
+}
