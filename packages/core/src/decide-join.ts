@@ -4,7 +4,7 @@ import type { Group } from './domain/group.js'
 import type { JoinLink } from './domain/join-link.js'
 import type { JoinRequest } from './domain/join-request.js'
 import type { Membership } from './domain/membership.js'
-import { removalIsActive, type Removal } from './domain/removal.js'
+import { type Removal, removalIsActive } from './domain/removal.js'
 
 /** Everything the join rules look at, read in one transaction. */
 export interface JoinSnapshot {
@@ -42,7 +42,7 @@ export const JOIN_RULES = [
   'the link must not have expired (LinkExpired)',
   'the link must not have reached its use cap (LinkUsedUp)',
   'an invite-only group refuses direct requests (GroupInviteOnly)',
-  "a followed-by-owner link needs the owner to follow the user (FollowRequired)",
+  'a followed-by-owner link needs the owner to follow the user (FollowRequired)',
   'a user with a pending request is answered with that request',
   'if the link or the group asks for approval, a request is made',
   'a join at once needs a free seat (MemberLimitReached)',

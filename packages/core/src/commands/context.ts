@@ -71,11 +71,13 @@ export function loadGroupAs(
     .getGroup(groupId)
     .andThen(requireGroup)
     .andThen((group) =>
-      tx.getMembership(groupId, actor).andThen((membership) =>
-        group.visibility === 'hidden' && !membership
-          ? err<never, GroupNotFound>({ code: 'GroupNotFound' })
-          : ok({ group, membership }),
-      ),
+      tx
+        .getMembership(groupId, actor)
+        .andThen((membership) =>
+          group.visibility === 'hidden' && !membership
+            ? err<never, GroupNotFound>({ code: 'GroupNotFound' })
+            : ok({ group, membership }),
+        ),
     )
 }
 

@@ -106,12 +106,26 @@ export function groupCommands(ctx: CommandContext) {
             yield* tx.insertMembership(owner, cmd.memberLimit)
             for (const userId of new Set(cmd.initialMembers)) {
               if (userId === cmd.actor) continue
-              const added: Membership = { ...owner, userId, role: 'member', source: { kind: 'added' }, addedBy: cmd.actor }
+              const added: Membership = {
+                ...owner,
+                userId,
+                role: 'member',
+                source: { kind: 'added' },
+                addedBy: cmd.actor,
+              }
               const outcome = yield* tx.insertMembership(added, cmd.memberLimit)
               if (outcome === 'limit-reached') {
                 return err({ code: 'MemberLimitReached', limit: cmd.memberLimit ?? 0 } as const)
               }
-              emit({ type: 'MemberJoined', groupId: group.id, actor: cmd.actor, at: now, subject: userId, code: null, requestId: null })
+              emit({
+                type: 'MemberJoined',
+                groupId: group.id,
+                actor: cmd.actor,
+                at: now,
+                subject: userId,
+                code: null,
+                requestId: null,
+              })
             }
             const stored = yield* tx.getGroup(group.id)
             return ok(stored ?? group)
@@ -139,7 +153,8 @@ export function groupCommands(ctx: CommandContext) {
         inTransaction(ctx, (tx, emit) =>
           safeTry(async function* () {
             const { group } = yield* loadGroupFor(tx, groupId, actor, 'owner')
-            if (group.lockStatus !== 'unlocked') return err({ code: 'GroupLocked', lockStatus: group.lockStatus } as const)
+            if (group.lockStatus !== 'unlocked')
+              return err({ code: 'GroupLocked', lockStatus: group.lockStatus } as const)
             const fields = (Object.keys(patch) as (keyof typeof patch)[]).filter(
               (k) => patch[k] !== undefined && patch[k] !== group[k],
             )
@@ -163,7 +178,13 @@ export function groupCommands(ctx: CommandContext) {
             if (group.lockStatus === target || group.lockStatus === 'locked-permanently') return ok(group)
             const updated: Group = { ...group, lockStatus: target }
             yield* tx.updateGroup(updated)
-            emit({ type: 'GroupLocked', groupId: group.id, actor: cmd.actor, at: ctx.clock.now(), permanent: cmd.permanent })
+            emit({
+              type: 'GroupLocked',
+              groupId: group.id,
+              actor: cmd.actor,
+              at: ctx.clock.now(),
+              permanent: cmd.permanent,
+            })
             return ok(updated)
           }),
         ),

@@ -7,7 +7,13 @@ import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
-import { type CommandContext, type GroupNotFound, type InsufficientRole, inTransaction, loadGroupFor } from './context.js'
+import {
+  type CommandContext,
+  type GroupNotFound,
+  type InsufficientRole,
+  inTransaction,
+  loadGroupFor,
+} from './context.js'
 import * as s from './schemas.js'
 
 const linkSettings = {
@@ -47,7 +53,12 @@ export const previewJoinLinksInput = z.object({
 export type PreviewJoinLinksInput = z.input<typeof previewJoinLinksInput>
 
 export type LinkCommandError = InvalidInput | GroupNotFound | InsufficientRole | ErrorOf<'NoJoinLink'> | StorageError
-export type CreateJoinLinkError = InvalidInput | GroupNotFound | InsufficientRole | ErrorOf<'EnabledLinkExists'> | StorageError
+export type CreateJoinLinkError =
+  | InvalidInput
+  | GroupNotFound
+  | InsufficientRole
+  | ErrorOf<'EnabledLinkExists'>
+  | StorageError
 export type EnableJoinLinkError = LinkCommandError | ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'>
 
 /** What a link shows before joining, one per code asked, in the same order. */
@@ -66,10 +77,16 @@ export type JoinLinkPreview =
     }
 
 /** The link a command names: the given code of this group, else its enabled link, else its newest. */
-function resolveLink(tx: StoreTx, groupId: GroupId, code: string | undefined): ResultAsync<JoinLink, ErrorOf<'NoJoinLink'> | StorageError> {
+function resolveLink(
+  tx: StoreTx,
+  groupId: GroupId,
+  code: string | undefined,
+): ResultAsync<JoinLink, ErrorOf<'NoJoinLink'> | StorageError> {
   const noLink = { code: 'NoJoinLink' } as const
   if (code !== undefined) {
-    return tx.getLink(code).andThen((link): Result<JoinLink, typeof noLink> => (link?.groupId === groupId ? ok(link) : err(noLink)))
+    return tx
+      .getLink(code)
+      .andThen((link): Result<JoinLink, typeof noLink> => (link?.groupId === groupId ? ok(link) : err(noLink)))
   }
   return tx.listLinks(groupId).andThen((links): Result<JoinLink, typeof noLink> => {
     const chosen = links.find((l) => l.enabled) ?? links[0]
@@ -78,7 +95,9 @@ function resolveLink(tx: StoreTx, groupId: GroupId, code: string | undefined): R
 }
 
 function otherEnabledLink(tx: StoreTx, group: Group, code: string | null) {
-  return tx.listLinks(group.id).map((links) => !group.allowMultipleLinks && links.some((l) => l.enabled && l.code !== code))
+  return tx
+    .listLinks(group.id)
+    .map((links) => !group.allowMultipleLinks && links.some((l) => l.enabled && l.code !== code))
 }
 
 /** Why a link cannot be used now, if it cannot; the group's own state is judged by `decideJoin`. */
@@ -102,7 +121,14 @@ export function joinLinkCommands(ctx: CommandContext) {
         const fields = (Object.keys(updated) as (keyof JoinLink)[]).filter((k) => updated[k] !== link[k])
         if (fields.length === 0) return ok(link)
         yield* tx.updateLink(updated)
-        emit({ type: 'JoinLinkChanged', groupId: group.id, actor: cmd.actor, at: ctx.clock.now(), code: link.code, fields })
+        emit({
+          type: 'JoinLinkChanged',
+          groupId: group.id,
+          actor: cmd.actor,
+          at: ctx.clock.now(),
+          code: link.code,
+          fields,
+        })
         return ok(updated)
       }),
     )
@@ -151,18 +177,27 @@ export function joinLinkCommands(ctx: CommandContext) {
     /** Enables a disabled link (owner only). */
     enableJoinLink(input: LinkTargetInput): ResultAsync<JoinLink, EnableJoinLinkError> {
       return validate(linkTarget, input).asyncAndThen((cmd) =>
-        changeLink(cmd, (link, group, tx): ResultAsync<JoinLink, ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'> | StorageError> => {
-          if (link.enabled) return errAsync({ code: 'LinkAlreadyEnabled' } as const)
-          return otherEnabledLink(tx, group, link.code).andThen((blocked) =>
-            blocked ? err({ code: 'EnabledLinkExists' } as const) : ok<JoinLink>({ ...link, enabled: true }),
-          )
-        }),
+        changeLink(
+          cmd,
+          (
+            link,
+            group,
+            tx,
+          ): ResultAsync<JoinLink, ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'> | StorageError> => {
+            if (link.enabled) return errAsync({ code: 'LinkAlreadyEnabled' } as const)
+            return otherEnabledLink(tx, group, link.code).andThen((blocked) =>
+              blocked ? err({ code: 'EnabledLinkExists' } as const) : ok<JoinLink>({ ...link, enabled: true }),
+            )
+          },
+        ),
       )
     },
 
     /** Disables a link (owner only); disabling a disabled link changes nothing. */
     disableJoinLink(input: LinkTargetInput): ResultAsync<JoinLink, LinkCommandError> {
-      return validate(linkTarget, input).asyncAndThen((cmd) => changeLink(cmd, (link) => okAsync<JoinLink>({ ...link, enabled: false })))
+      return validate(linkTarget, input).asyncAndThen((cmd) =>
+        changeLink(cmd, (link) => okAsync<JoinLink>({ ...link, enabled: false })),
+      )
     },
 
     /** What each code leads to, for anyone (the viewer may be anonymous). Writes nothing. */
@@ -187,7 +222,14 @@ export function joinLinkCommands(ctx: CommandContext) {
               const viewer = cmd.viewer
               const viewerMembership = viewer ? yield* tx.getMembership(group.id, viewer) : null
               const latest = viewer ? yield* tx.getLatestRequest(group.id, viewer) : null
-              previews.push({ kind: 'valid', code, link, group, viewerMembership, viewerRequest: latest?.status === 'pending' ? latest : null })
+              previews.push({
+                kind: 'valid',
+                code,
+                link,
+                group,
+                viewerMembership,
+                viewerRequest: latest?.status === 'pending' ? latest : null,
+              })
             }
             return ok(previews)
           }),

@@ -125,7 +125,14 @@ export function joinCommands(ctx: CommandContext) {
   }
 
   function expire(tx: StoreTx, emit: Emit, request: JoinRequest, now: Date) {
-    emit({ type: 'JoinRequestExpired', groupId: request.groupId, actor: request.requesterId, at: now, subject: request.requesterId, requestId: request.id })
+    emit({
+      type: 'JoinRequestExpired',
+      groupId: request.groupId,
+      actor: request.requesterId,
+      at: now,
+      subject: request.requesterId,
+      requestId: request.id,
+    })
     return tx
       .updateRequest({ ...request, status: 'expired', decidedAt: now, decidedBy: null })
       .andThen(() => countOnLink(tx, linkCodeOf(request.via), { pending: -1 }))
@@ -141,7 +148,9 @@ export function joinCommands(ctx: CommandContext) {
         if (decision.isErr()) {
           const question = followQuestion(snapshot, decision.error)
           if (question) return ok<Attempt>(question)
-          yield* countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, { refusal: decision.error.code })
+          yield* countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, {
+            refusal: decision.error.code,
+          })
           return ok<Attempt>({ refused: decision.error })
         }
         // decideJoin returned ok, so the group exists.
@@ -195,7 +204,9 @@ export function joinCommands(ctx: CommandContext) {
             }
             if (outcome === 'exists') {
               const current = yield* tx.getMembership(group.id, actor)
-              return ok<Attempt>({ done: { status: 'joined', group, membership: current ?? membership, changed: false } })
+              return ok<Attempt>({
+                done: { status: 'joined', group, membership: current ?? membership, changed: false },
+              })
             }
             // A lapsed removal has done its job; dropping it keeps the table to the bans in force.
             if (snapshot.removal) yield* tx.deleteRemoval(group.id, actor)
@@ -248,9 +259,12 @@ export function joinCommands(ctx: CommandContext) {
     /** What a join attempt would do, and which rule refuses it and what would fix it. Writes nothing. */
     explain(input: ExplainJoinInput): ResultAsync<JoinExplanation, ExplainError> {
       return validate(explainJoinInput, input).asyncAndThen((cmd) => {
-        const target: Target = 'code' in cmd ? { kind: 'link', code: cmd.code } : { kind: 'direct', groupId: cmd.groupId }
+        const target: Target =
+          'code' in cmd ? { kind: 'link', code: cmd.code } : { kind: 'direct', groupId: cmd.groupId }
         const explainWith = (follows: boolean | null) =>
-          ctx.store.transaction((tx) => loadSnapshot(tx, target, cmd.actor, follows).map(({ snapshot }) => explainSnapshot(snapshot)))
+          ctx.store.transaction((tx) =>
+            loadSnapshot(tx, target, cmd.actor, follows).map(({ snapshot }) => explainSnapshot(snapshot)),
+          )
         return explainWith(null).andThen((first): ResultAsync<JoinExplanation, ExplainError> => {
           if (!('askGraph' in first)) return okAsync(first)
           const graph = ctx.socialGraph

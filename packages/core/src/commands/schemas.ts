@@ -5,7 +5,11 @@ import { MAX_REQUEST_MESSAGE_LENGTH } from '../domain/join-request.js'
 export const userId = z.string().min(1).max(2048)
 export const groupId = z.string().min(1).max(256)
 export const joinCode = z.string().min(1).max(256)
-export const reason = z.string().max(1000).nullish().transform((v) => v ?? null)
+export const reason = z
+  .string()
+  .max(1000)
+  .nullish()
+  .transform((v) => v ?? null)
 export const message = z
   .string()
   .max(MAX_REQUEST_MESSAGE_LENGTH)

@@ -1,5 +1,5 @@
-import type { JoinRequestStatus } from './join-request.js'
 import type { LockStatus } from './group.js'
+import type { JoinRequestStatus } from './join-request.js'
 
 /** One issue found while validating a command's input (zod's issue, trimmed to what callers need). */
 export interface InputIssue {

@@ -62,7 +62,11 @@ export interface StoreTx {
   insertRequest(request: JoinRequest): ResultAsync<void, StorageError>
   updateRequest(request: JoinRequest): ResultAsync<void, StorageError>
   /** Requests of a group with the given status in (createdAt, id) order. */
-  listRequests(groupId: GroupId, status: JoinRequestStatus, page: Page): ResultAsync<readonly JoinRequest[], StorageError>
+  listRequests(
+    groupId: GroupId,
+    status: JoinRequestStatus,
+    page: Page,
+  ): ResultAsync<readonly JoinRequest[], StorageError>
   countPendingRequests(groupId: GroupId): ResultAsync<{ total: number; unread: number }, StorageError>
   /** Marks every pending request of the group read; returns how many changed. */
   markRequestsRead(groupId: GroupId): ResultAsync<number, StorageError>

@@ -1,0 +1,104 @@
+export type { PageOf } from './commands/context.js'
+export type {
+  CreateGroupError,
+  CreateGroupInput,
+  GetGroupInput,
+  GroupTargetInput,
+  GroupView,
+  LockGroupInput,
+  ManageGroupError,
+  UnlockGroupError,
+  UpdateGroupError,
+  UpdateGroupInput,
+} from './commands/groups.js'
+export {
+  type ExplainError,
+  type ExplainJoinInput,
+  type JoinError,
+  type JoinExplanation,
+  type JoinResult,
+  REFUSAL_FIXES,
+  type RequestJoinByCodeInput,
+  type RequestJoinInput,
+} from './commands/join.js'
+export {
+  type CreateJoinLinkError,
+  type CreateJoinLinkInput,
+  type EditJoinLinkInput,
+  type EnableJoinLinkError,
+  type JoinLinkPreview,
+  type LinkCommandError,
+  type LinkTargetInput,
+  linkUnavailability,
+  type PreviewJoinLinksInput,
+} from './commands/join-links.js'
+export type {
+  AddedMembers,
+  AddMembersError,
+  AddMembersInput,
+  BanUserInput,
+  ChangeRoleError,
+  ChangeRoleInput,
+  LeaveError,
+  LeaveGroupInput,
+  ListMembersInput,
+  ListUserGroupsInput,
+  RemovedMembers,
+  RemoveMembersError,
+  RemoveMembersInput,
+  TransferOwnershipInput,
+  UnbanUserInput,
+} from './commands/members.js'
+export type {
+  ApprovedRequest,
+  ApproveError,
+  ApproveJoinRequestInput,
+  ApproverCommandError,
+  DecidedRequest,
+  ListJoinRequestsInput,
+  RejectError,
+  RejectJoinRequestInput,
+  WithdrawError,
+  WithdrawJoinRequestInput,
+} from './commands/requests.js'
+export { decideJoin, JOIN_RULES, type JoinDecision, type JoinSnapshot } from './decide-join.js'
+export {
+  type CoreError,
+  type CoreErrorCode,
+  type ErrorOf,
+  type InputIssue,
+  type JoinRefusal,
+  type StorageError,
+  storageError,
+} from './domain/errors.js'
+export type { DomainEvent, DomainEventType } from './domain/events.js'
+export type {
+  AdmissionPolicy,
+  Approvers,
+  Group,
+  GroupId,
+  LockStatus,
+  UserId,
+  Visibility,
+} from './domain/group.js'
+export type { JoinLink, JoinLinkCounters, JoinRule } from './domain/join-link.js'
+export type { JoinRequest, JoinRequestStatus, JoinRequestVia } from './domain/join-request.js'
+export { MAX_REQUEST_MESSAGE_LENGTH } from './domain/join-request.js'
+export type { Membership, MembershipSource, Role } from './domain/membership.js'
+export { type Removal, removalIsActive } from './domain/removal.js'
+export { createJoinery, type Joinery, type JoineryOptions } from './joinery.js'
+export { isApprover, isOwner } from './permissions.js'
+export type { Clock } from './ports/clock.js'
+export { systemClock } from './ports/clock.js'
+export type { EventSink } from './ports/event-sink.js'
+export { createCryptoIdGenerator, type IdGenerator } from './ports/id-generator.js'
+export type {
+  InsertMembershipOutcome,
+  ListKey,
+  MembershipStore,
+  Page,
+  StoreTx,
+} from './ports/membership-store.js'
+export type { SocialGraph, SocialGraphError } from './ports/social-graph.js'
+export { createInMemorySocialGraph, type InMemorySocialGraph } from './stores/in-memory-social-graph.js'
+export { createInMemoryStore, type InMemoryStore, type InMemoryStoreOptions } from './stores/in-memory-store.js'

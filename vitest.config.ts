@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+// One run over every package. `dev-source` makes packages import each other's src/ without a build;
+// the rest are Vite's default server conditions.
+const conditions = ['dev-source', 'module', 'node', 'development|production']
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+})
