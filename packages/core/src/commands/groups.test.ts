@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest'
+import { createTestKit } from '../internal/test-kit.js'
+
+describe('createGroup', () => {
+  it('makes the creator the owner and first member, with safe defaults', async () => {
+    const { joinery, published } = createTestKit()
+    const group = (await joinery.createGroup({ actor: 'owner', name: '  Climbers ' }))._unsafeUnwrap()
+    expect(group).toMatchObject({
+      name: 'Climbers',
+      ownerId: 'owner',
+      memberCount: 1,
+      memberLimit: null,
+      lockStatus: 'unlocked',
+      admission: 'approval',
+      visibility: 'public',
+      approvers: 'owner',
+      allowMultipleLinks: false,
+    })
+    const owner = (await joinery.listMembers({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().items[0]
+    expect(owner).toMatchObject({ userId: 'owner', role: 'owner', source: { kind: 'created' } })
+    expect(published.map((e) => e.type)).toEqual(['GroupCreated'])
+  })
+
+  it('adds initial members within the limit, or creates nothing when they do not fit', async () => {
+    const { joinery, published } = createTestKit()
+    const ok = (
+      await joinery.createGroup({ actor: 'owner', name: 'A', memberLimit: 3, initialMembers: ['a', 'b', 'a'] })
+    )._unsafeUnwrap()
+    expect(ok.memberCount).toBe(3)
+    const before = published.length
+    const tooMany = await joinery.createGroup({ actor: 'owner', name: 'B', memberLimit: 2, initialMembers: ['a', 'b'] })
+    expect(tooMany._unsafeUnwrapErr()).toEqual({ code: 'MemberLimitReached', limit: 2 })
+    expect(published.length).toBe(before)
+    const groups = (await joinery.listUserGroups({ actor: 'owner' }))._unsafeUnwrap()
+    expect(groups.items.map((g) => g.group.name)).toEqual(['A'])
+  })
+
+  it('refuses a blank name with InvalidInput', async () => {
+    const { joinery } = createTestKit()
+    expect((await joinery.createGroup({ actor: 'owner', name: '   ' }))._unsafeUnwrapErr().code).toBe('InvalidInput')
+  })
+})
+
+describe('updateGroup', () => {
+  it('lets only the owner change settings, and reports the changed fields', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ approvers: 'owner-and-moderators', initialMembers: ['mod'] })
+    await joinery.changeRole({ actor: 'owner', groupId: group.id, userId: 'mod', role: 'moderator' })
+    const refused = await joinery.updateGroup({ actor: 'mod', groupId: group.id, name: 'Mine' })
+    expect(refused._unsafeUnwrapErr()).toEqual({ code: 'InsufficientRole', required: 'owner' })
+    const updated = (
+      await joinery.updateGroup({
+        actor: 'owner',
+        groupId: group.id,
+        name: 'Boulderers',
+        memberLimit: 5,
+        admission: 'open',
+      })
+    )._unsafeUnwrap()
+    expect(updated).toMatchObject({ name: 'Boulderers', memberLimit: 5, memberCount: 2 })
+    expect(published.at(-1)).toMatchObject({ type: 'GroupUpdated', fields: ['name', 'memberLimit'] })
+  })
+
+  it('refuses edits to a locked group', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf()
+    await joinery.lockGroup({ actor: 'owner', groupId: group.id })
+    expect((await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'x' }))._unsafeUnwrapErr().code).toBe(
+      'GroupLocked',
+    )
+  })
+})
+
+describe('lockGroup and unlockGroup', () => {
+  it('locks and unlocks idempotently; a permanent lock cannot be undone', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf()
+    expect((await joinery.lockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().lockStatus).toBe('locked')
+    const events = published.length
+    expect((await joinery.lockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().lockStatus).toBe('locked')
+    expect(published.length).toBe(events)
+    expect((await joinery.unlockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().lockStatus).toBe(
+      'unlocked',
+    )
+    expect((await joinery.unlockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().lockStatus).toBe(
+      'unlocked',
+    )
+    await joinery.lockGroup({ actor: 'owner', groupId: group.id, permanent: true })
+    expect((await joinery.unlockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrapErr()).toEqual({
+      code: 'GroupLocked',
+      lockStatus: 'locked-permanently',
+    })
+    expect((await joinery.lockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().lockStatus).toBe(
+      'locked-permanently',
+    )
+  })
+
+  it('refuses non-owners', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    expect((await joinery.lockGroup({ actor: 'alice', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'InsufficientRole',
+    )
+    expect((await joinery.lockGroup({ actor: 'stranger', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'InsufficientRole',
+    )
+  })
+})
+
+describe('deleteGroup', () => {
+  it('deletes the group with its links and members (owner only)', async () => {
+    const { joinery, groupOf, linkTo } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    const code = await linkTo(group.id)
+    expect((await joinery.deleteGroup({ actor: 'alice', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'InsufficientRole',
+    )
+    ;(await joinery.deleteGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap()
+    expect((await joinery.getGroup({ viewer: 'owner', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+    expect((await joinery.requestJoinByCode({ actor: 'bob', code }))._unsafeUnwrapErr().code).toBe('InvalidCode')
+    expect((await joinery.listUserGroups({ actor: 'alice' }))._unsafeUnwrap().items).toEqual([])
+  })
+})
+
+describe('getGroup', () => {
+  it('shows pending counts to approvers only and hides hidden groups from outsiders', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ admission: 'approval', visibility: 'hidden', initialMembers: ['alice'] })
+    const asOwner = (await joinery.getGroup({ viewer: 'owner', groupId: group.id }))._unsafeUnwrap()
+    expect(asOwner.pendingRequests).toEqual({ total: 0, unread: 0 })
+    const asMember = (await joinery.getGroup({ viewer: 'alice', groupId: group.id }))._unsafeUnwrap()
+    expect(asMember).toMatchObject({ pendingRequests: null, viewerMembership: { role: 'member' } })
+    expect((await joinery.getGroup({ viewer: 'bob', groupId: group.id }))._unsafeUnwrapErr().code).toBe('GroupNotFound')
+    expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrapErr().code).toBe('GroupNotFound')
+  })
+})

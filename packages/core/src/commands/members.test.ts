@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest'
+import { createTestKit } from '../internal/test-kit.js'
+
+describe('addMembers', () => {
+  it('adds users at once, skips existing members, and approves their pending requests', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ admission: 'approval', initialMembers: ['alice'] })
+    await joinery.requestJoin({ actor: 'bob', groupId: group.id })
+    const r = (
+      await joinery.addMembers({ actor: 'owner', groupId: group.id, userIds: ['alice', 'bob', 'carol'] })
+    )._unsafeUnwrap()
+    expect(r.added.map((m) => m.userId)).toEqual(['bob', 'carol'])
+    expect(r.alreadyMembers).toEqual(['alice'])
+    expect(r.group.memberCount).toBe(4)
+    expect(
+      (await joinery.listJoinRequests({ actor: 'owner', groupId: group.id, status: 'approved' }))._unsafeUnwrap().items,
+    ).toHaveLength(1)
+  })
+
+  it('adds all or none: past the limit or with a banned user nobody is added', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ memberLimit: 3 })
+    await joinery.banUser({ actor: 'owner', groupId: group.id, userId: 'mallory' })
+    const events = published.length
+    expect(
+      (await joinery.addMembers({ actor: 'owner', groupId: group.id, userIds: ['a', 'b', 'c'] }))._unsafeUnwrapErr(),
+    ).toEqual({
+      code: 'MemberLimitReached',
+      limit: 3,
+    })
+    expect(
+      (await joinery.addMembers({ actor: 'owner', groupId: group.id, userIds: ['a', 'mallory'] }))._unsafeUnwrapErr()
+        .code,
+    ).toBe('UserBanned')
+    expect(published.length).toBe(events)
+    expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrap().group.memberCount).toBe(1)
+  })
+
+  it('refuses plain members and locked groups', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    expect(
+      (await joinery.addMembers({ actor: 'alice', groupId: group.id, userIds: ['x'] }))._unsafeUnwrapErr().code,
+    ).toBe('InsufficientRole')
+    await joinery.lockGroup({ actor: 'owner', groupId: group.id })
+    expect(
+      (await joinery.addMembers({ actor: 'owner', groupId: group.id, userIds: ['x'] }))._unsafeUnwrapErr().code,
+    ).toBe('GroupLocked')
+  })
+})
+
+describe('removeMembers', () => {
+  it('kicks members, who then cannot come back by link or request until the kick is lifted', async () => {
+    const { joinery, groupOf, linkTo } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    const code = await linkTo(group.id)
+    const r = (
+      await joinery.removeMembers({ actor: 'owner', groupId: group.id, userIds: ['alice', 'nobody'], reason: 'spam' })
+    )._unsafeUnwrap()
+    expect(r).toMatchObject({ removed: ['alice'], notMembers: ['nobody'], group: { memberCount: 1 } })
+    expect((await joinery.requestJoinByCode({ actor: 'alice', code }))._unsafeUnwrapErr().code).toBe('UserKicked')
+    expect((await joinery.requestJoin({ actor: 'alice', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'UserKicked',
+    )
+    expect((await joinery.unbanUser({ actor: 'owner', groupId: group.id, userId: 'alice' }))._unsafeUnwrap()).toEqual({
+      lifted: true,
+    })
+    expect((await joinery.requestJoinByCode({ actor: 'alice', code }))._unsafeUnwrap().status).toBe('joined')
+  })
+
+  it('lets an approver re-add a kicked user, which lifts the kick', async () => {
+    const { joinery, groupOf, linkTo } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    const code = await linkTo(group.id)
+    await joinery.removeMembers({ actor: 'owner', groupId: group.id, userIds: ['alice'] })
+    await joinery.addMembers({ actor: 'owner', groupId: group.id, userIds: ['alice'] })
+    await joinery.leaveGroup({ actor: 'alice', groupId: group.id })
+    expect((await joinery.requestJoinByCode({ actor: 'alice', code }))._unsafeUnwrap().status).toBe('joined')
+  })
+
+  it('never removes the owner, and only the owner removes moderators', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ approvers: 'owner-and-moderators', initialMembers: ['mod1', 'mod2', 'alice'] })
+    for (const userId of ['mod1', 'mod2'])
+      await joinery.changeRole({ actor: 'owner', groupId: group.id, userId, role: 'moderator' })
+    expect(
+      (await joinery.removeMembers({ actor: 'mod1', groupId: group.id, userIds: ['owner'] }))._unsafeUnwrapErr().code,
+    ).toBe('TargetIsOwner')
+    const modOnMod = await joinery.removeMembers({ actor: 'mod1', groupId: group.id, userIds: ['alice', 'mod2'] })
+    expect(modOnMod._unsafeUnwrapErr()).toEqual({ code: 'InsufficientRole', required: 'owner' })
+    // All or none: alice, listed first, is still a member.
+    expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrap().group.memberCount).toBe(4)
+    expect(
+      (await joinery.removeMembers({ actor: 'mod1', groupId: group.id, userIds: ['alice'] }))._unsafeUnwrap().removed,
+    ).toEqual(['alice'])
+  })
+})
+
+describe('banUser and unbanUser', () => {
+  it('bans members and strangers, rejects their pending request, and a timed ban ends by itself', async () => {
+    const { joinery, groupOf, clock } = createTestKit()
+    const group = await groupOf({ admission: 'approval', initialMembers: ['alice'] })
+    await joinery.requestJoin({ actor: 'bob', groupId: group.id })
+    await joinery.banUser({ actor: 'owner', groupId: group.id, userId: 'alice' })
+    const until = new Date(clock.now().getTime() + 60_000)
+    const ban = (
+      await joinery.banUser({ actor: 'owner', groupId: group.id, userId: 'bob', until, reason: 'rude' })
+    )._unsafeUnwrap()
+    expect(ban).toMatchObject({ kind: 'banned', until, reason: 'rude' })
+    expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrap().group.memberCount).toBe(1)
+    const rejected = (
+      await joinery.listJoinRequests({ actor: 'owner', groupId: group.id, status: 'rejected' })
+    )._unsafeUnwrap()
+    expect(rejected.items.map((r) => r.requesterId)).toEqual(['bob'])
+    expect((await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrapErr().code).toBe('UserBanned')
+    clock.advance(60_000)
+    expect((await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().status).toBe('pending')
+    expect((await joinery.unbanUser({ actor: 'owner', groupId: group.id, userId: 'carol' }))._unsafeUnwrap()).toEqual({
+      lifted: false,
+    })
+  })
+
+  it('refuses to ban the owner', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf()
+    expect(
+      (await joinery.banUser({ actor: 'owner', groupId: group.id, userId: 'owner' }))._unsafeUnwrapErr().code,
+    ).toBe('TargetIsOwner')
+  })
+})
+
+describe('leaveGroup', () => {
+  it('lets members leave, not the owner, and not non-members', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    expect((await joinery.leaveGroup({ actor: 'alice', groupId: group.id }))._unsafeUnwrap().group.memberCount).toBe(1)
+    expect(published.at(-1)).toMatchObject({ type: 'MemberLeft', actor: 'alice' })
+    expect((await joinery.leaveGroup({ actor: 'alice', groupId: group.id }))._unsafeUnwrapErr().code).toBe('NotAMember')
+    expect((await joinery.leaveGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'OwnerCannotLeave',
+    )
+  })
+})
+
+describe('changeRole and transferOwnership', () => {
+  it('promotes and demotes members (owner only); the owner role is not changed this way', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    expect(
+      (
+        await joinery.changeRole({ actor: 'owner', groupId: group.id, userId: 'alice', role: 'moderator' })
+      )._unsafeUnwrap().role,
+    ).toBe('moderator')
+    expect(
+      (
+        await joinery.changeRole({ actor: 'alice', groupId: group.id, userId: 'alice', role: 'member' })
+      )._unsafeUnwrapErr().code,
+    ).toBe('InsufficientRole')
+    expect(
+      (
+        await joinery.changeRole({ actor: 'owner', groupId: group.id, userId: 'owner', role: 'member' })
+      )._unsafeUnwrapErr().code,
+    ).toBe('TargetIsOwner')
+    expect(
+      (
+        await joinery.changeRole({ actor: 'owner', groupId: group.id, userId: 'bob', role: 'member' })
+      )._unsafeUnwrapErr().code,
+    ).toBe('NotAMember')
+  })
+
+  it('hands the group to a member; the old owner stays as a moderator and may then leave', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    expect(
+      (await joinery.transferOwnership({ actor: 'owner', groupId: group.id, newOwnerId: 'bob' }))._unsafeUnwrapErr()
+        .code,
+    ).toBe('NotAMember')
+    const moved = (
+      await joinery.transferOwnership({ actor: 'owner', groupId: group.id, newOwnerId: 'alice' })
+    )._unsafeUnwrap()
+    expect(moved.ownerId).toBe('alice')
+    const roles = (await joinery.listMembers({ groupId: group.id }))
+      ._unsafeUnwrap()
+      .items.map((m) => [m.userId, m.role])
+    // Both joined at the same instant: ties are ordered by user id.
+    expect(roles).toEqual([
+      ['alice', 'owner'],
+      ['owner', 'moderator'],
+    ])
+    expect((await joinery.leaveGroup({ actor: 'owner', groupId: group.id })).isOk()).toBe(true)
+    expect((await joinery.lockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'InsufficientRole',
+    )
+  })
+})
+
+describe('listMembers and listUserGroups', () => {
+  it('pages members in join order and lists a user their own groups', async () => {
+    const { joinery, groupOf, clock } = createTestKit()
+    const a = await groupOf({ name: 'A' })
+    clock.advance(1)
+    const b = await groupOf({ name: 'B' })
+    const users = Array.from({ length: 5 }, (_, i) => `u${i}`)
+    for (const userId of users) await joinery.requestJoin({ actor: userId, groupId: a.id })
+    const first = (await joinery.listMembers({ groupId: a.id, limit: 4 }))._unsafeUnwrap()
+    expect(first.items.map((m) => m.userId)).toEqual(['owner', ...users.slice(0, 3)])
+    const rest = (await joinery.listMembers({ groupId: a.id, limit: 4, cursor: first.cursor ?? '' }))._unsafeUnwrap()
+    expect(rest).toEqual({ items: expect.any(Array), cursor: null })
+    expect(rest.items.map((m) => m.userId)).toEqual(users.slice(3))
+    const mine = (await joinery.listUserGroups({ actor: 'owner' }))._unsafeUnwrap()
+    expect(mine.items.map((g) => [g.group.id, g.membership.role])).toEqual([
+      [a.id, 'owner'],
+      [b.id, 'owner'],
+    ])
+  })
+
+  it('lists a hidden group only for its members', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const hidden = await groupOf({ visibility: 'hidden' })
+    expect((await joinery.listMembers({ actor: 'stranger', groupId: hidden.id }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+    expect((await joinery.listMembers({ actor: 'owner', groupId: hidden.id })).isOk()).toBe(true)
+  })
+})
