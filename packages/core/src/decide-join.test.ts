@@ -171,9 +171,10 @@ describe(decideJoin, () => {
       expect(decideJoin(viaLink({ group: full }))._unsafeUnwrapErr()).toEqual({ code: 'MemberLimitReached', limit: 3 })
       expect(decision(viaLink({ group: aGroup({ memberLimit: null, memberCount: 10_000 }) }))).toBe('join')
     })
-    it('lets a request wait for a seat: the limit is checked again at approval', () => {
+    it('refuses new requests into a full group too', () => {
       const full = aGroup({ memberLimit: 3, memberCount: 3, admission: 'approval' })
-      expect(decision(viaLink({ group: full }))).toBe('request')
+      expect(refusal(viaLink({ group: full }))).toBe('MemberLimitReached')
+      expect(decision(viaLink({ group: full, pendingRequest: aPendingRequest }))).toBe('already-pending')
     })
   })
 

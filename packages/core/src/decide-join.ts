@@ -44,8 +44,8 @@ export const JOIN_RULES = [
   'an invite-only group refuses direct requests (GroupInviteOnly)',
   'a followed-by-owner link needs the owner to follow the user (FollowRequired)',
   'a user with a pending request is answered with that request',
-  'if the link or the group asks for approval, a request is made',
-  'a join at once needs a free seat (MemberLimitReached)',
+  'a full group takes nobody new, at once or by request (MemberLimitReached)',
+  'if the link or the group asks for approval, a request is made; otherwise the user joins',
 ] as const
 
 function linkUses(link: JoinLink): number {
@@ -54,7 +54,7 @@ function linkUses(link: JoinLink): number {
 
 /**
  * Decides a join attempt. Pure: the same snapshot always gives the same answer, and nothing is written.
- * A pending request does not take a seat: the member limit is checked again at approval.
+ * A pending request does not hold a seat: the member limit is checked again at approval.
  */
 export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
   const link = s.via.kind === 'link' ? s.via.link : null
@@ -84,11 +84,10 @@ export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
 
   if (s.pendingRequest) return ok({ kind: 'already-pending', request: s.pendingRequest })
 
-  const needsApproval = group.admission === 'approval' || (link?.requireApproval ?? false)
-  if (needsApproval) return ok({ kind: 'request' })
-
+  // A full group takes no new requests either: they could not be approved (the limit is checked again then).
   if (group.memberLimit !== null && group.memberCount >= group.memberLimit) {
     return err({ code: 'MemberLimitReached', limit: group.memberLimit })
   }
-  return ok({ kind: 'join' })
+  const needsApproval = group.admission === 'approval' || (link?.requireApproval ?? false)
+  return ok({ kind: needsApproval ? 'request' : 'join' })
 }

@@ -72,7 +72,7 @@ describe('approveJoinRequest', () => {
     expect(pending.items.map((r) => r.requesterId)).toEqual(['carol'])
   })
 
-  it('refuses approval into a locked group and for a banned requester', async () => {
+  it('refuses approval into a locked group', async () => {
     const { joinery, group } = await withPendingRequests(['bob'])
     await joinery.lockGroup({ actor: 'owner', groupId: group.id })
     expect(
@@ -144,7 +144,7 @@ describe('listJoinRequests', () => {
     const { joinery, group, clock } = await withPendingRequests([], { admission: 'approval' })
     for (const actor of users) {
       await joinery.requestJoin({ actor, groupId: group.id })
-      clock.advance(users.indexOf(actor) % 2)
+      clock.advance(1)
     }
     expect((await joinery.listJoinRequests({ actor: 'user0', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
       'InsufficientRole',
