@@ -1,4 +1,4 @@
-import { createInMemoryStore, createJoinery, type CoreError, type DomainEvent } from '@joinery/core'
+import { type CoreError, createInMemoryStore, createJoinery, type DomainEvent } from '@joinery/core'
 
 /** Plays the quickstart story and returns its transcript, one line per step. */
 export async function runQuickstart(): Promise<string[]> {
@@ -13,7 +13,12 @@ export async function runQuickstart(): Promise<string[]> {
     throw new Error(`${step} failed: ${error.code}`)
   }
 
-  const created = await joinery.createGroup({ actor: 'ada', name: 'Climbing club', admission: 'invite-only', memberLimit: 3 })
+  const created = await joinery.createGroup({
+    actor: 'ada',
+    name: 'Climbing club',
+    admission: 'invite-only',
+    memberLimit: 3,
+  })
   if (created.isErr()) return fail('createGroup', created.error)
   const group = created.value
   say(`ada creates "${group.name}" (limit ${group.memberLimit}, ${group.memberCount} member)`)
@@ -44,7 +49,9 @@ export async function runQuickstart(): Promise<string[]> {
 
   const dan = await joinery.explain({ actor: 'dan', code: link.value.code })
   if (dan.isErr()) return fail('explain', dan.error)
-  say(`explain for dan: ${dan.value.outcome === 'refused' ? `${dan.value.refusal.code} — ${dan.value.fix}` : dan.value.outcome}`)
+  say(
+    `explain for dan: ${dan.value.outcome === 'refused' ? `${dan.value.refusal.code} — ${dan.value.fix}` : dan.value.outcome}`,
+  )
 
   const kicked = await joinery.removeMembers({ actor: 'ada', groupId: group.id, userIds: ['bob'] })
   if (kicked.isErr()) return fail('kick', kicked.error)

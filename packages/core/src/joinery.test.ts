@@ -1,5 +1,10 @@
+import { errAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
+import { storageError } from './domain/errors.js'
+import type { DomainEvent } from './domain/events.js'
+import { createManualClock } from './internal/test-kit.js'
 import { createJoinery } from './joinery.js'
+import type { MembershipStore } from './ports/membership-store.js'
 import { createInMemoryStore } from './stores/in-memory-store.js'
 
 describe(createJoinery, () => {
@@ -10,5 +15,48 @@ describe(createJoinery, () => {
     const joined = (await joinery.requestJoinByCode({ actor: 'alice', code: link.code }))._unsafeUnwrap()
     expect(joined.status).toBe('joined')
     expect(joined.group.memberCount).toBe(2)
+  })
+
+  it('publishes events after the commit, in order, and writes them to the store outbox', async () => {
+    const store = createInMemoryStore()
+    const seen: string[][] = []
+    const joinery = createJoinery({
+      store,
+      clock: createManualClock(),
+      events: { publish: (events) => void seen.push(events.map((e) => e.type)) },
+    })
+    const group = (await joinery.createGroup({ actor: 'owner', name: 'G', initialMembers: ['a'] }))._unsafeUnwrap()
+    expect(seen).toEqual([['GroupCreated', 'MemberJoined']])
+    expect(store.recentEvents().map((e) => e.type)).toEqual(['GroupCreated', 'MemberJoined'])
+    await joinery.lockGroup({ actor: 'a', groupId: group.id })
+    expect(seen).toHaveLength(1)
+  })
+
+  it('keeps a command that succeeded when the event sink throws, and reports the failure', async () => {
+    const failures: { error: unknown; events: readonly DomainEvent[] }[] = []
+    const joinery = createJoinery({
+      store: createInMemoryStore(),
+      events: {
+        publish: () => {
+          throw new Error('sink down')
+        },
+      },
+      onSinkError: (error, events) => failures.push({ error, events }),
+    })
+    const group = await joinery.createGroup({ actor: 'owner', name: 'G' })
+    expect(group.isOk()).toBe(true)
+    expect(failures).toHaveLength(1)
+    expect(failures[0]?.events.map((e) => e.type)).toEqual(['GroupCreated'])
+    const stored = await joinery.getGroup({ groupId: group._unsafeUnwrap().id })
+    expect(stored.isOk()).toBe(true)
+  })
+
+  it('turns a failing store into StorageError, publishing nothing', async () => {
+    const published: DomainEvent[] = []
+    const broken: MembershipStore = { transaction: () => errAsync(storageError('disk on fire')) }
+    const joinery = createJoinery({ store: broken, events: { publish: (e) => void published.push(...e) } })
+    const r = await joinery.createGroup({ actor: 'owner', name: 'G' })
+    expect(r._unsafeUnwrapErr()).toEqual({ code: 'StorageError', message: 'disk on fire' })
+    expect(published).toEqual([])
   })
 })
