@@ -139,3 +139,18 @@ describe('previewJoinLinks', () => {
     )
   })
 })
+
+describe('listJoinLinks', () => {
+  it('lists the group links newest first for the owner only', async () => {
+    const { joinery, groupOf, linkTo, clock } = createTestKit()
+    const group = await groupOf({ allowMultipleLinks: true, initialMembers: ['alice'] })
+    const older = await linkTo(group.id)
+    clock.advance(1)
+    const newer = await linkTo(group.id, { requireApproval: true })
+    const links = (await joinery.listJoinLinks({ actor: 'owner', groupId: group.id }))._unsafeUnwrap()
+    expect(links.map((l) => l.code)).toEqual([newer, older])
+    expect((await joinery.listJoinLinks({ actor: 'alice', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'InsufficientRole',
+    )
+  })
+})

@@ -36,6 +36,7 @@ export type CreateJoinLinkInput = z.input<typeof createJoinLinkInput>
 /** Names a link of a group: `code`, or when omitted the group's enabled link (else its newest). */
 export const linkTarget = s.groupTarget.extend({ code: s.joinCode.optional() })
 export type LinkTargetInput = z.input<typeof linkTarget>
+type GroupTargetInput = z.input<typeof s.groupTarget>
 
 export const editJoinLinkInput = linkTarget.extend({
   joinRule: linkSettings.joinRule.optional(),
@@ -197,6 +198,17 @@ export function joinLinkCommands(ctx: CommandContext) {
     disableJoinLink(input: LinkTargetInput): ResultAsync<JoinLink, LinkCommandError> {
       return validate(linkTarget, input).asyncAndThen((cmd) =>
         changeLink(cmd, (link) => okAsync<JoinLink>({ ...link, enabled: false })),
+      )
+    },
+
+    /** The group's links, newest first, with their counters (owner only). */
+    listJoinLinks(
+      input: GroupTargetInput,
+    ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageError> {
+      return validate(s.groupTarget, input).asyncAndThen((cmd) =>
+        ctx.store.transaction((tx) =>
+          loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner').andThen(({ group }) => tx.listLinks(group.id)),
+        ),
       )
     },
 

@@ -182,3 +182,10 @@ describe('markJoinRequestsRead', () => {
     )
   })
 })
+
+describe('withdrawJoinRequest in a hidden group', () => {
+  it('lets the requester withdraw though the group is hidden from non-members', async () => {
+    const { joinery, group } = await withPendingRequests(['bob'], { visibility: 'hidden' })
+    expect((await joinery.withdrawJoinRequest({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().changed).toBe(true)
+  })
+})

@@ -14,9 +14,9 @@ import {
   type GroupNotFound,
   type InsufficientRole,
   inTransaction,
-  loadGroupAs,
   loadGroupFor,
   type PageOf,
+  requireGroup,
   type Settled,
   settle,
 } from './context.js'
@@ -98,7 +98,8 @@ export function requestCommands(ctx: CommandContext) {
         settle(
           inTransaction(ctx, (tx, emit) =>
             safeTry(async function* () {
-              const { group } = yield* loadGroupAs(tx, cmd.groupId, cmd.actor)
+              // Requesters may withdraw from a hidden group they are not yet a member of: it is their own request.
+              const group = yield* tx.getGroup(cmd.groupId).andThen(requireGroup)
               const request = yield* latestRequest(tx, emit, group, cmd.actor)
               type Out = Settled<DecidedRequest, RequestNotFound | AlreadyDecided>
               if (!request) return ok<Out>({ refused: { code: 'RequestNotFound' } })

@@ -1,0 +1,16 @@
+export { type AppViewSocialGraphOptions, createAppViewSocialGraph } from './appview-social-graph.js'
+export {
+  type Caller,
+  createMemoryReplayGuard,
+  createServiceAuth,
+  type ReplayGuard,
+  type ServiceAuth,
+  type ServiceAuthOptions,
+  type SigningKeyResolver,
+} from './auth.js'
+export { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
+export { type Listening, listen } from './node.js'
+export { type AtprotoAdapterOptions, createJoineryXrpcServer, registerJoineryMethods } from './register.js'
+export type { UnknownCodeLimit } from './unknown-code-limiter.js'
+export type { ConvoEnricher, ConvoView, ProfileBasics, ProfileLookup, ProfileViewBasic, ViewOptions } from './views.js'
+export { toXrpcError, XRPC_ERRORS, type XrpcErrorResult } from './xrpc-errors.js'

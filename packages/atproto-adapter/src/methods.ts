@@ -1,0 +1,279 @@
+import type { CoreError, Group, Joinery, JoinLink, JoinLinkPreview } from '@joinery/core'
+import type { ResultAsync } from 'neverthrow'
+import type { ServedMethod } from './lexicons/index.js'
+import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
+import { JOIN_RULE_FROM_WIRE, JOIN_RULE_TO_WIRE, joinLinkView, type Views } from './views.js'
+import { toXrpcError, type XrpcErrorResult } from './xrpc-errors.js'
+
+/** What a method handler gets: the verified caller (`null` only where a method allows anonymous calls) and its input. */
+export interface MethodCall {
+  readonly caller: string | null
+  /** The JSON body of a procedure, already validated against the lexicon. */
+  readonly input: Record<string, unknown>
+  /** The query parameters of a query, already validated against the lexicon. */
+  readonly params: Record<string, unknown>
+}
+
+export type MethodOutcome = { readonly body: Record<string, unknown> } | { readonly error: XrpcErrorResult }
+
+export interface MethodDeps {
+  readonly joinery: Joinery
+  readonly views: Views
+  readonly unknownCodes: ReturnType<typeof createUnknownCodeLimiter>
+  readonly defaultMemberLimit: number
+}
+
+type Handler = (call: MethodCall) => Promise<MethodOutcome>
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '')
+const ok = (body: Record<string, unknown>): MethodOutcome => ({ body })
+
+/**
+ * One handler per served method: each parses the validated input, calls one core command, and maps the result.
+ * Business rules stay in the core.
+ */
+export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
+  const { joinery, views } = deps
+
+  const caller = (call: MethodCall) => call.caller ?? ''
+
+  /** Maps a core error for `nsid`, or builds the body from the success. */
+  async function answer<T>(
+    nsid: ServedMethod,
+    result: ResultAsync<T, CoreError>,
+    onOk: (value: T) => MethodOutcome | Promise<MethodOutcome>,
+  ): Promise<MethodOutcome> {
+    const r = await result
+    return r.isOk() ? onOk(r.value) : { error: toXrpcError(nsid, r.error) }
+  }
+
+  /** Answers `{convo}` with the group a command returned, as the caller sees it. */
+  const convoOf = (nsid: ServedMethod, call: MethodCall, result: ResultAsync<Group | { group: Group }, CoreError>) =>
+    answer(nsid, result, async (value) =>
+      ok({ convo: await views.convoView('group' in value ? value.group : value, caller(call)) }),
+    )
+
+  const linkOf = (nsid: ServedMethod, result: ResultAsync<JoinLink, CoreError>) =>
+    answer(nsid, result, (link) => ok({ joinLink: joinLinkView(link) }))
+
+  const joinRule = (wire: unknown) => JOIN_RULE_FROM_WIRE[wire as keyof typeof JOIN_RULE_FROM_WIRE] ?? (wire as never)
+
+  return {
+    'chat.bsky.group.requestJoin': async (call) => {
+      const did = caller(call)
+      if (deps.unknownCodes.isBlocked(did)) {
+        return { error: { status: 429, error: 'RateLimitExceeded', message: 'Too many attempts with unknown codes' } }
+      }
+      const result = await joinery.requestJoinByCode({ actor: did, code: str(call.input.code) })
+      if (result.isErr()) {
+        if (result.error.code === 'InvalidCode') deps.unknownCodes.recordUnknownCode(did)
+        return { error: toXrpcError('chat.bsky.group.requestJoin', result.error) }
+      }
+      if (result.value.status === 'pending') return ok({ status: 'pending' })
+      return ok({ status: 'joined', convo: await views.convoView(result.value.group, did) })
+    },
+
+    'chat.bsky.group.createGroup': (call) =>
+      convoOf(
+        'chat.bsky.group.createGroup',
+        call,
+        joinery.createGroup({
+          actor: caller(call),
+          name: str(call.input.name),
+          // Bluesky groups are private conversations that people enter through links or by being added.
+          admission: 'invite-only',
+          visibility: 'hidden',
+          memberLimit: deps.defaultMemberLimit,
+          initialMembers: (call.input.members as string[] | undefined) ?? [],
+        }),
+      ),
+
+    'chat.bsky.group.editGroup': (call) =>
+      convoOf(
+        'chat.bsky.group.editGroup',
+        call,
+        joinery.updateGroup({ actor: caller(call), groupId: str(call.input.convoId), name: str(call.input.name) }),
+      ),
+
+    'chat.bsky.group.createJoinLink': (call) =>
+      linkOf(
+        'chat.bsky.group.createJoinLink',
+        joinery.createJoinLink({
+          actor: caller(call),
+          groupId: str(call.input.convoId),
+          joinRule: joinRule(call.input.joinRule),
+          requireApproval: call.input.requireApproval === true,
+        }),
+      ),
+
+    'chat.bsky.group.editJoinLink': (call) =>
+      linkOf(
+        'chat.bsky.group.editJoinLink',
+        joinery.editJoinLink({
+          actor: caller(call),
+          groupId: str(call.input.convoId),
+          ...(typeof call.input.requireApproval === 'boolean' ? { requireApproval: call.input.requireApproval } : {}),
+          ...(call.input.joinRule !== undefined ? { joinRule: joinRule(call.input.joinRule) } : {}),
+        }),
+      ),
+
+    'chat.bsky.group.enableJoinLink': (call) =>
+      linkOf(
+        'chat.bsky.group.enableJoinLink',
+        joinery.enableJoinLink({ actor: caller(call), groupId: str(call.input.convoId) }),
+      ),
+
+    'chat.bsky.group.disableJoinLink': (call) =>
+      linkOf(
+        'chat.bsky.group.disableJoinLink',
+        joinery.disableJoinLink({ actor: caller(call), groupId: str(call.input.convoId) }),
+      ),
+
+    'chat.bsky.group.getJoinLinkPreviews': async (call) => {
+      const codes = call.params.codes as string[]
+      const result = await joinery.previewJoinLinks({ viewer: call.caller, codes })
+      if (result.isErr()) return { error: toXrpcError('chat.bsky.group.getJoinLinkPreviews', result.error) }
+      const profile = await views.profileMap(result.value.flatMap((p) => (p.kind === 'valid' ? [p.group.ownerId] : [])))
+      const previews = await Promise.all(result.value.map((p) => previewView(p)))
+      return ok({ joinLinkPreviews: previews })
+
+      async function previewView(p: JoinLinkPreview) {
+        if (p.kind === 'invalid') return { $type: 'chat.bsky.group.defs#invalidJoinLinkPreviewView', code: p.code }
+        if (p.kind === 'disabled') return { $type: 'chat.bsky.group.defs#disabledJoinLinkPreviewView', code: p.code }
+        const convo = p.viewerMembership && call.caller ? { convo: await views.convoView(p.group, call.caller) } : {}
+        return {
+          $type: 'chat.bsky.group.defs#joinLinkPreviewView',
+          convoId: p.group.id,
+          code: p.code,
+          name: p.group.name,
+          owner: profile(p.group.ownerId),
+          memberCount: p.group.memberCount,
+          memberLimit: p.group.memberLimit ?? deps.defaultMemberLimit,
+          requireApproval: p.link.requireApproval || p.group.admission === 'approval',
+          joinRule: JOIN_RULE_TO_WIRE[p.link.joinRule],
+          ...convo,
+          ...(call.caller
+            ? { viewer: p.viewerRequest ? { requestedAt: p.viewerRequest.createdAt.toISOString() } : {} }
+            : {}),
+        }
+      }
+    },
+
+    'chat.bsky.group.withdrawJoinRequest': async (call) =>
+      answer(
+        'chat.bsky.group.withdrawJoinRequest',
+        joinery.withdrawJoinRequest({ actor: caller(call), groupId: str(call.input.convoId) }),
+        () => ok({}),
+      ),
+
+    'chat.bsky.group.listJoinRequests': async (call) =>
+      answer(
+        'chat.bsky.group.listJoinRequests',
+        joinery.listJoinRequests({
+          actor: caller(call),
+          groupId: str(call.params.convoId),
+          limit: (call.params.limit as number | undefined) ?? 50,
+          ...(call.params.cursor !== undefined ? { cursor: str(call.params.cursor) } : {}),
+        }),
+        async (page) =>
+          ok({ requests: await views.joinRequestViews(page.items), ...(page.cursor ? { cursor: page.cursor } : {}) }),
+      ),
+
+    'chat.bsky.group.approveJoinRequest': (call) =>
+      convoOf(
+        'chat.bsky.group.approveJoinRequest',
+        call,
+        joinery.approveJoinRequest({
+          actor: caller(call),
+          groupId: str(call.input.convoId),
+          userId: str(call.input.member),
+        }),
+      ),
+
+    'chat.bsky.group.rejectJoinRequest': async (call) =>
+      answer(
+        'chat.bsky.group.rejectJoinRequest',
+        joinery.rejectJoinRequest({
+          actor: caller(call),
+          groupId: str(call.input.convoId),
+          userId: str(call.input.member),
+        }),
+        () => ok({}),
+      ),
+
+    'chat.bsky.group.updateJoinRequestsRead': async (call) =>
+      answer(
+        'chat.bsky.group.updateJoinRequestsRead',
+        joinery.markJoinRequestsRead({ actor: caller(call), groupId: str(call.input.convoId) }),
+        () => ok({}),
+      ),
+
+    'chat.bsky.group.addMembers': async (call) =>
+      answer(
+        'chat.bsky.group.addMembers',
+        joinery.addMembers({
+          actor: caller(call),
+          groupId: str(call.input.convoId),
+          userIds: (call.input.members as string[]) ?? [],
+        }),
+        async (added) =>
+          ok({
+            convo: await views.convoView(added.group, caller(call)),
+            addedMembers: await views.memberViews(added.added),
+          }),
+      ),
+
+    'chat.bsky.group.removeMembers': (call) =>
+      convoOf(
+        'chat.bsky.group.removeMembers',
+        call,
+        joinery.removeMembers({
+          actor: caller(call),
+          groupId: str(call.input.convoId),
+          userIds: (call.input.members as string[]) ?? [],
+        }),
+      ),
+
+    'chat.bsky.convo.lockConvo': (call) =>
+      convoOf(
+        'chat.bsky.convo.lockConvo',
+        call,
+        joinery.lockGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
+      ),
+
+    'chat.bsky.convo.unlockConvo': (call) =>
+      convoOf(
+        'chat.bsky.convo.unlockConvo',
+        call,
+        joinery.unlockGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
+      ),
+
+    'chat.bsky.convo.leaveConvo': async (call) =>
+      answer(
+        'chat.bsky.convo.leaveConvo',
+        joinery.leaveGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
+        (left) => ok({ convoId: left.group.id, rev: String(Date.now()) }),
+      ),
+
+    'chat.bsky.convo.getConvoMembers': async (call) => {
+      const convoId = str(call.params.convoId)
+      const did = caller(call)
+      // Only members may list a convo's members: to anyone else the convo does not exist.
+      const view = await joinery.getGroup({ viewer: did, groupId: convoId })
+      if (view.isErr()) return { error: toXrpcError('chat.bsky.convo.getConvoMembers', view.error) }
+      if (!view.value.viewerMembership)
+        return { error: toXrpcError('chat.bsky.convo.getConvoMembers', { code: 'NotAMember' }) }
+      return answer(
+        'chat.bsky.convo.getConvoMembers',
+        joinery.listMembers({
+          actor: did,
+          groupId: convoId,
+          limit: (call.params.limit as number | undefined) ?? 50,
+          ...(call.params.cursor !== undefined ? { cursor: str(call.params.cursor) } : {}),
+        }),
+        async (page) =>
+          ok({ members: await views.memberViews(page.items), ...(page.cursor ? { cursor: page.cursor } : {}) }),
+      )
+    },
+  }
+}

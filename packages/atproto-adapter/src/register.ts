@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http'
+import { createServer, type Server } from '@atproto/xrpc-server'
+import type { Joinery } from '@joinery/core'
+import { createServiceAuth, type ReplayGuard, type SigningKeyResolver } from './auth.js'
+import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
+import { createMethods } from './methods.js'
+import { createUnknownCodeLimiter, type UnknownCodeLimit } from './unknown-code-limiter.js'
+import { createViews, type ViewOptions } from './views.js'
+
+export interface AtprotoAdapterOptions extends ViewOptions {
+  /** The core the methods run on. */
+  readonly joinery: Joinery
+  /** This service's DID, the audience of the service JWTs it accepts (bare or `did#serviceId`). */
+  readonly serviceDid: string
+  /** Signing keys of non-`did:key` issuers; see `createServiceAuth`. */
+  readonly resolveSigningKey?: SigningKeyResolver
+  /** Refuse replayed token ids (`createMemoryReplayGuard()`). */
+  readonly replayGuard?: ReplayGuard
+  /** Attempts with unknown codes allowed per caller; answered with `RateLimitExceeded` beyond. */
+  readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
+  /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
+  readonly memberLimit?: number
+}
+
+/** Methods anyone may call without a token (a token, when sent, must still be valid). */
+const ANONYMOUS_ALLOWED: ReadonlySet<ServedMethod> = new Set(['chat.bsky.group.getJoinLinkPreviews'])
+
+/**
+ * Registers the `chat.bsky.group` join family on an existing `@atproto/xrpc-server` server, adding the pinned
+ * lexicons it does not have yet.
+ * @example
+ * const server = createServer()
+ * registerJoineryMethods(server, { joinery, serviceDid: 'did:web:chat.example.com' })
+ */
+export function registerJoineryMethods(server: Server, options: AtprotoAdapterOptions): void {
+  for (const doc of LEXICONS) if (!server.lex.get(doc.id)) server.addLexicon(doc)
+  const memberLimit = options.memberLimit ?? 100
+  const auth = createServiceAuth(options)
+  const methods = createMethods({
+    joinery: options.joinery,
+    views: createViews(options.joinery, options, memberLimit),
+    unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }),
+    defaultMemberLimit: memberLimit,
+  })
+
+  for (const nsid of SERVED_METHODS) {
+    const handle = methods[nsid]
+    server.method(nsid, {
+      auth: async ({ req }: { req: IncomingMessage }) => {
+        const header = req.headers.authorization
+        if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) return { credentials: null }
+        return { credentials: await auth.verify(header, nsid) }
+      },
+      handler: async ({ auth: verified, input, params }) => {
+        const credentials = (verified as { credentials: { did: string } | null }).credentials
+        const outcome = await handle({
+          caller: credentials?.did ?? null,
+          input: ((input as { body?: unknown } | undefined)?.body ?? {}) as Record<string, unknown>,
+          params: params as Record<string, unknown>,
+        })
+        if ('error' in outcome) return outcome.error
+        return { encoding: 'application/json', body: outcome.body }
+      },
+    })
+  }
+}
+
+/**
+ * A standalone XRPC server with the join family registered, for services that have none. It validates every
+ * response against the lexicons. Mount `server.router` on a Node HTTP server (see `listen`).
+ */
+export function createJoineryXrpcServer(options: AtprotoAdapterOptions): Server {
+  const server = createServer([], { validateResponse: true })
+  registerJoineryMethods(server, options)
+  return server
+}
