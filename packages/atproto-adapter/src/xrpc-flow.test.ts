@@ -15,7 +15,7 @@ afterEach(() => svc.close())
 
 describe('the chat.bsky.group join family over XRPC', () => {
   it('runs a whole flow: create, link, join, request, approve, reject, kick, lock', async () => {
-    const [owner, alice, bob, carol, dave] = await Promise.all(Array.from({ length: 5 }, () => svc.newUser()))
+    const [owner, alice, bob, carol, dave] = await svc.newUsers()
     const created = (await owner.call('chat.bsky.group.createGroup', { name: 'Climbers', members: [] })) as {
       convo: Convo
     }
@@ -92,7 +92,7 @@ describe('the chat.bsky.group join family over XRPC', () => {
   })
 
   it('answers each of requestJoin six declared errors for the matching refusal', async () => {
-    const [owner, fan, stranger, kicked, late] = await Promise.all(Array.from({ length: 5 }, () => svc.newUser()))
+    const [owner, fan, stranger, kicked, late] = await svc.newUsers()
     const convoId = (
       (await owner.call('chat.bsky.group.createGroup', { name: 'G', members: [kicked.did] })) as { convo: Convo }
     ).convo.id

@@ -57,7 +57,12 @@ export async function startTestService(options: Partial<AtprotoAdapterOptions> =
     }
   }
 
-  return { store, graph, joinery, url: listening.url, client, newUser, close: () => listening.close() }
+  /** Six fresh users, to destructure as many as a test needs. */
+  async function newUsers(): Promise<[TestUser, TestUser, TestUser, TestUser, TestUser, TestUser]> {
+    return [await newUser(), await newUser(), await newUser(), await newUser(), await newUser(), await newUser()]
+  }
+
+  return { store, graph, joinery, url: listening.url, client, newUser, newUsers, close: () => listening.close() }
 }
 
 export type TestService = Awaited<ReturnType<typeof startTestService>>
