@@ -1,0 +1,1 @@
+export { describeStoreConformance, type StoreSetup } from './store-conformance.js'
