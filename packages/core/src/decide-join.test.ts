@@ -178,6 +178,20 @@ describe(decideJoin, () => {
     })
   })
 
+  describe('invitations', () => {
+    const invitation: JoinRequest = { ...aPendingRequest, via: { kind: 'invitation', invitedBy: 'owner' } }
+    it('lets an invitee in directly, past invite-only, hidden and approval rules', () => {
+      const strict = aGroup({ admission: 'invite-only', visibility: 'hidden' })
+      const d = decideJoin(direct({ group: strict, pendingRequest: invitation }))._unsafeUnwrap()
+      expect(d).toEqual({ kind: 'accept-invitation', invitation })
+    })
+    it('still refuses removed users, locked groups and full groups', () => {
+      expect(refusal(direct({ pendingRequest: invitation, removal: aRemoval({ kind: 'banned' }) }))).toBe('UserBanned')
+      expect(refusal(direct({ pendingRequest: invitation, group: aGroup({ lockStatus: 'locked' }) }))).toBe('GroupLocked')
+      expect(refusal(direct({ pendingRequest: invitation, group: aGroup({ memberLimit: 3, memberCount: 3 }) }))).toBe('MemberLimitReached')
+    })
+  })
+
   describe('precedence', () => {
     // Every rule fails at once; removing the winning cause each time reveals the next rule in JOIN_RULES order.
     const everythingWrong = {

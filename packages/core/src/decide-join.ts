@@ -25,6 +25,8 @@ export type JoinDecision =
   | { readonly kind: 'already-pending'; readonly request: JoinRequest }
   /** Create a pending request for the approvers. */
   | { readonly kind: 'request' }
+  /** Accept the pending invitation: become a member now. */
+  | { readonly kind: 'accept-invitation'; readonly invitation: JoinRequest }
   /** Become a member now. */
   | { readonly kind: 'join' }
 
@@ -34,10 +36,11 @@ export type JoinDecision =
  */
 export const JOIN_RULES = [
   'the link code must exist (InvalidCode)',
-  'the group must exist and, for a direct request, be visible to the user (GroupNotFound)',
+  'the group must exist and, for a direct request, be visible to the user or have invited them (GroupNotFound)',
   'a member asking again is answered with their membership, whatever else holds',
   'a banned or kicked user stays out until an approver lifts it or it ends (UserBanned, UserKicked)',
   'a locked group admits nobody (GroupLocked)',
+  'a user with a pending invitation joins, if there is a free seat (MemberLimitReached)',
   'the link must be enabled (LinkDisabled)',
   'the link must not have expired (LinkExpired)',
   'the link must not have reached its use cap (LinkUsedUp)',
@@ -63,13 +66,23 @@ export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
   const group = s.group
   if (group === null) return err({ code: 'GroupNotFound' })
   if (s.membership) return ok({ kind: 'already-member', membership: s.membership })
-  // A hidden group exists only for its members and for holders of a valid code.
-  if (!link && group.visibility === 'hidden') return err({ code: 'GroupNotFound' })
+  // A hidden group exists only for its members, its invitees and holders of a valid code.
+  const invited = s.pendingRequest?.via.kind === 'invitation'
+  if (!link && !invited && group.visibility === 'hidden') return err({ code: 'GroupNotFound' })
 
   if (removalIsActive(s.removal, s.now)) {
     return err({ code: s.removal.kind === 'banned' ? 'UserBanned' : 'UserKicked' })
   }
   if (group.lockStatus !== 'unlocked') return err({ code: 'GroupLocked', lockStatus: group.lockStatus })
+
+  // An approver invited the user: no link, admission or follow rule applies, only the seat.
+  const invitation = invited ? s.pendingRequest : null
+  if (invitation) {
+    if (group.memberLimit !== null && group.memberCount >= group.memberLimit) {
+      return err({ code: 'MemberLimitReached', limit: group.memberLimit })
+    }
+    return ok({ kind: 'accept-invitation', invitation })
+  }
 
   if (link) {
     if (!link.enabled) return err({ code: 'LinkDisabled' })

@@ -84,7 +84,7 @@ function explainSnapshot(snapshot: JoinSnapshot): JoinExplanation | { readonly a
   const d = decision.value
   if (d.kind === 'already-member') return { outcome: 'already-member', group, membership: d.membership }
   if (d.kind === 'already-pending') return { outcome: 'already-pending', group, request: d.request }
-  return { outcome: d.kind, group }
+  return { outcome: d.kind === 'accept-invitation' ? 'join' : d.kind, group }
 }
 
 type Attempt =
@@ -167,6 +167,42 @@ export function joinCommands(ctx: CommandContext) {
             const request: JoinRequest = { ...d.request, message, read: false }
             yield* tx.updateRequest(request)
             return ok<Attempt>({ done: { status: 'pending', group, request, changed: true } })
+          }
+          case 'accept-invitation': {
+            const invitation = d.invitation
+            const invitedBy = invitation.via.kind === 'invitation' ? invitation.via.invitedBy : null
+            const membership: Membership = {
+              groupId: group.id,
+              userId: actor,
+              role: 'member',
+              joinedAt: now,
+              source: { kind: 'request', requestId: invitation.id },
+              addedBy: invitedBy,
+            }
+            const outcome = yield* tx.insertMembership(membership, group.memberLimit)
+            if (outcome === 'limit-reached') {
+              return ok<Attempt>({ refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } })
+            }
+            yield* tx.updateRequest({ ...invitation, status: 'approved', decidedAt: now, decidedBy: actor })
+            emit({
+              type: 'JoinRequestApproved',
+              groupId: group.id,
+              actor,
+              at: now,
+              requestId: invitation.id,
+              subject: actor,
+            })
+            emit({
+              type: 'MemberJoined',
+              groupId: group.id,
+              actor,
+              at: now,
+              subject: actor,
+              code: null,
+              requestId: invitation.id,
+            })
+            const updated = (yield* tx.getGroup(group.id)) ?? group
+            return ok<Attempt>({ done: { status: 'joined', group: updated, membership, changed: true } })
           }
           case 'request': {
             const request: JoinRequest = {

@@ -223,3 +223,63 @@ describe('listMembers and listUserGroups', () => {
     expect((await joinery.listMembers({ actor: 'owner', groupId: hidden.id })).isOk()).toBe(true)
   })
 })
+
+describe('inviteMembers', () => {
+  it('invites users who then join by asking, even into a hidden invite-only group, without approval', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ admission: 'invite-only', visibility: 'hidden', initialMembers: ['alice'] })
+    const r = (
+      await joinery.inviteMembers({
+        actor: 'owner',
+        groupId: group.id,
+        userIds: ['bob', 'alice'],
+        message: 'come climb',
+      })
+    )._unsafeUnwrap()
+    expect(r.invited.map((i) => [i.requesterId, i.via])).toEqual([['bob', { kind: 'invitation', invitedBy: 'owner' }]])
+    expect(r.alreadyMembers).toEqual(['alice'])
+    expect(published.at(-1)).toMatchObject({ type: 'MemberInvited', subject: 'bob' })
+    expect((await joinery.explain({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().outcome).toBe('join')
+    const joined = (await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrap()
+    expect(joined).toMatchObject({ status: 'joined', membership: { addedBy: 'owner', source: { kind: 'request' } } })
+    expect((await joinery.requestJoin({ actor: 'carol', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+  })
+
+  it('leaves pending users alone, refuses banned ones, and an approver cannot accept for the invitee', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ admission: 'approval', memberLimit: 2 })
+    await joinery.requestJoin({ actor: 'asker', groupId: group.id })
+    await joinery.banUser({ actor: 'owner', groupId: group.id, userId: 'mallory' })
+    expect(
+      (await joinery.inviteMembers({ actor: 'owner', groupId: group.id, userIds: ['x', 'mallory'] }))._unsafeUnwrapErr()
+        .code,
+    ).toBe('UserBanned')
+    const r = (
+      await joinery.inviteMembers({ actor: 'owner', groupId: group.id, userIds: ['asker', 'bob', 'carol'] })
+    )._unsafeUnwrap()
+    expect(r.alreadyPending).toEqual(['asker'])
+    expect(
+      (await joinery.approveJoinRequest({ actor: 'owner', groupId: group.id, userId: 'bob' }))._unsafeUnwrapErr().code,
+    ).toBe('RequestNotFound')
+    expect((await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().status).toBe('joined')
+    // The limit still holds when an invitee accepts.
+    expect((await joinery.requestJoin({ actor: 'carol', groupId: group.id }))._unsafeUnwrapErr()).toEqual({
+      code: 'MemberLimitReached',
+      limit: 2,
+    })
+    expect(
+      (await joinery.inviteMembers({ actor: 'bob', groupId: group.id, userIds: ['y'] }))._unsafeUnwrapErr().code,
+    ).toBe('InsufficientRole')
+  })
+})
+
+describe('removeMembers without blocking', () => {
+  it('removes members who may then ask again', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    await joinery.removeMembers({ actor: 'owner', groupId: group.id, userIds: ['alice'], blockRejoin: false })
+    expect((await joinery.requestJoin({ actor: 'alice', groupId: group.id }))._unsafeUnwrap().status).toBe('joined')
+  })
+})

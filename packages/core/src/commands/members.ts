@@ -23,7 +23,14 @@ import * as s from './schemas.js'
 
 export const addMembersInput = s.groupTarget.extend({ userIds: s.userIds })
 export type AddMembersInput = z.input<typeof addMembersInput>
-export const removeMembersInput = s.groupTarget.extend({ userIds: s.userIds, reason: s.reason })
+export const inviteMembersInput = s.groupTarget.extend({ userIds: s.userIds, message: s.message })
+export type InviteMembersInput = z.input<typeof inviteMembersInput>
+export const removeMembersInput = s.groupTarget.extend({
+  userIds: s.userIds,
+  reason: s.reason,
+  /** Keep them from coming back by link or request until an approver lifts it. Default true (a kick). */
+  blockRejoin: z.boolean().default(true),
+})
 export type RemoveMembersInput = z.input<typeof removeMembersInput>
 export const banUserInput = s.groupTarget.extend({ userId: s.userId, until: z.date().nullish(), reason: s.reason })
 export type BanUserInput = z.input<typeof banUserInput>
@@ -46,6 +53,7 @@ export type LeaveGroupInput = z.input<typeof s.groupTarget>
 
 type ManageError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
 export type AddMembersError = ManageError | ErrorOf<'GroupLocked' | 'MemberLimitReached' | 'UserBanned'>
+export type InviteMembersError = ManageError | ErrorOf<'GroupLocked' | 'UserBanned'>
 export type RemoveMembersError = ManageError | ErrorOf<'TargetIsOwner'>
 export type ChangeRoleError = ManageError | ErrorOf<'TargetIsOwner' | 'NotAMember'>
 export type LeaveError = InvalidInput | GroupNotFound | StorageError | ErrorOf<'NotAMember' | 'OwnerCannotLeave'>
@@ -55,6 +63,14 @@ export interface AddedMembers {
   readonly added: readonly Membership[]
   /** Asked for but already members: left as they were. */
   readonly alreadyMembers: readonly UserId[]
+}
+
+export interface InvitedMembers {
+  /** Newly invited: each has a pending invitation, accepted by asking to join. */
+  readonly invited: readonly JoinRequest[]
+  readonly alreadyMembers: readonly UserId[]
+  /** Had a pending request or invitation already: left as it was. */
+  readonly alreadyPending: readonly UserId[]
 }
 
 export interface RemovedMembers {
@@ -173,6 +189,64 @@ export function memberCommands(ctx: CommandContext) {
       )
     },
 
+    /**
+     * Invites users (approvers only), all or none: each gets a pending invitation that they accept by asking to
+     * join, with no further approval (the member limit still holds then). Refuses banned users; lifts kicks.
+     */
+    inviteMembers(input: InviteMembersInput): ResultAsync<InvitedMembers, InviteMembersError> {
+      return validate(inviteMembersInput, input).asyncAndThen((cmd) =>
+        inTransaction(ctx, (tx, emit) =>
+          safeTry(async function* () {
+            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
+            if (group.lockStatus !== 'unlocked')
+              return err({ code: 'GroupLocked', lockStatus: group.lockStatus } as const)
+            const now = ctx.clock.now()
+            const invited: JoinRequest[] = []
+            const alreadyMembers: UserId[] = []
+            const alreadyPending: UserId[] = []
+            for (const userId of new Set(cmd.userIds)) {
+              const removal = yield* tx.getRemoval(group.id, userId)
+              if (removalIsActive(removal, now) && removal.kind === 'banned')
+                return err({ code: 'UserBanned' } as const)
+              if (yield* tx.getMembership(group.id, userId)) {
+                alreadyMembers.push(userId)
+                continue
+              }
+              if ((yield* tx.getLatestRequest(group.id, userId))?.status === 'pending') {
+                alreadyPending.push(userId)
+                continue
+              }
+              if (removal) yield* tx.deleteRemoval(group.id, userId)
+              const invitation: JoinRequest = {
+                id: ctx.ids.newId(),
+                groupId: group.id,
+                requesterId: userId,
+                via: { kind: 'invitation', invitedBy: cmd.actor },
+                message: cmd.message,
+                status: 'pending',
+                createdAt: now,
+                decidedAt: null,
+                decidedBy: null,
+                rejectionReason: null,
+                read: true,
+              }
+              yield* tx.insertRequest(invitation)
+              emit({
+                type: 'MemberInvited',
+                groupId: group.id,
+                actor: cmd.actor,
+                at: now,
+                requestId: invitation.id,
+                subject: userId,
+              })
+              invited.push(invitation)
+            }
+            return ok({ invited, alreadyMembers, alreadyPending })
+          }),
+        ),
+      )
+    },
+
     /** Kicks members (approvers only): they leave and cannot come back by link or request until the kick is lifted. */
     removeMembers(input: RemoveMembersInput): ResultAsync<RemovedMembers, RemoveMembersError> {
       return validate(removeMembersInput, input).asyncAndThen((cmd) =>
@@ -192,7 +266,7 @@ export function memberCommands(ctx: CommandContext) {
               yield* tx.deleteMembership(group.id, userId)
               const existing = yield* tx.getRemoval(group.id, userId)
               // A ban in force is stronger than a kick: keep it.
-              if (!(removalIsActive(existing, now) && existing.kind === 'banned')) {
+              if (cmd.blockRejoin && !(removalIsActive(existing, now) && existing.kind === 'banned')) {
                 yield* tx.putRemoval({
                   groupId: group.id,
                   userId,

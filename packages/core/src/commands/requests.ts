@@ -160,7 +160,9 @@ export function requestCommands(ctx: CommandContext) {
               >
               const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
               const request = yield* latestRequest(tx, emit, group, cmd.userId)
-              if (!request) return ok<Out>({ refused: { code: 'RequestNotFound' } })
+              // An invitation is the approvers' own offer: only the invitee can accept it.
+              if (!request || request.via.kind === 'invitation')
+                return ok<Out>({ refused: { code: 'RequestNotFound' } })
               if (request.status === 'approved') {
                 const membership = yield* tx.getMembership(group.id, cmd.userId)
                 return ok<Out>({ done: { group, request, membership, changed: false } })

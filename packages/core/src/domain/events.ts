@@ -25,6 +25,7 @@ export type DomainEvent =
       readonly requestId: string
       readonly code: string | null
     })
+  | (EventBase & { readonly type: 'MemberInvited'; readonly requestId: string; readonly subject: UserId })
   | (EventBase & { readonly type: 'JoinRequestApproved'; readonly requestId: string; readonly subject: UserId })
   | (EventBase & {
       readonly type: 'JoinRequestRejected'

@@ -2,7 +2,14 @@ import type { GroupId, UserId } from './group.js'
 
 export type JoinRequestStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'expired'
 
-export type JoinRequestVia = { readonly kind: 'link'; readonly code: string } | { readonly kind: 'direct' }
+/**
+ * How a request came: through a link, directly by group id, or as an invitation from an approver (which the
+ * invitee accepts by asking to join, and which needs no further approval).
+ */
+export type JoinRequestVia =
+  | { readonly kind: 'link'; readonly code: string }
+  | { readonly kind: 'direct' }
+  | { readonly kind: 'invitation'; readonly invitedBy: UserId }
 
 export interface JoinRequest {
   readonly id: string
