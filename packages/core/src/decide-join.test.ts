@@ -187,8 +187,12 @@ describe(decideJoin, () => {
     })
     it('still refuses removed users, locked groups and full groups', () => {
       expect(refusal(direct({ pendingRequest: invitation, removal: aRemoval({ kind: 'banned' }) }))).toBe('UserBanned')
-      expect(refusal(direct({ pendingRequest: invitation, group: aGroup({ lockStatus: 'locked' }) }))).toBe('GroupLocked')
-      expect(refusal(direct({ pendingRequest: invitation, group: aGroup({ memberLimit: 3, memberCount: 3 }) }))).toBe('MemberLimitReached')
+      expect(refusal(direct({ pendingRequest: invitation, group: aGroup({ lockStatus: 'locked' }) }))).toBe(
+        'GroupLocked',
+      )
+      expect(refusal(direct({ pendingRequest: invitation, group: aGroup({ memberLimit: 3, memberCount: 3 }) }))).toBe(
+        'MemberLimitReached',
+      )
     })
   })
 

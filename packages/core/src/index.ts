@@ -5,6 +5,7 @@ export type {
   GetGroupInput,
   GroupTargetInput,
   GroupView,
+  ListGroupsInput,
   LockGroupInput,
   ManageGroupError,
   UnlockGroupError,
@@ -39,6 +40,9 @@ export type {
   BanUserInput,
   ChangeRoleError,
   ChangeRoleInput,
+  InvitedMembers,
+  InviteMembersError,
+  InviteMembersInput,
   LeaveError,
   LeaveGroupInput,
   ListMembersInput,
@@ -91,8 +95,11 @@ export { isApprover, isOwner } from './permissions.js'
 export type { Clock } from './ports/clock.js'
 export { systemClock } from './ports/clock.js'
 export type { EventSink } from './ports/event-sink.js'
-export { createCryptoIdGenerator, type IdGenerator } from './ports/id-generator.js'
+export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {
+  GroupCondition,
+  GroupField,
+  GroupQuery,
   InsertMembershipOutcome,
   ListKey,
   MembershipStore,

@@ -136,3 +136,20 @@ describe('getGroup', () => {
     expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrapErr().code).toBe('GroupNotFound')
   })
 })
+
+describe('listGroups', () => {
+  it('lists visible groups with filters, order, offset and total', async () => {
+    const { joinery, groupOf } = createTestKit()
+    for (const name of ['b', 'a', 'c']) await groupOf({ name })
+    await groupOf({ name: 'secret', visibility: 'hidden', initialMembers: ['insider'] })
+    const page = (
+      await joinery.listGroups({ orderBy: [{ field: 'name', direction: 'asc' }], offset: 1, limit: 1 })
+    )._unsafeUnwrap()
+    expect(page).toMatchObject({ total: 3, groups: [{ name: 'b' }] })
+    const insider = (
+      await joinery.listGroups({ viewer: 'insider', where: [{ field: 'name', op: 'eq', value: 'secret' }] })
+    )._unsafeUnwrap()
+    expect(insider.total).toBe(1)
+    expect((await joinery.listGroups({ limit: 0 }))._unsafeUnwrapErr().code).toBe('InvalidInput')
+  })
+})

@@ -58,6 +58,39 @@ export type GroupTargetInput = z.input<typeof s.groupTarget>
 export const getGroupInput = z.object({ viewer: s.userId.nullish(), groupId: s.groupId })
 export type GetGroupInput = z.input<typeof getGroupInput>
 
+const groupField = z.enum([
+  'id',
+  'name',
+  'ownerId',
+  'createdAt',
+  'memberCount',
+  'visibility',
+  'admission',
+  'lockStatus',
+  'approvers',
+])
+export const listGroupsInput = z.object({
+  /** Whose view: public groups plus the hidden ones the viewer is a member of. */
+  viewer: s.userId.nullish(),
+  where: z
+    .array(
+      z.object({
+        field: groupField,
+        op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'contains']),
+        value: z.union([z.string().max(1000), z.number(), z.date()]),
+      }),
+    )
+    .max(20)
+    .default([]),
+  orderBy: z
+    .array(z.object({ field: groupField, direction: z.enum(['asc', 'desc']).default('asc') }))
+    .max(5)
+    .default([]),
+  offset: z.number().int().min(0).max(10_000_000).default(0),
+  limit: z.number().int().min(1).max(100).default(50),
+})
+export type ListGroupsInput = z.input<typeof listGroupsInput>
+
 export type CreateGroupError = InvalidInput | ErrorOf<'MemberLimitReached'> | StorageError
 export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
 export type UpdateGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
@@ -142,6 +175,23 @@ export function groupCommands(ctx: CommandContext) {
             const { group, membership } = yield* loadGroupAs(tx, cmd.groupId, cmd.viewer ?? '')
             const pendingRequests = isApprover(group, membership) ? yield* tx.countPendingRequests(group.id) : null
             return ok({ group, viewerMembership: membership, pendingRequests })
+          }),
+        ),
+      )
+    },
+
+    /** Lists the groups `viewer` can see, filtered, ordered (ties by id) and paged by offset, with the total. */
+    listGroups(
+      input: ListGroupsInput,
+    ): ResultAsync<{ groups: readonly Group[]; total: number }, InvalidInput | StorageError> {
+      return validate(listGroupsInput, input).asyncAndThen((cmd) =>
+        ctx.store.transaction((tx) =>
+          tx.listGroups({
+            visibleTo: cmd.viewer ?? null,
+            conditions: cmd.where,
+            order: cmd.orderBy,
+            offset: cmd.offset,
+            limit: cmd.limit,
           }),
         ),
       )

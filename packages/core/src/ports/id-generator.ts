@@ -40,3 +40,13 @@ export function createCryptoIdGenerator(codeBytes = 16): IdGenerator {
     newCode: () => base64url(crypto.getRandomValues(new Uint8Array(codeBytes))),
   }
 }
+
+/**
+ * Ids counting up from `start` ("1", "2", …), for protocols whose ids are integers (Bitrix24), and crypto codes.
+ * Counts in this process only: a store shared by several processes needs ids from the database.
+ */
+export function createSequentialIdGenerator(start = 1): IdGenerator {
+  let next = start
+  const codes = createCryptoIdGenerator()
+  return { newId: () => String(next++), newCode: codes.newCode }
+}

@@ -21,6 +21,39 @@ export interface Page {
 
 export type InsertMembershipOutcome = 'inserted' | 'exists' | 'limit-reached'
 
+/** The group fields a query may filter and order on. */
+export type GroupField =
+  | 'id'
+  | 'name'
+  | 'ownerId'
+  | 'createdAt'
+  | 'memberCount'
+  | 'visibility'
+  | 'admission'
+  | 'lockStatus'
+  | 'approvers'
+
+/**
+ * One filter condition. Strings compare by code unit, except `id`, which compares as a number when both sides are
+ * decimal integers; `contains` is a case-insensitive substring match on a string field.
+ */
+export interface GroupCondition {
+  readonly field: GroupField
+  readonly op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'contains'
+  readonly value: string | number | Date
+}
+
+export interface GroupQuery {
+  /** Only public groups and the hidden groups this user is a member of; `null`: public groups only. */
+  readonly visibleTo: UserId | null
+  /** All must hold. */
+  readonly conditions: readonly GroupCondition[]
+  /** Ties are broken by `id` ascending. */
+  readonly order: readonly { readonly field: GroupField; readonly direction: 'asc' | 'desc' }[]
+  readonly offset: number
+  readonly limit: number
+}
+
 /**
  * The reads and writes a command may do inside one transaction. Every method MUST return `err(StorageError)`
  * (never throw or reject) when the storage fails. Absent rows are `null`, never an error.
@@ -31,6 +64,10 @@ export interface StoreTx {
   insertGroup(group: Group): ResultAsync<void, StorageError>
   /** Writes every field but `memberCount`, which only membership inserts and deletes change. */
   updateGroup(group: Group): ResultAsync<void, StorageError>
+  /** The groups matching the query (a page of them) and how many match in all. */
+  listGroups(
+    query: GroupQuery,
+  ): ResultAsync<{ readonly groups: readonly Group[]; readonly total: number }, StorageError>
   /** Deletes the group with its links, memberships, requests and removals. */
   deleteGroup(id: GroupId): ResultAsync<void, StorageError>
 

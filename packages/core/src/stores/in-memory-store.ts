@@ -6,6 +6,7 @@ import type { JoinLink } from '../domain/join-link.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import type { Removal } from '../domain/removal.js'
+import { queryGroups } from '../internal/group-query.js'
 import { pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
 import type { MembershipStore, StoreTx } from '../ports/membership-store.js'
@@ -82,6 +83,16 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   function makeTx(undo: (() => void)[], staged: DomainEvent[]): StoreTx {
     return {
       getGroup: (id) => okAsync(groups.get(id) ?? null),
+      listGroups: (query) =>
+        okAsync(
+          queryGroups(
+            groups.values(),
+            (g) =>
+              g.visibility === 'public' ||
+              (query.visibleTo !== null && (members.get(g.id)?.has(query.visibleTo) ?? false)),
+            query,
+          ),
+        ),
       insertGroup: (group) => {
         if (groups.has(group.id)) return refuse(`group ${group.id} exists`)
         write(undo, groups, group.id, { ...group, memberCount: 0 })

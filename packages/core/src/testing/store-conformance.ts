@@ -168,6 +168,66 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
       })
     })
 
+    describe('group queries', () => {
+      it('filters, orders, pages and counts the visible groups', async () => {
+        const owner = uid('owner')
+        const tag = uid('tag')
+        const made: Group[] = []
+        for (const [i, name] of ['Delta', 'alpha', 'Charlie', 'bravo'].entries()) {
+          made.push(await withGroup({ name: `${tag} ${name}`, ownerId: owner, memberCount: 0, createdAt: at(i) }))
+        }
+        const hidden = await withGroup({ name: `${tag} hidden`, ownerId: owner, visibility: 'hidden' })
+        const mine = { field: 'name', op: 'contains', value: tag.toUpperCase() } as const
+        const base = { visibleTo: null, conditions: [mine], order: [], offset: 0, limit: 10 }
+        const all = await run((t) => t.listGroups(base))
+        expect(all.total).toBe(4)
+        expect(all.groups.map((g) => g.name)).not.toContain(`${tag} hidden`)
+        const byNameDesc = await run((t) =>
+          t.listGroups({ ...base, order: [{ field: 'name', direction: 'desc' }], offset: 1, limit: 2 }),
+        )
+        // By code unit, descending: bravo, alpha, Delta, Charlie.
+        expect(byNameDesc.groups.map((g) => g.name.slice(tag.length + 1))).toEqual(['alpha', 'Delta'])
+        expect(byNameDesc.total).toBe(4)
+        const recent = await run((t) =>
+          t.listGroups({ ...base, conditions: [mine, { field: 'createdAt', op: 'gte', value: at(2) }] }),
+        )
+        expect(recent.groups.map((g) => g.id).sort()).toEqual([made[2]?.id, made[3]?.id].sort())
+        await run((t) => t.insertMembership(aMember(hidden.id, { userId: 'insider' }), null))
+        const insider = await run((t) => t.listGroups({ ...base, visibleTo: 'insider' }))
+        expect(insider.total).toBe(5)
+        const notEq = await run((t) =>
+          t.listGroups({ ...base, conditions: [mine, { field: 'id', op: 'ne', value: made[0]?.id ?? '' }] }),
+        )
+        expect(notEq.total).toBe(3)
+      })
+
+      it('compares decimal ids as numbers', async () => {
+        const tag = uid('num')
+        const unique = `${Date.now()}${sequence++}`
+        // As strings "9…" sorts after "1…0"; as numbers it comes first.
+        const small = `9${unique}`
+        const large = `1${unique}0`
+        await withGroup({ id: large, name: tag })
+        await withGroup({ id: small, name: tag })
+        const query = {
+          visibleTo: null,
+          conditions: [{ field: 'name', op: 'eq', value: tag } as const],
+          offset: 0,
+          limit: 10,
+        }
+        const asc = await run((t) => t.listGroups({ ...query, order: [{ field: 'id', direction: 'asc' }] }))
+        expect(asc.groups.map((g) => g.id)).toEqual([small, large])
+        const above = await run((t) =>
+          t.listGroups({
+            ...query,
+            conditions: [...query.conditions, { field: 'id', op: 'gt', value: small }],
+            order: [],
+          }),
+        )
+        expect(above.groups.map((g) => g.id)).toEqual([large])
+      })
+    })
+
     describe('join links', () => {
       it('inserts, reads, updates and lists links newest first', async () => {
         const group = await withGroup()
