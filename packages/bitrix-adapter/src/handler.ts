@@ -1,0 +1,92 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Joinery } from '@joinery/core'
+import { authenticate, type BitrixAuthResolver } from './auth.js'
+import { runBatch } from './batch.js'
+import { upperKeys } from './internal/params.js'
+import type { Method } from './methods/context.js'
+import { groupMethods } from './methods/groups.js'
+import { memberMethods } from './methods/members.js'
+import { createLeakyBucket, type LeakyBucketOptions } from './rate-limit.js'
+import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
+import type { Params } from './wire/php-params.js'
+import { readRestCall } from './wire/read-request.js'
+
+export interface BitrixAdapterOptions {
+  /** The core the methods run on. Its group ids should be integers (`createSequentialIdGenerator()`). */
+  readonly joinery: Joinery
+  /** Who a webhook or token acts as: `createWebhookAuth([...])` or the host's own resolver. */
+  readonly auth: BitrixAuthResolver
+  /** The per-user leaky bucket; default 50 burst, 2 per second, as Bitrix24. `false` turns it off. */
+  readonly rateLimit?: Partial<LeakyBucketOptions> | false
+  /** Called with each answered call, for logs. */
+  readonly onCall?: (entry: { method: string; user: string | null; status: number; error?: string; ms: number }) => void
+}
+
+/** Every method this adapter answers, standard and extension. */
+export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...memberMethods }
+
+/**
+ * A Node request handler answering Bitrix24 REST calls (`/rest/...`) with the `sonet_group.*` family and `batch`.
+ * Every failure is a Bitrix24 error envelope; an unexpected one is a 500 without internal detail.
+ */
+export function createBitrixHandler(options: BitrixAdapterOptions) {
+  const bucket =
+    options.rateLimit === false ? null : createLeakyBucket({ burst: 50, perSecond: 2, ...options.rateLimit })
+
+  async function runMethod(method: string, user: string, params: Params): Promise<MethodSuccess | BitrixError> {
+    const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
+    if (!handler) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
+    return handler({ joinery: options.joinery, user, params: upperKeys(params) })
+  }
+
+  async function answer(
+    req: IncomingMessage,
+  ): Promise<{ body: MethodSuccess | BitrixError; method: string; user: string | null }> {
+    const call = await readRestCall(req)
+    if ('error' in call) return { body: call, method: '?', user: null }
+    const auth = await authenticate(options.auth, call.credentials)
+    if ('status' in auth)
+      return { body: bitrixError(auth.status, auth.error, auth.description), method: call.method, user: null }
+    if (bucket && !bucket.take(auth.user)) {
+      return {
+        body: bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
+        method: call.method,
+        user: auth.user,
+      }
+    }
+    if (call.method === 'batch') {
+      const body = await runBatch(upperKeys(call.params), (method, params) => runMethod(method, auth.user, params))
+      return { body, method: call.method, user: auth.user }
+    }
+    return { body: await runMethod(call.method, auth.user, call.params), method: call.method, user: auth.user }
+  }
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now()
+    let outcome: { body: MethodSuccess | BitrixError; method: string; user: string | null }
+    try {
+      outcome = await answer(req)
+    } catch {
+      // The one funnel for the unexpected: no internal detail leaves the process.
+      outcome = { body: bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'), method: '?', user: null }
+    }
+    const { body } = outcome
+    const status = isBitrixError(body) ? body.status : 200
+    const payload = isBitrixError(body)
+      ? { error: body.error, error_description: body.error_description }
+      : { ...body, time: timing(started) }
+    const text = JSON.stringify(payload)
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    })
+    res.end(text)
+    options.onCall?.({
+      method: outcome.method,
+      user: outcome.user,
+      status,
+      ...(isBitrixError(body) ? { error: body.error } : {}),
+      ms: Date.now() - started,
+    })
+  }
+}

@@ -1,0 +1,8 @@
+export { type BitrixAuthResolver, type BitrixUserId, createWebhookAuth, type WebhookCredential } from './auth.js'
+export { MAX_BATCH_COMMANDS } from './batch.js'
+export { BITRIX_ERRORS, toBitrixError } from './bitrix-errors.js'
+export { type BitrixAdapterOptions, createBitrixHandler, METHODS } from './handler.js'
+export type { LeakyBucketOptions } from './rate-limit.js'
+export { groupFields, memberFields, ROLE_LETTER, requestFields } from './views.js'
+export type { BitrixError, MethodSuccess, Timing } from './wire/envelope.js'
+export { type Params, type ParamValue, parsePhpParams } from './wire/php-params.js'

@@ -1,0 +1,56 @@
+import type { CoreError, Joinery, PageOf } from '@joinery/core'
+import type { ResultAsync } from 'neverthrow'
+import { toBitrixError } from '../bitrix-errors.js'
+import { type BitrixError, bitrixError, type MethodSuccess } from '../wire/envelope.js'
+import type { Params } from '../wire/php-params.js'
+
+export interface MethodCall {
+  readonly joinery: Joinery
+  /** The authenticated Bitrix24 user. */
+  readonly user: string
+  /** Parameters with upper-cased top-level names. */
+  readonly params: Params
+}
+
+export type MethodAnswer = MethodSuccess | BitrixError
+export type Method = (call: MethodCall) => Promise<MethodAnswer>
+
+/** Bitrix24 lists pages of 50. */
+export const PAGE_SIZE = 50
+
+export const argumentError = (description: string) => bitrixError(400, 'ERROR_ARGUMENT', description)
+
+/** Answers with the mapped core error, or with what `onOk` builds from the success. */
+export async function answer<T>(
+  result: ResultAsync<T, CoreError>,
+  onOk: (value: T) => MethodAnswer | Promise<MethodAnswer>,
+  accessDenied?: string,
+): Promise<MethodAnswer> {
+  const r = await result
+  return r.isOk() ? onOk(r.value) : toBitrixError(r.error, accessDenied)
+}
+
+/**
+ * Offset paging (`start`) over a keyset-paged core list: walks pages to `start` and returns up to 50 rows.
+ * Cost grows with `start`, as offset paging does everywhere.
+ */
+export async function offsetPage<T>(
+  fetchPage: (cursor: string | undefined) => ResultAsync<PageOf<T>, CoreError>,
+  start: number,
+): Promise<T[] | CoreError> {
+  const items: T[] = []
+  let cursor: string | undefined
+  do {
+    const page = await fetchPage(cursor)
+    if (page.isErr()) return page.error
+    items.push(...page.value.items)
+    cursor = page.value.cursor ?? undefined
+  } while (cursor && items.length < start + PAGE_SIZE)
+  return items.slice(start, start + PAGE_SIZE)
+}
+
+/** The `total`/`next` fields of a list answer. */
+export function listing(result: unknown[], start: number, total: number): MethodSuccess {
+  const next = start + result.length
+  return next < total ? { result, total, next } : { result, total }
+}

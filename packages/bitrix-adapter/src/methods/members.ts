@@ -1,0 +1,191 @@
+import { toBitrixError } from '../bitrix-errors.js'
+import { idList, positiveId, startOffset, text } from '../internal/params.js'
+import { memberFields, requestFields } from '../views.js'
+import { answer, argumentError, listing, type Method, offsetPage } from './context.js'
+
+const wrongGroupId = () => argumentError('Wrong group ID')
+const wrongUserIds = () => argumentError('Wrong user IDs')
+
+export const memberMethods: Record<string, Method> = {
+  /**
+   * Asks to join: an open group (OPENED=Y) makes the caller a member at once; otherwise a pending request with the
+   * message goes to the approvers. A member or the owner asking again stays as they are; a repeat stays one request.
+   */
+  async 'sonet_group.user.request'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const message = text(params.MESSAGE)
+    if (message === null) return argumentError('Incorrect input data: MESSAGE')
+    return answer(joinery.requestJoin({ actor: user, groupId, message: message ?? null }), () => ({ result: true }))
+  },
+
+  async 'sonet_group.user.get'({ joinery, user, params }) {
+    const groupId = positiveId(params.ID)
+    if (!groupId) return argumentError('Wrong socialnetwork group ID')
+    const start = startOffset(params.START)
+    if (start === null) return argumentError('Incorrect input data: start')
+    const view = await joinery.getGroup({ viewer: user, groupId })
+    if (view.isErr()) return toBitrixError(view.error)
+    const rows = await offsetPage(
+      (cursor) => joinery.listMembers({ actor: user, groupId, limit: 100, ...(cursor ? { cursor } : {}) }),
+      start,
+    )
+    if (!Array.isArray(rows)) return toBitrixError(rows)
+    return listing(rows.map(memberFields), start, view.value.group.memberCount)
+  },
+
+  async 'sonet_group.user.groups'({ joinery, user, params }) {
+    const start = startOffset(params.START)
+    if (start === null) return argumentError('Incorrect input data: start')
+    const rows = await offsetPage(
+      (cursor) => joinery.listUserGroups({ actor: user, limit: 100, ...(cursor ? { cursor } : {}) }),
+      start,
+    )
+    if (!Array.isArray(rows)) return toBitrixError(rows)
+    return {
+      result: rows.map(({ group, membership }) => ({
+        GROUP_ID: group.id,
+        GROUP_NAME: group.name,
+        ROLE: memberFields(membership).ROLE,
+        // Joinery keeps no group images.
+        GROUP_IMAGE_ID: '',
+        GROUP_IMAGE: '',
+      })),
+    }
+  },
+
+  async 'sonet_group.user.add'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userIds = idList(params.USER_ID)
+    if (!userIds) return wrongUserIds()
+    return answer(
+      joinery.addMembers({ actor: user, groupId, userIds }),
+      ({ added }) => ({ result: added.map((m) => m.userId) }),
+      'No permissions to add users',
+    )
+  },
+
+  async 'sonet_group.user.invite'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userIds = idList(params.USER_ID)
+    if (!userIds) return wrongUserIds()
+    const message = text(params.MESSAGE)
+    if (message === null) return argumentError('Incorrect input data: MESSAGE')
+    return answer(
+      joinery.inviteMembers({ actor: user, groupId, userIds, message: message ?? null }),
+      ({ invited }) => ({ result: invited.map((r) => r.requesterId) }),
+      'No permissions to invite users',
+    )
+  },
+
+  async 'sonet_group.user.update'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userIds = idList(params.USER_ID)
+    if (!userIds) return wrongUserIds()
+    const role = params.ROLE === 'E' ? 'moderator' : params.ROLE === 'K' ? 'member' : null
+    if (!role) return argumentError('Incorrect role code')
+    const updated: string[] = []
+    for (const userId of userIds) {
+      const r = await joinery.changeRole({ actor: user, groupId, userId, role })
+      if (r.isOk()) updated.push(userId)
+      // As Bitrix24 does, the owner and non-members are skipped rather than failing the call.
+      else if (r.error.code !== 'TargetIsOwner' && r.error.code !== 'NotAMember') {
+        return toBitrixError(r.error, 'No permissions to update users role')
+      }
+    }
+    return { result: updated }
+  },
+
+  async 'sonet_group.user.delete'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userIds = idList(params.USER_ID)
+    if (!userIds) return wrongUserIds()
+    const view = await joinery.getGroup({ viewer: user, groupId })
+    if (view.isErr()) return toBitrixError(view.error)
+    const targets = userIds.filter((id) => id !== view.value.group.ownerId)
+    if (targets.length === 0) return { result: [] }
+    // Bitrix24's delete excludes without barring: the user may ask again later (bans are sonet_group.user.ban).
+    return answer(
+      joinery.removeMembers({ actor: user, groupId, userIds: targets, blockRejoin: false }),
+      ({ removed }) => ({ result: removed }),
+      'No permissions to update users role',
+    )
+  },
+
+  // Extensions (not in Bitrix24 REST, whose approvals happen only in its UI): named in the family's style.
+
+  async 'sonet_group.user.request.list'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const start = startOffset(params.START)
+    if (start === null) return argumentError('Incorrect input data: start')
+    const view = await joinery.getGroup({ viewer: user, groupId })
+    if (view.isErr()) return toBitrixError(view.error)
+    const rows = await offsetPage(
+      (cursor) => joinery.listJoinRequests({ actor: user, groupId, limit: 100, ...(cursor ? { cursor } : {}) }),
+      start,
+    )
+    if (!Array.isArray(rows)) return toBitrixError(rows, 'No permissions to see the requests of this group')
+    return listing(rows.map(requestFields), start, view.value.pendingRequests?.total ?? rows.length)
+  },
+
+  async 'sonet_group.user.request.approve'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userId = positiveId(params.USER_ID)
+    if (!userId) return wrongUserIds()
+    return answer(
+      joinery.approveJoinRequest({ actor: user, groupId, userId }),
+      () => ({ result: true }),
+      'No permissions to approve requests',
+    )
+  },
+
+  async 'sonet_group.user.request.reject'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userId = positiveId(params.USER_ID)
+    if (!userId) return wrongUserIds()
+    const reason = text(params.REASON)
+    if (reason === null) return argumentError('Incorrect input data: REASON')
+    return answer(
+      joinery.rejectJoinRequest({ actor: user, groupId, userId, reason: reason ?? null }),
+      () => ({ result: true }),
+      'No permissions to reject requests',
+    )
+  },
+
+  async 'sonet_group.user.request.withdraw'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    return answer(joinery.withdrawJoinRequest({ actor: user, groupId }), () => ({ result: true }))
+  },
+
+  async 'sonet_group.user.ban'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userId = positiveId(params.USER_ID)
+    if (!userId) return wrongUserIds()
+    return answer(
+      joinery.banUser({ actor: user, groupId, userId }),
+      () => ({ result: true }),
+      'No permissions to ban users',
+    )
+  },
+
+  async 'sonet_group.user.unban'({ joinery, user, params }) {
+    const groupId = positiveId(params.GROUP_ID)
+    if (!groupId) return wrongGroupId()
+    const userId = positiveId(params.USER_ID)
+    if (!userId) return wrongUserIds()
+    return answer(
+      joinery.unbanUser({ actor: user, groupId, userId }),
+      () => ({ result: true }),
+      'No permissions to unban users',
+    )
+  },
+}

@@ -1,0 +1,51 @@
+/** Bitrix24's `time` block: the official JS SDK needs it on every success, and feeds `operating` to its limiter. */
+export interface Timing {
+  readonly start: number
+  readonly finish: number
+  readonly duration: number
+  readonly processing: number
+  readonly date_start: string
+  readonly date_finish: string
+  readonly operating_reset_at: number
+  readonly operating: number
+}
+
+function isoWithOffset(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`
+}
+
+export function timing(startMs: number, finishMs: number = Date.now()): Timing {
+  const seconds = (finishMs - startMs) / 1000
+  return {
+    start: startMs / 1000,
+    finish: finishMs / 1000,
+    duration: seconds,
+    processing: seconds,
+    date_start: isoWithOffset(startMs),
+    date_finish: isoWithOffset(finishMs),
+    operating_reset_at: Math.floor(startMs / 1000) + 600,
+    operating: seconds,
+  }
+}
+
+/** A method's answer: its result, and for lists `total` and `next`. */
+export interface MethodSuccess {
+  readonly result: unknown
+  readonly total?: number
+  readonly next?: number
+}
+
+/** A Bitrix24 error: a never-empty code, its text and the HTTP status. */
+export interface BitrixError {
+  readonly status: number
+  readonly error: string
+  readonly error_description: string
+}
+
+export function bitrixError(status: number, error: string, description: string): BitrixError {
+  return { status, error, error_description: description }
+}
+
+export function isBitrixError(value: MethodSuccess | BitrixError): value is BitrixError {
+  return 'error' in value && typeof (value as BitrixError).error === 'string'
+}
