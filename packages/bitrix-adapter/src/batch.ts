@@ -19,20 +19,31 @@ function lookup(results: Record<string, unknown>, key: string, path: string): un
   return value
 }
 
-/** Replaces `$result[…]` references in a command's query string with earlier results, URL-encoded. */
-function substitute(query: string, results: Record<string, unknown>): string {
-  return query.replace(REFERENCE, (whole, key: string, path: string) => {
-    const value = lookup(results, key, path)
-    if (value === undefined || value === null) return whole
-    if (typeof value === 'object') {
-      // An array or map spreads into PHP bracket notation after the parameter name, as Bitrix24 does.
-      return Object.values(value as Record<string, unknown>)
-        .map(String)
-        .map(encodeURIComponent)
-        .join(',')
+const WHOLE_REFERENCE = /^\$result\[([^\]]+)\]((?:\[[^\]]*\])*)$/
+
+/**
+ * Reads a command's query string and replaces `$result[…]` references in its values with earlier results. A value
+ * that is one reference to a list or map spreads into bracket entries (`USER_ID[]=…`), as Bitrix24 does.
+ */
+function commandEntries(query: string, results: Record<string, unknown>): [string, string][] {
+  const entries: [string, string][] = []
+  for (const [key, value] of new URLSearchParams(query)) {
+    const whole = WHOLE_REFERENCE.exec(value)
+    const referenced = whole ? lookup(results, whole[1] as string, whole[2] ?? '') : undefined
+    if (referenced !== null && typeof referenced === 'object') {
+      for (const [k, v] of Object.entries(referenced))
+        entries.push([`${key}[${Array.isArray(referenced) ? '' : k}]`, String(v)])
+      continue
     }
-    return encodeURIComponent(String(value))
-  })
+    entries.push([
+      key,
+      value.replace(REFERENCE, (ref, k: string, path: string) => {
+        const v = lookup(results, k, path)
+        return v === undefined || v === null || typeof v === 'object' ? ref : String(v)
+      }),
+    ])
+  }
+  return entries
 }
 
 /**
@@ -67,7 +78,7 @@ export async function runBatch(params: Params, run: RunCommand): Promise<MethodS
     const started = Date.now()
     let answer: MethodSuccess | BitrixError
     try {
-      answer = await run(method, parsePhpParams(new URLSearchParams(substitute(query, result))))
+      answer = await run(method, parsePhpParams(commandEntries(query, result)))
     } catch {
       answer = bitrixError(400, 'ERROR_ARGUMENT', `Could not read the parameters of command ${key}`)
     }
