@@ -1,0 +1,10 @@
+export { MIGRATIONS, migrate } from './migrations.js'
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js'
+export {
+  fromPglite,
+  fromPgPool,
+  type PgliteLike,
+  type PgPoolLike,
+  type SqlDatabase,
+  type SqlExecutor,
+} from './sql-database.js'

@@ -1,0 +1,137 @@
+import type { SqlDatabase } from './sql-database.js'
+
+/**
+ * The schema, as versioned steps. Never edit a released step: add a new one. `{s}` is the schema name.
+ * Every list has an index in the order it is read; the seat counter lives on the group row, so a join costs the
+ * same in a group of ten and of a million.
+ */
+export const MIGRATIONS: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
+  {
+    version: 1,
+    name: 'groups, links, memberships, requests, removals, outbox',
+    sql: `
+CREATE TABLE {s}.groups (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  description text NOT NULL,
+  owner_id text NOT NULL,
+  created_at timestamptz NOT NULL,
+  member_limit integer,
+  member_count integer NOT NULL DEFAULT 0 CHECK (member_count >= 0),
+  lock_status text NOT NULL,
+  admission text NOT NULL,
+  visibility text NOT NULL,
+  approvers text NOT NULL,
+  allow_multiple_links boolean NOT NULL
+);
+CREATE INDEX groups_visibility_id ON {s}.groups (visibility, id);
+
+CREATE TABLE {s}.memberships (
+  group_id text NOT NULL REFERENCES {s}.groups (id) ON DELETE CASCADE,
+  user_id text NOT NULL,
+  role text NOT NULL,
+  joined_at timestamptz NOT NULL,
+  source_kind text NOT NULL,
+  source_code text,
+  source_request_id text,
+  added_by text,
+  PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX memberships_by_group ON {s}.memberships (group_id, joined_at, user_id);
+CREATE INDEX memberships_by_user ON {s}.memberships (user_id, joined_at, group_id);
+
+CREATE TABLE {s}.join_links (
+  code text PRIMARY KEY,
+  group_id text NOT NULL REFERENCES {s}.groups (id) ON DELETE CASCADE,
+  created_by text NOT NULL,
+  join_rule text NOT NULL,
+  require_approval boolean NOT NULL,
+  enabled boolean NOT NULL,
+  created_at timestamptz NOT NULL,
+  name text,
+  expires_at timestamptz,
+  max_uses integer,
+  uses integer NOT NULL,
+  pending integer NOT NULL,
+  refusals jsonb NOT NULL
+);
+CREATE INDEX join_links_by_group ON {s}.join_links (group_id, created_at DESC);
+
+CREATE TABLE {s}.join_requests (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  id text PRIMARY KEY,
+  group_id text NOT NULL REFERENCES {s}.groups (id) ON DELETE CASCADE,
+  requester_id text NOT NULL,
+  via_kind text NOT NULL,
+  via_code text,
+  invited_by text,
+  message text,
+  status text NOT NULL,
+  created_at timestamptz NOT NULL,
+  decided_at timestamptz,
+  decided_by text,
+  rejection_reason text,
+  read boolean NOT NULL
+);
+CREATE UNIQUE INDEX join_requests_one_pending ON {s}.join_requests (group_id, requester_id) WHERE status = 'pending';
+CREATE INDEX join_requests_by_status ON {s}.join_requests (group_id, status, created_at, id);
+CREATE INDEX join_requests_latest ON {s}.join_requests (group_id, requester_id, seq DESC);
+
+CREATE TABLE {s}.removals (
+  group_id text NOT NULL REFERENCES {s}.groups (id) ON DELETE CASCADE,
+  user_id text NOT NULL,
+  kind text NOT NULL,
+  removed_by text NOT NULL,
+  removed_at timestamptz NOT NULL,
+  until timestamptz,
+  reason text,
+  PRIMARY KEY (group_id, user_id)
+);
+
+CREATE TABLE {s}.outbox (
+  id bigserial PRIMARY KEY,
+  group_id text NOT NULL,
+  type text NOT NULL,
+  event jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz
+);
+CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
+`,
+  },
+]
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** Quotes a schema name after checking it is a plain lower-case identifier. */
+export function schemaIdentifier(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new RangeError(`schema name must match ${SCHEMA_NAME}: ${schema}`)
+  return `"${schema}"`
+}
+
+/**
+ * Applies the migrations not applied yet, each in its own transaction, under an advisory lock so that several
+ * instances starting at once apply each step once. Safe to run on every start. Returns the versions applied now.
+ */
+export async function migrate(db: SqlDatabase, schema = 'joinery'): Promise<number[]> {
+  const s = schemaIdentifier(schema)
+  await db.query(`CREATE SCHEMA IF NOT EXISTS ${s}`)
+  await db.query(
+    `CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  )
+  const applied: number[] = []
+  for (const step of MIGRATIONS) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`joinery-migrate-${schema}`])
+      const seen = await tx.query(`SELECT 1 FROM ${s}.schema_migrations WHERE version = $1`, [step.version])
+      if (seen.rows.length > 0) return false
+      for (const statement of step.sql.replaceAll('{s}', s).split(';\n')) {
+        if (statement.trim()) await tx.query(statement)
+      }
+      await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [step.version, step.name])
+      return true
+    })
+    if (done) applied.push(step.version)
+  }
+  return applied
+}

@@ -1,0 +1,371 @@
+import {
+  type DomainEvent,
+  type GroupCondition,
+  type GroupField,
+  type GroupQuery,
+  type MembershipStore,
+  type StorageError,
+  type StoreTx,
+  storageError,
+} from '@joinery/core'
+import { err, type Result, ResultAsync } from 'neverthrow'
+import {
+  GROUP_COLUMNS,
+  groupOf,
+  LINK_COLUMNS,
+  linkOf,
+  linkParams,
+  MEMBERSHIP_COLUMNS,
+  membershipOf,
+  membershipParams,
+  REQUEST_COLUMNS,
+  removalOf,
+  requestOf,
+  requestParams,
+} from './internal/rows.js'
+import { schemaIdentifier } from './migrations.js'
+import type { SqlDatabase, SqlExecutor } from './sql-database.js'
+
+export interface PostgresStoreOptions {
+  /** Where the tables are (see `migrate`). Default `joinery`. */
+  readonly schema?: string
+}
+
+export interface PostgresStore extends MembershipStore {
+  /** The outbox: events written with their change, for a relay to deliver at least once. */
+  readonly outbox: {
+    /** The oldest events not marked published, with their outbox ids. */
+    unpublished(limit: number): ResultAsync<readonly { id: string; event: DomainEvent }[], StorageError>
+    markPublished(ids: readonly string[]): ResultAsync<void, StorageError>
+  }
+}
+
+const COLUMN: Record<GroupField, string> = {
+  id: 'g.id',
+  name: 'g.name',
+  ownerId: 'g.owner_id',
+  createdAt: 'g.created_at',
+  memberCount: 'g.member_count',
+  visibility: 'g.visibility',
+  admission: 'g.admission',
+  lockStatus: 'g.lock_status',
+  approvers: 'g.approvers',
+}
+const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
+const DECIMAL = "'^-?[0-9]+$'"
+
+/** Thrown inside a database transaction to roll it back with the work's own error. */
+class Rollback {
+  constructor(readonly result: Result<never, unknown>) {}
+}
+
+/**
+ * The Joinery store on PostgreSQL, through PGlite or a server: one SQL code path. Seats are reserved by a
+ * conditional update of the group's stored member count in the same transaction as the membership insert; reads of
+ * a request lock it, so two deciders serialise. Run `migrate(db, schema)` first.
+ */
+export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptions = {}): PostgresStore {
+  const s = schemaIdentifier(options.schema ?? 'joinery')
+
+  function makeTx(q: SqlExecutor): StoreTx {
+    const run = <R>(
+      text: string,
+      params: unknown[],
+      map: (rows: Record<string, unknown>[]) => R,
+    ): ResultAsync<R, StorageError> =>
+      ResultAsync.fromPromise(
+        q.query(text, params).then((r) => map(r.rows)),
+        (cause) => storageError('a database query failed', cause),
+      )
+    const one = <R>(text: string, params: unknown[], map: (row: Record<string, unknown>) => R) =>
+      run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
+    const none = (text: string, params: unknown[]) => run(text, params, () => undefined)
+
+    return {
+      getGroup: (id) => one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1`, [id], groupOf),
+      listGroups: (query) => listGroups(q, query),
+      insertGroup: (g) =>
+        none(`INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11)`, [
+          g.id,
+          g.name,
+          g.description,
+          g.ownerId,
+          g.createdAt,
+          g.memberLimit,
+          g.lockStatus,
+          g.admission,
+          g.visibility,
+          g.approvers,
+          g.allowMultipleLinks,
+        ]),
+      updateGroup: (g) =>
+        run(
+          `UPDATE ${s}.groups SET name = $2, description = $3, owner_id = $4, created_at = $5, member_limit = $6, lock_status = $7,
+             admission = $8, visibility = $9, approvers = $10, allow_multiple_links = $11 WHERE id = $1 RETURNING 1`,
+          [
+            g.id,
+            g.name,
+            g.description,
+            g.ownerId,
+            g.createdAt,
+            g.memberLimit,
+            g.lockStatus,
+            g.admission,
+            g.visibility,
+            g.approvers,
+            g.allowMultipleLinks,
+          ],
+          (rows) => rows.length,
+        ).andThen((n) => (n === 1 ? okVoid() : err(storageError(`group ${g.id} does not exist`)))),
+      deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
+
+      getLink: (code) => one(`SELECT ${LINK_COLUMNS} FROM ${s}.join_links WHERE code = $1`, [code], linkOf),
+      listLinks: (groupId) =>
+        run(
+          `SELECT ${LINK_COLUMNS} FROM ${s}.join_links WHERE group_id = $1 ORDER BY created_at DESC, code DESC`,
+          [groupId],
+          (rows) => rows.map(linkOf),
+        ),
+      insertLink: (l) =>
+        none(
+          `INSERT INTO ${s}.join_links (${LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          linkParams(l),
+        ),
+      updateLink: (l) =>
+        run(
+          `UPDATE ${s}.join_links SET group_id = $2, created_by = $3, join_rule = $4, require_approval = $5, enabled = $6, created_at = $7,
+             name = $8, expires_at = $9, max_uses = $10, uses = $11, pending = $12, refusals = $13 WHERE code = $1 RETURNING 1`,
+          linkParams(l),
+          (rows) => rows.length,
+        ).andThen((n) => (n === 1 ? okVoid() : err(storageError('join link does not exist')))),
+
+      getMembership: (groupId, userId) =>
+        one(
+          `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`,
+          [groupId, userId],
+          membershipOf,
+        ),
+      insertMembership: (m, limit) =>
+        // Insert first (a conflict means a member already), then take the seat with a conditional update that
+        // waits on the group row; if no seat is left, the insert is undone in the same transaction.
+        run(
+          `INSERT INTO ${s}.memberships (${MEMBERSHIP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`,
+          membershipParams(m),
+          (rows) => rows.length === 1,
+        ).andThen((inserted) => {
+          if (!inserted) return okOf('exists' as const)
+          return run(
+            `UPDATE ${s}.groups SET member_count = member_count + 1 WHERE id = $1 AND ($2::integer IS NULL OR member_count < $2::integer) RETURNING 1`,
+            [m.groupId, limit],
+            (rows) => rows.length === 1,
+          ).andThen((seated) =>
+            seated
+              ? okOf('inserted' as const)
+              : none(`DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`, [m.groupId, m.userId]).map(
+                  () => 'limit-reached' as const,
+                ),
+          )
+        }),
+      updateMembershipRole: (groupId, userId, role) =>
+        run(
+          `UPDATE ${s}.memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+          [groupId, userId, role],
+          (r) => r.length,
+        ).andThen((n) => (n === 1 ? okVoid() : err(storageError('membership does not exist')))),
+      deleteMembership: (groupId, userId) =>
+        run(
+          `DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+          [groupId, userId],
+          (r) => r.length === 1,
+        ).andThen((deleted) =>
+          deleted
+            ? none(`UPDATE ${s}.groups SET member_count = member_count - 1 WHERE id = $1`, [groupId]).map(() => true)
+            : okOf(false),
+        ),
+      listMembers: (groupId, page) =>
+        run(
+          `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1
+             AND ($2::timestamptz IS NULL OR (joined_at, user_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+           ORDER BY joined_at, user_id COLLATE "C" LIMIT $4`,
+          [groupId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+          (rows) => rows.map(membershipOf),
+        ),
+      listMembershipsOfUser: (userId, page) =>
+        run(
+          `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE user_id = $1
+             AND ($2::timestamptz IS NULL OR (joined_at, group_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+           ORDER BY joined_at, group_id COLLATE "C" LIMIT $4`,
+          [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+          (rows) => rows.map(membershipOf),
+        ),
+
+      getRequest: (id) =>
+        one(`SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE id = $1 FOR UPDATE`, [id], requestOf),
+      getLatestRequest: (groupId, userId) =>
+        one(
+          `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE group_id = $1 AND requester_id = $2 ORDER BY seq DESC LIMIT 1 FOR UPDATE`,
+          [groupId, userId],
+          requestOf,
+        ),
+      insertRequest: (r) =>
+        none(
+          `INSERT INTO ${s}.join_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          requestParams(r),
+        ),
+      updateRequest: (r) =>
+        run(
+          `UPDATE ${s}.join_requests SET group_id = $2, requester_id = $3, via_kind = $4, via_code = $5, invited_by = $6, message = $7, status = $8,
+             created_at = $9, decided_at = $10, decided_by = $11, rejection_reason = $12, read = $13 WHERE id = $1 RETURNING 1`,
+          requestParams(r),
+          (rows) => rows.length,
+        ).andThen((n) => (n === 1 ? okVoid() : err(storageError('request does not exist')))),
+      listRequests: (groupId, status, page) =>
+        run(
+          `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE group_id = $1 AND status = $2
+             AND ($3::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($3::timestamptz, $4::text COLLATE "C"))
+           ORDER BY created_at, id COLLATE "C" LIMIT $5`,
+          [groupId, status, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+          (rows) => rows.map(requestOf),
+        ),
+      countPendingRequests: (groupId) =>
+        run(
+          `SELECT count(*)::integer AS total, count(*) FILTER (WHERE NOT read)::integer AS unread
+             FROM ${s}.join_requests WHERE group_id = $1 AND status = 'pending'`,
+          [groupId],
+          (rows) => ({ total: Number(rows[0]?.total ?? 0), unread: Number(rows[0]?.unread ?? 0) }),
+        ),
+      markRequestsRead: (groupId) =>
+        run(
+          `UPDATE ${s}.join_requests SET read = true WHERE group_id = $1 AND status = 'pending' AND NOT read RETURNING 1`,
+          [groupId],
+          (rows) => rows.length,
+        ),
+
+      getRemoval: (groupId, userId) =>
+        one(`SELECT * FROM ${s}.removals WHERE group_id = $1 AND user_id = $2`, [groupId, userId], removalOf),
+      putRemoval: (r) =>
+        none(
+          `INSERT INTO ${s}.removals (group_id, user_id, kind, removed_by, removed_at, until, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (group_id, user_id) DO UPDATE SET kind = EXCLUDED.kind, removed_by = EXCLUDED.removed_by,
+             removed_at = EXCLUDED.removed_at, until = EXCLUDED.until, reason = EXCLUDED.reason`,
+          [r.groupId, r.userId, r.kind, r.by, r.at, r.until, r.reason],
+        ),
+      deleteRemoval: (groupId, userId) =>
+        run(
+          `DELETE FROM ${s}.removals WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+          [groupId, userId],
+          (rows) => rows.length === 1,
+        ),
+
+      appendEvents: (events) =>
+        events.length === 0
+          ? okVoid()
+          : none(
+              `INSERT INTO ${s}.outbox (group_id, type, event) SELECT e->>'groupId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e`,
+              [JSON.stringify(events)],
+            ),
+    }
+  }
+
+  function listGroups(q: SqlExecutor, query: GroupQuery) {
+    const params: unknown[] = [query.visibleTo]
+    const param = (value: unknown) => {
+      params.push(value)
+      return `$${params.length}`
+    }
+    const where = [
+      `(g.visibility = 'public' OR ($1::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.memberships m WHERE m.group_id = g.id AND m.user_id = $1::text)))`,
+      ...query.conditions.map((c) => conditionSql(c, param)),
+    ].join(' AND ')
+    const order = [
+      ...query.order.map((o) => `${orderKey(o.field)} ${o.direction === 'asc' ? 'ASC' : 'DESC'}`),
+      `${orderKey('id')} ASC`,
+    ].join(', ')
+    const countParams = [...params]
+    params.push(query.limit, query.offset)
+    return ResultAsync.fromPromise(
+      Promise.all([
+        q.query(
+          `SELECT ${GROUP_COLUMNS.split(', ')
+            .map((c) => `g.${c}`)
+            .join(
+              ', ',
+            )} FROM ${s}.groups g WHERE ${where} ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+          params,
+        ),
+        q.query<{ total: number }>(`SELECT count(*)::integer AS total FROM ${s}.groups g WHERE ${where}`, countParams),
+      ]),
+      (cause) => storageError('a database query failed', cause),
+    ).map(([rows, count]) => ({ groups: rows.rows.map(groupOf), total: Number(count.rows[0]?.total ?? 0) }))
+  }
+
+  const store: PostgresStore = {
+    transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
+      new ResultAsync<T, E | StorageError>(
+        db
+          .transaction(async (q) => {
+            const result = await work(makeTx(q))
+            if (result.isErr()) throw new Rollback(result as Result<never, unknown>)
+            return result
+          })
+          .catch((e: unknown) =>
+            e instanceof Rollback ? (e.result as Result<T, E>) : err(storageError('a database transaction failed', e)),
+          ),
+      ),
+    outbox: {
+      unpublished: (limit) =>
+        ResultAsync.fromPromise(
+          db.query<{ id: string; event: unknown }>(
+            `SELECT id::text AS id, event FROM ${s}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+            [limit],
+          ),
+          (cause) => storageError('a database query failed', cause),
+        ).map((r) => r.rows.map((row) => ({ id: row.id, event: reviveEvent(row.event) }))),
+      markPublished: (ids) =>
+        ResultAsync.fromPromise(
+          db.query(`UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]),
+          (cause) => storageError('a database query failed', cause),
+        ).map(() => undefined),
+    },
+  }
+  return store
+}
+
+function okVoid() {
+  return ResultAsync.fromSafePromise<void>(Promise.resolve())
+}
+
+function okOf<T>(value: T) {
+  return ResultAsync.fromSafePromise<T>(Promise.resolve(value))
+}
+
+/** Orders ids numerically when they are decimal integers (zero-padded), by code unit otherwise. */
+function orderKey(field: GroupField): string {
+  if (field === 'id') return `(CASE WHEN g.id ~ ${DECIMAL} THEN lpad(g.id, 40, '0') ELSE g.id END) COLLATE "C"`
+  const column = COLUMN[field]
+  return field === 'createdAt' || field === 'memberCount' ? column : `${column} COLLATE "C"`
+}
+
+function conditionSql(c: GroupCondition, param: (value: unknown) => string): string {
+  const column = COLUMN[c.field]
+  if (c.op === 'contains') return `position(lower(${param(String(c.value))}) in lower(${column})) > 0`
+  const op = SQL_OP[c.op]
+  if (c.field === 'createdAt')
+    return `${column} ${op} ${param(c.value instanceof Date ? c.value : new Date(String(c.value)))}::timestamptz`
+  if (c.field === 'memberCount') return `${column} ${op} ${param(Number(c.value))}::integer`
+  const v = param(String(c.value))
+  if (c.field === 'id') {
+    return `(CASE WHEN ${column} ~ ${DECIMAL} AND ${v}::text ~ ${DECIMAL} THEN ${column}::numeric ${op} ${v}::numeric ELSE ${column} COLLATE "C" ${op} ${v}::text COLLATE "C" END)`
+  }
+  return `${column} COLLATE "C" ${op} ${v}::text COLLATE "C"`
+}
+
+/** Events come back from JSON with dates as strings: turn the known date fields back into Dates. */
+function reviveEvent(raw: unknown): DomainEvent {
+  const e = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Record<string, unknown>
+  return {
+    ...e,
+    at: new Date(e.at as string),
+    ...(typeof e.until === 'string' ? { until: new Date(e.until) } : {}),
+  } as DomainEvent
+}

@@ -1,0 +1,1 @@
+export { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js'
