@@ -16,7 +16,12 @@ export interface PgliteLike extends SqlExecutor {
 
 /** The part of a node-postgres `Pool` this package uses. */
 export interface PgPoolLike {
-  connect(): Promise<SqlExecutor & { release(error?: Error | boolean): void }>
+  connect(): Promise<
+    SqlExecutor & {
+      release(error?: Error | boolean): void
+      on?(event: 'error', listener: (error: Error) => void): unknown
+    }
+  >
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>
 }
 
@@ -36,10 +41,9 @@ export function fromPgPool(pool: PgPoolLike): SqlDatabase {
   return {
     query: (text, params) => pool.query(text, params),
     async transaction(work) {
-      const client = await pool.connect()
+      const client = await begin(pool)
       let broken: Error | undefined
       try {
-        await client.query('BEGIN')
         const value = await work(client)
         await client.query('COMMIT')
         return value
@@ -52,5 +56,29 @@ export function fromPgPool(pool: PgPoolLike): SqlDatabase {
         client.release(broken ?? false)
       }
     },
+  }
+}
+
+/**
+ * Takes a connection and opens a transaction. A connection the server dropped (a restart) fails here, before any
+ * work: it is destroyed and another is tried, so the service recovers without being restarted itself.
+ */
+const listening = new WeakSet<object>()
+
+async function begin(pool: PgPoolLike, attempts = 3) {
+  for (let attempt = 1; ; attempt++) {
+    const client = await pool.connect()
+    // A connection the server drops while checked out emits 'error'; the failing query reports it already.
+    if (!listening.has(client)) {
+      listening.add(client)
+      client.on?.('error', () => {})
+    }
+    try {
+      await client.query('BEGIN')
+      return client
+    } catch (error) {
+      client.release(error instanceof Error ? error : true)
+      if (attempt >= attempts) throw error
+    }
   }
 }

@@ -62,7 +62,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const port = await freePort()
   const data = join(dir, 'data')
   await as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'])
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`
   await as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
