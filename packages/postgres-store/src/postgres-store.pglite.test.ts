@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite'
+import { createJoinery, createSequentialIdGenerator } from '@joinery/core'
 import { describeStoreConformance } from '@joinery/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIGRATIONS, migrate } from './migrations.js'
@@ -38,5 +39,60 @@ describe(migrate, () => {
 
   it('refuses schema names that are not plain identifiers', async () => {
     await expect(migrate(db, 'x; DROP TABLE y')).rejects.toThrow(RangeError)
+  })
+})
+
+describe('the outbox', () => {
+  it('holds the events of committed commands only, in order, until marked published', async () => {
+    await migrate(db, 'outbox_test')
+    const store = createPostgresStore(db, { schema: 'outbox_test' })
+    const joinery = createJoinery({ store })
+    const group = (
+      await joinery.createGroup({ actor: 'owner', name: 'G', admission: 'open', memberLimit: 2 })
+    )._unsafeUnwrap()
+    await joinery.requestJoin({ actor: 'alice', groupId: group.id })
+    // Refused: writes nothing, so no event.
+    expect((await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'MemberLimitReached',
+    )
+    const pending = (await store.outbox.unpublished(10))._unsafeUnwrap()
+    expect(pending.map((p) => [p.event.type, 'subject' in p.event ? p.event.subject : null])).toEqual([
+      ['GroupCreated', null],
+      ['MemberJoined', 'alice'],
+    ])
+    expect(pending[0]?.event.at).toBeInstanceOf(Date)
+    ;(await store.outbox.markPublished(pending.map((p) => p.id)))._unsafeUnwrap()
+    expect((await store.outbox.unpublished(10))._unsafeUnwrap()).toEqual([])
+  })
+})
+
+describe('a Joinery on PGlite', () => {
+  it('runs a whole flow through the core', async () => {
+    await migrate(db, 'flow_test')
+    const joinery = createJoinery({
+      store: createPostgresStore(db, { schema: 'flow_test' }),
+      ids: createSequentialIdGenerator(),
+    })
+    const group = (await joinery.createGroup({ actor: '1', name: 'Club', memberLimit: 3 }))._unsafeUnwrap()
+    expect(group.id).toBe('1')
+    const link = (
+      await joinery.createJoinLink({ actor: '1', groupId: group.id, requireApproval: true })
+    )._unsafeUnwrap()
+    expect(
+      (await joinery.requestJoinByCode({ actor: '2', code: link.code, message: 'hi' }))._unsafeUnwrap().status,
+    ).toBe('pending')
+    expect(
+      (await joinery.approveJoinRequest({ actor: '1', groupId: group.id, userId: '2' }))._unsafeUnwrap().group
+        .memberCount,
+    ).toBe(2)
+    await joinery.removeMembers({ actor: '1', groupId: group.id, userIds: ['2'] })
+    expect((await joinery.requestJoinByCode({ actor: '2', code: link.code }))._unsafeUnwrapErr().code).toBe(
+      'UserKicked',
+    )
+    const preview = (await joinery.previewJoinLinks({ codes: [link.code] }))._unsafeUnwrap()[0]
+    expect(preview).toMatchObject({
+      kind: 'valid',
+      link: { counters: { uses: 1, pending: 0, refusals: { UserKicked: 1 } } },
+    })
   })
 })
