@@ -1,3 +1,4 @@
+export { createDatabaseIdGenerator } from './id-generator.js'
 export { MIGRATIONS, migrate } from './migrations.js'
 export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js'
 export {

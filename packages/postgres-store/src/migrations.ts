@@ -99,6 +99,11 @@ CREATE TABLE {s}.outbox (
 CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
 `,
   },
+  {
+    version: 2,
+    name: 'a sequence for integer group ids',
+    sql: `CREATE SEQUENCE {s}.group_ids AS bigint START 1;`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

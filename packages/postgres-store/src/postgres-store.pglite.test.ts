@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite'
-import { createJoinery, createSequentialIdGenerator } from '@joinery/core'
+import { createJoinery } from '@joinery/core'
 import { describeStoreConformance } from '@joinery/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDatabaseIdGenerator } from './id-generator.js'
 import { MIGRATIONS, migrate } from './migrations.js'
 import { createPostgresStore } from './postgres-store.js'
 import { fromPglite, type SqlDatabase } from './sql-database.js'
@@ -71,10 +72,11 @@ describe('a Joinery on PGlite', () => {
     await migrate(db, 'flow_test')
     const joinery = createJoinery({
       store: createPostgresStore(db, { schema: 'flow_test' }),
-      ids: createSequentialIdGenerator(),
+      ids: createDatabaseIdGenerator(db, { schema: 'flow_test' }),
     })
     const group = (await joinery.createGroup({ actor: '1', name: 'Club', memberLimit: 3 }))._unsafeUnwrap()
     expect(group.id).toBe('1')
+    expect((await joinery.createGroup({ actor: '1', name: 'Second' }))._unsafeUnwrap().id).toBe('2')
     const link = (
       await joinery.createJoinLink({ actor: '1', groupId: group.id, requireApproval: true })
     )._unsafeUnwrap()

@@ -1,5 +1,5 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import type { ErrorOf, StorageError } from '../domain/errors.js'
+import { type ErrorOf, type StorageError, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
@@ -124,4 +124,12 @@ export function settle<T, E, F>(result: ResultAsync<Settled<T, E>, F>): ResultAs
 export interface PageOf<T> {
   readonly items: readonly T[]
   readonly cursor: string | null
+}
+
+/** A new group id from the id port, which may answer asynchronously; a failure is a storage error. */
+export function nextGroupId(ctx: CommandContext): ResultAsync<string, StorageError> {
+  return ResultAsync.fromPromise(
+    Promise.resolve().then(() => ctx.ids.newGroupId()),
+    (cause) => storageError('could not make a new group id', cause),
+  )
 }

@@ -13,6 +13,7 @@ import {
   inTransaction,
   loadGroupAs,
   loadGroupFor,
+  nextGroupId,
 } from './context.js'
 import * as s from './schemas.js'
 
@@ -108,61 +109,64 @@ export function groupCommands(ctx: CommandContext) {
   return {
     /** Creates a group owned by `actor`, with the owner as its first member. */
     createGroup(input: CreateGroupInput): ResultAsync<Group, CreateGroupError> {
+      // The id is taken before the transaction opens: a database sequence may serve it on the same connection.
       return validate(createGroupInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const now = ctx.clock.now()
-            const group: Group = {
-              id: ctx.ids.newId(),
-              name: cmd.name,
-              description: cmd.description,
-              ownerId: cmd.actor,
-              createdAt: now,
-              memberLimit: cmd.memberLimit,
-              memberCount: 0,
-              lockStatus: 'unlocked',
-              admission: cmd.admission,
-              visibility: cmd.visibility,
-              approvers: cmd.approvers,
-              allowMultipleLinks: cmd.allowMultipleLinks,
-            }
-            yield* tx.insertGroup(group)
-            emit({ type: 'GroupCreated', groupId: group.id, actor: cmd.actor, at: now })
-            const owner: Membership = {
-              groupId: group.id,
-              userId: cmd.actor,
-              role: 'owner',
-              joinedAt: now,
-              source: { kind: 'created' },
-              addedBy: null,
-            }
-            yield* tx.insertMembership(owner, cmd.memberLimit)
-            for (const userId of new Set(cmd.initialMembers)) {
-              if (userId === cmd.actor) continue
-              const added: Membership = {
-                ...owner,
-                userId,
-                role: 'member',
-                source: { kind: 'added' },
-                addedBy: cmd.actor,
+        nextGroupId(ctx).andThen((id) =>
+          inTransaction(ctx, (tx, emit) =>
+            safeTry(async function* () {
+              const now = ctx.clock.now()
+              const group: Group = {
+                id,
+                name: cmd.name,
+                description: cmd.description,
+                ownerId: cmd.actor,
+                createdAt: now,
+                memberLimit: cmd.memberLimit,
+                memberCount: 0,
+                lockStatus: 'unlocked',
+                admission: cmd.admission,
+                visibility: cmd.visibility,
+                approvers: cmd.approvers,
+                allowMultipleLinks: cmd.allowMultipleLinks,
               }
-              const outcome = yield* tx.insertMembership(added, cmd.memberLimit)
-              if (outcome === 'limit-reached') {
-                return err({ code: 'MemberLimitReached', limit: cmd.memberLimit ?? 0 } as const)
-              }
-              emit({
-                type: 'MemberJoined',
+              yield* tx.insertGroup(group)
+              emit({ type: 'GroupCreated', groupId: group.id, actor: cmd.actor, at: now })
+              const owner: Membership = {
                 groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                subject: userId,
-                code: null,
-                requestId: null,
-              })
-            }
-            const stored = yield* tx.getGroup(group.id)
-            return ok(stored ?? group)
-          }),
+                userId: cmd.actor,
+                role: 'owner',
+                joinedAt: now,
+                source: { kind: 'created' },
+                addedBy: null,
+              }
+              yield* tx.insertMembership(owner, cmd.memberLimit)
+              for (const userId of new Set(cmd.initialMembers)) {
+                if (userId === cmd.actor) continue
+                const added: Membership = {
+                  ...owner,
+                  userId,
+                  role: 'member',
+                  source: { kind: 'added' },
+                  addedBy: cmd.actor,
+                }
+                const outcome = yield* tx.insertMembership(added, cmd.memberLimit)
+                if (outcome === 'limit-reached') {
+                  return err({ code: 'MemberLimitReached', limit: cmd.memberLimit ?? 0 } as const)
+                }
+                emit({
+                  type: 'MemberJoined',
+                  groupId: group.id,
+                  actor: cmd.actor,
+                  at: now,
+                  subject: userId,
+                  code: null,
+                  requestId: null,
+                })
+              }
+              const stored = yield* tx.getGroup(group.id)
+              return ok(stored ?? group)
+            }),
+          ),
         ),
       )
     },

@@ -1,6 +1,11 @@
 /** Makes ids and join-link codes. */
 export interface IdGenerator {
-  /** A new unique id for a group or request. */
+  /**
+   * A new unique group id. May be asynchronous (a database sequence): it is asked before the creating transaction
+   * opens, so it may use the same database.
+   */
+  newGroupId(): string | Promise<string>
+  /** A new unique id for a request. */
   newId(): string
   /** A new join-link code: URL-safe, at least 96 bits from a cryptographically secure source. */
   newCode(): string
@@ -36,17 +41,19 @@ export function createCryptoIdGenerator(codeBytes = 16): IdGenerator {
   const crypto = (globalThis as unknown as { crypto?: WebCrypto }).crypto
   if (!crypto) throw new Error('globalThis.crypto is missing: pass an IdGenerator')
   return {
+    newGroupId: () => crypto.randomUUID(),
     newId: () => crypto.randomUUID(),
     newCode: () => base64url(crypto.getRandomValues(new Uint8Array(codeBytes))),
   }
 }
 
 /**
- * Ids counting up from `start` ("1", "2", …), for protocols whose ids are integers (Bitrix24), and crypto codes.
+ * Ids counting up from `start` ("1", "2", …) for groups and requests, for protocols whose ids are integers
+ * (Bitrix24), and crypto codes.
  * Counts in this process only: a store shared by several processes needs ids from the database.
  */
 export function createSequentialIdGenerator(start = 1): IdGenerator {
   let next = start
   const codes = createCryptoIdGenerator()
-  return { newId: () => String(next++), newCode: codes.newCode }
+  return { newGroupId: () => String(next++), newId: () => String(next++), newCode: codes.newCode }
 }
