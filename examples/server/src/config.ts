@@ -1,0 +1,54 @@
+/** The server's settings, from the environment. Printed at start. */
+export interface ServerConfig {
+  /** HTTP port for both protocols (`/xrpc/…` and `/rest/…`); 0 picks a free one. */
+  readonly port: number
+  /** HTTPS port (throwaway certificate) for the official Bitrix24 SDK; `null` turns it off. */
+  readonly tlsPort: number | null
+  readonly host: string
+  /** The audience of service JWTs. */
+  readonly serviceDid: string
+  /** `userId:code` webhooks for Bitrix24 calls. */
+  readonly bitrixWebhooks: readonly { userId: string; code: string }[]
+  /** PGlite keeps its data here; in memory when unset. */
+  readonly dataDir: string | null
+  /** A PostgreSQL server instead of PGlite. */
+  readonly databaseUrl: string | null
+  /** An AppView for follow-required links; an empty in-memory graph when unset. */
+  readonly appViewUrl: string | null
+  /** The member limit of groups made through `chat.bsky.group.createGroup`. */
+  readonly groupMemberLimit: number
+  /** Print one line per request. */
+  readonly log: boolean
+}
+
+export const DEMO_WEBHOOKS = '1:demo-hook-1,2:demo-hook-2,3:demo-hook-3'
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65_535 * 1000)
+    throw new Error(`${name} must be a whole number, got ${value}`)
+  return n
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const hooks = (env.BITRIX_WEBHOOKS ?? DEMO_WEBHOOKS).split(',').filter(Boolean)
+  const bitrixWebhooks = hooks.map((pair) => {
+    const [userId, code] = pair.split(':')
+    if (!userId || !/^\d+$/.test(userId) || !code)
+      throw new Error(`BITRIX_WEBHOOKS takes userId:code pairs, got ${pair}`)
+    return { userId, code }
+  })
+  return {
+    port: int(env.PORT, 8080, 'PORT'),
+    tlsPort: env.TLS_PORT === 'off' ? null : int(env.TLS_PORT, 8443, 'TLS_PORT'),
+    host: env.HOST ?? '127.0.0.1',
+    serviceDid: env.SERVICE_DID ?? 'did:web:localhost',
+    bitrixWebhooks,
+    dataDir: env.DATA_DIR || null,
+    databaseUrl: env.DATABASE_URL || null,
+    appViewUrl: env.APPVIEW_URL || null,
+    groupMemberLimit: int(env.GROUP_MEMBER_LIMIT, 100, 'GROUP_MEMBER_LIMIT'),
+    log: env.LOG !== 'off',
+  }
+}

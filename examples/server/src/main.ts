@@ -1,0 +1,27 @@
+import { configFromEnv } from './config.js'
+import { startServer } from './server.js'
+
+const config = configFromEnv()
+const server = await startServer(config)
+console.log(`Joinery demo server — storage: ${server.storage}
+  AT Protocol XRPC:  ${server.httpUrl}/xrpc/chat.bsky.group.*   (service DID ${config.serviceDid})
+  Bitrix24 REST:     ${server.httpUrl}/rest/{userId}/{code}/sonet_group.*${server.httpsUrl ? `\n                     ${server.httpsUrl}/rest/… (HTTPS, throwaway certificate)` : ''}
+  Webhooks:          ${config.bitrixWebhooks.map((w) => `${server.httpsUrl ?? server.httpUrl}/rest/${w.userId}/${w.code}/`).join('\n                     ')}
+  Settings: PORT=${config.port} TLS_PORT=${config.tlsPort ?? 'off'} SERVICE_DID=${config.serviceDid} DATA_DIR=${config.dataDir ?? ''} DATABASE_URL=${config.databaseUrl ? '(set)' : ''} GROUP_MEMBER_LIMIT=${config.groupMemberLimit}
+Press Ctrl+C to stop.`)
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    console.log(`\n${signal}: stopping…`)
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('could not stop cleanly:', error)
+        process.exit(1)
+      },
+    )
+  })
+}

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { configFromEnv } from './config.js'
+import { playScenario } from './scenario.js'
+import { startServer } from './server.js'
+
+const quiet = { ...configFromEnv({}), port: 0, tlsPort: 0, log: false }
+
+describe('the demo server', () => {
+  it('plays the whole demo story through the official clients as narrated', async () => {
+    const config = { ...quiet, groupMemberLimit: 4 }
+    const server = await startServer(config)
+    try {
+      const steps = await playScenario(server, config)
+      expect(steps.filter((s) => !s.asExpected).map((s) => s.line)).toEqual([])
+      expect(steps.length).toBeGreaterThanOrEqual(16)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+
+  it('keeps its data in DATA_DIR across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'joinery-demo-'))
+    try {
+      const config = { ...quiet, tlsPort: null, dataDir }
+      const hook = (url: string) => `${url}/rest/1/demo-hook-1`
+      const first = await startServer(config)
+      const created = (await (await fetch(`${hook(first.httpUrl)}/sonet_group.create?NAME=Kept`)).json()) as {
+        result: number
+      }
+      await first.stop()
+      const second = await startServer(config)
+      const listed = (await (await fetch(`${hook(second.httpUrl)}/sonet_group.get`)).json()) as {
+        result: { ID: string; NAME: string }[]
+      }
+      await second.stop()
+      expect(listed.result).toEqual([expect.objectContaining({ ID: String(created.result), NAME: 'Kept' })])
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it('logs one line per request and stops cleanly on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=dev-source', '--import', 'tsx', new URL('./main.ts', import.meta.url).pathname],
+      {
+        env: { ...process.env, PORT: '0', TLS_PORT: 'off' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start line: ${output}`)), 30_000)
+      child.stdout.on('data', () => {
+        const m = /AT Protocol XRPC:\s+(http:\/\/[^/]+)\/xrpc/.exec(output)
+        if (m && output.includes('Press Ctrl+C')) {
+          clearTimeout(timer)
+          resolve(m[1] as string)
+        }
+      })
+    })
+    const res = await fetch(`${url}/rest/2/demo-hook-2/sonet_group.user.groups`)
+    expect(res.status).toBe(200)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(output).toMatch(/sonet_group\.user\.groups user 2 → 200 in \d+ ms/)
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    expect(await exit).toBe(0)
+    expect(output).toContain('SIGTERM: stopping')
+  }, 60_000)
+})

@@ -1,0 +1,118 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { PGlite } from '@electric-sql/pglite'
+import { createAppViewSocialGraph, createJoineryXrpcServer } from '@joinery/atproto-adapter'
+import { createBitrixHandler, createWebhookAuth } from '@joinery/bitrix-adapter'
+import { createThrowawayCertificate } from '@joinery/bitrix-adapter/node'
+import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
+import {
+  createDatabaseIdGenerator,
+  createPostgresStore,
+  fromPglite,
+  fromPgPool,
+  migrate,
+} from '@joinery/postgres-store'
+import pg from 'pg'
+import type { ServerConfig } from './config.js'
+
+export interface RunningServer {
+  readonly httpUrl: string
+  readonly httpsUrl: string | null
+  /** The throwaway certificate of the HTTPS port, for clients to trust. */
+  readonly certificate: string | null
+  readonly storage: string
+  stop(): Promise<void>
+}
+
+/** The caller a request named, for the log only: the service JWT's issuer (verified unless the answer is 401). */
+function claimedCaller(req: IncomingMessage): string {
+  const token = req.headers.authorization?.replace(/^Bearer /, '').split('.')[1]
+  if (!token) return req.url?.startsWith('/rest/') ? `user ${req.url.split('/')[2] ?? '?'}` : 'anonymous'
+  try {
+    return String(JSON.parse(Buffer.from(token, 'base64url').toString()).iss ?? '?')
+  } catch {
+    return '?'
+  }
+}
+
+/** One Node process: both adapters over one core on the PostgreSQL store. */
+export async function startServer(
+  config: ServerConfig,
+  log: (line: string) => void = console.log,
+): Promise<RunningServer> {
+  let closeDb: () => Promise<void>
+  let storage: string
+  let db: ReturnType<typeof fromPglite>
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl })
+    pool.on('error', () => {})
+    db = fromPgPool(pool)
+    closeDb = () => pool.end()
+    storage = 'PostgreSQL server (DATABASE_URL)'
+  } else {
+    const pglite = config.dataDir ? new PGlite(config.dataDir) : new PGlite()
+    db = fromPglite(pglite)
+    closeDb = () => pglite.close()
+    storage = config.dataDir ? `PGlite in ${config.dataDir}` : 'PGlite in memory'
+  }
+  await migrate(db)
+  const joinery = createJoinery({
+    store: createPostgresStore(db),
+    ids: createDatabaseIdGenerator(db),
+    socialGraph: config.appViewUrl
+      ? createAppViewSocialGraph({ service: config.appViewUrl })
+      : createInMemorySocialGraph(),
+  })
+  const xrpc = createJoineryXrpcServer({ joinery, serviceDid: config.serviceDid, memberLimit: config.groupMemberLimit })
+  const rest = createBitrixHandler({ joinery, auth: createWebhookAuth(config.bitrixWebhooks) })
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const started = Date.now()
+    if (config.log) {
+      res.on('finish', () => {
+        const path = (req.url ?? '').split('?')[0] ?? ''
+        const method = path.startsWith('/xrpc/') ? path.slice(6) : (path.split('/').at(-1) ?? path)
+        const caller = res.statusCode === 401 ? 'unauthenticated' : claimedCaller(req)
+        log(`${new Date().toISOString()} ${method} ${caller} → ${res.statusCode} in ${Date.now() - started} ms`)
+      })
+    }
+    if (req.url?.startsWith('/rest/')) void rest(req, res)
+    else xrpc.router(req, res)
+  }
+
+  const servers: Server[] = []
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, config.host, () => resolve((server.address() as AddressInfo).port))
+      servers.push(server)
+    })
+  const httpPort = await listen(createHttpServer(handle), config.port)
+  let httpsUrl: string | null = null
+  let certificate: string | null = null
+  if (config.tlsPort !== null) {
+    const tls = await createThrowawayCertificate()
+    certificate = tls.cert
+    const httpsPort = await listen(createHttpsServer({ key: tls.key, cert: tls.cert }, handle), config.tlsPort)
+    httpsUrl = `https://${config.host}:${httpsPort}`
+  }
+  return {
+    httpUrl: `http://${config.host}:${httpPort}`,
+    httpsUrl,
+    certificate,
+    storage,
+    async stop() {
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.closeAllConnections?.()
+              s.close(() => resolve())
+            }),
+        ),
+      )
+      await closeDb()
+    },
+  }
+}
