@@ -88,6 +88,9 @@ function mayActOn(actorRole: Membership['role'], target: Membership | null, grou
   return ok(undefined)
 }
 
+/** One shared, frozen source for every added member: thousands of members need not hold a copy each. */
+const ADDED: Membership['source'] = Object.freeze({ kind: 'added' })
+
 function pageResult<T>(rows: readonly T[], limit: number, keyOf: (row: T) => ListKey): PageOf<T> {
   const items = rows.slice(0, limit)
   const last = items.at(-1)
@@ -159,7 +162,7 @@ export function memberCommands(ctx: CommandContext) {
                 userId,
                 role: 'member',
                 joinedAt: now,
-                source: { kind: 'added' },
+                source: ADDED,
                 addedBy: cmd.actor,
               }
               const outcome = yield* tx.insertMembership(membership, group.memberLimit)

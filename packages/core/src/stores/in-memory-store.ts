@@ -42,7 +42,8 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const links = new Map<string, JoinLink>()
   const linksByGroup = new Map<GroupId, Set<string>>()
   const members = new Map<GroupId, Map<UserId, Membership>>()
-  const groupsOfUser = new Map<UserId, Set<GroupId>>()
+  // Most users are in one group: keep the id itself, and a Set only from the second group on (memory per member).
+  const groupsOfUser = new Map<UserId, GroupId | Set<GroupId>>()
   const requests = new Map<string, JoinRequest>()
   const latestRequest = new Map<string, string>()
   const requestsByGroup = new Map<GroupId, Set<string>>()
@@ -73,6 +74,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     const set = index.get(key)
     if (!set?.delete(value)) return
     undo.push(() => set.add(value))
+  }
+
+  function indexUser(undo: (() => void)[], userId: UserId, groupId: GroupId): void {
+    const current = groupsOfUser.get(userId)
+    if (current === undefined) write(undo, groupsOfUser, userId, groupId)
+    else if (typeof current === 'string') {
+      if (current !== groupId) write(undo, groupsOfUser, userId, new Set([current, groupId]))
+    } else addToSet(undo, groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+  }
+
+  function unindexUser(undo: (() => void)[], userId: UserId, groupId: GroupId): void {
+    const current = groupsOfUser.get(userId)
+    if (current === groupId) write(undo, groupsOfUser, userId, undefined)
+    else if (current instanceof Set) removeFromSet(undo, groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
   }
 
   function setMemberCount(undo: (() => void)[], groupId: GroupId, delta: number): void {
@@ -108,7 +123,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         for (const code of [...(linksByGroup.get(id) ?? [])]) write(undo, links, code, undefined)
         write(undo, linksByGroup, id, undefined)
         for (const userId of [...(members.get(id)?.keys() ?? [])]) {
-          removeFromSet(undo, groupsOfUser, userId, id)
+          unindexUser(undo, userId, id)
         }
         write(undo, members, id, undefined)
         for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
@@ -148,7 +163,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (roster.has(membership.userId)) return okAsync('exists' as const)
         if (limit !== null && group.memberCount >= limit) return okAsync('limit-reached' as const)
         write(undo, roster, membership.userId, membership)
-        addToSet(undo, groupsOfUser, membership.userId, membership.groupId)
+        indexUser(undo, membership.userId, membership.groupId)
         setMemberCount(undo, membership.groupId, 1)
         return okAsync('inserted' as const)
       },
@@ -163,14 +178,16 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const roster = members.get(groupId)
         if (!roster?.has(userId)) return okAsync(false)
         write(undo, roster, userId, undefined)
-        removeFromSet(undo, groupsOfUser, userId, groupId)
+        unindexUser(undo, userId, groupId)
         setMemberCount(undo, groupId, -1)
         return okAsync(true)
       },
       listMembers: (groupId, page) =>
         okAsync(pageOf(members.get(groupId)?.values() ?? [], (m) => ({ at: m.joinedAt, id: m.userId }), page)),
       listMembershipsOfUser: (userId, page) => {
-        const rows = [...(groupsOfUser.get(userId) ?? [])].flatMap((g) => members.get(g)?.get(userId) ?? [])
+        const indexed = groupsOfUser.get(userId)
+        const ids = indexed === undefined ? [] : typeof indexed === 'string' ? [indexed] : [...indexed]
+        const rows = ids.flatMap((g) => members.get(g)?.get(userId) ?? [])
         return okAsync(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
       },
 

@@ -1,0 +1,84 @@
+import { PGlite } from '@electric-sql/pglite'
+import { createJoinery } from '@joinery/core'
+import { createPostgresStore, fromPglite, fromPgPool, migrate, type SqlDatabase } from '@joinery/postgres-store'
+import { startThrowawayPostgres } from '@joinery/postgres-store/testing'
+import pg from 'pg'
+import { type Figures, figuresOf } from './stats.js'
+
+/** Runs `n` operations with `concurrency` in flight and measures each. */
+async function measure(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Figures> {
+  const latencies: number[] = []
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++
+        const t = performance.now()
+        await op(i)
+        latencies.push(performance.now() - t)
+      }
+    }),
+  )
+  return figuresOf(latencies, performance.now() - started)
+}
+
+/**
+ * The same writes as a join, by hand: one transaction that inserts the membership, takes the seat and writes the
+ * event to the outbox. What any store must do at least.
+ */
+async function minimalJoin(db: SqlDatabase, schema: string, groupId: string, user: string) {
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO ${schema}.memberships (group_id, user_id, role, joined_at, source_kind, source_code) VALUES ($1, $2, 'member', now(), 'link', 'c') ON CONFLICT DO NOTHING`,
+      [groupId, user],
+    )
+    await tx.query(
+      `UPDATE ${schema}.groups SET member_count = member_count + 1 WHERE id = $1 AND (member_limit IS NULL OR member_count < member_limit)`,
+      [groupId],
+    )
+    await tx.query(`INSERT INTO ${schema}.outbox (group_id, type, event) VALUES ($1, 'MemberJoined', $2)`, [
+      groupId,
+      JSON.stringify({ user }),
+    ])
+  })
+}
+
+async function benchOn(db: SqlDatabase, n: number, concurrency: number) {
+  await migrate(db, 'bench_joinery')
+  await migrate(db, 'bench_minimal')
+  const joinery = createJoinery({ store: createPostgresStore(db, { schema: 'bench_joinery' }) })
+  const group = (await joinery.createGroup({ actor: 'owner', name: 'Bench', admission: 'open' }))._unsafeUnwrap()
+  const { code } = (await joinery.createJoinLink({ actor: 'owner', groupId: group.id }))._unsafeUnwrap()
+  await db.query(
+    `INSERT INTO bench_minimal.groups (id, name, description, owner_id, created_at, member_limit, lock_status, admission, visibility, approvers, allow_multiple_links)
+     VALUES ('g', 'Bench', '', 'owner', now(), NULL, 'unlocked', 'open', 'public', 'owner', false)`,
+  )
+  const joineryFigures = await measure(n, concurrency, async (i) => {
+    const r = await joinery.requestJoinByCode({ actor: `user${i}`, code })
+    if (r.isErr()) throw new Error(`join failed: ${r.error.code}`)
+  })
+  const minimalFigures = await measure(n, concurrency, (i) => minimalJoin(db, 'bench_minimal', 'g', `user${i}`))
+  return { joinery: joineryFigures, minimalSql: minimalFigures }
+}
+
+export async function benchPglite(n = 2000) {
+  const pglite = new PGlite()
+  try {
+    return await benchOn(fromPglite(pglite), n, 1)
+  } finally {
+    await pglite.close()
+  }
+}
+
+export async function benchPostgresServer(n = 4000) {
+  const server = await startThrowawayPostgres()
+  const pool = new pg.Pool({ connectionString: server.url, max: 16 })
+  pool.on('error', () => {})
+  try {
+    return await benchOn(fromPgPool(pool), n, 16)
+  } finally {
+    await pool.end()
+    await server.stop()
+  }
+}

@@ -1,0 +1,135 @@
+// pnpm bench: every benchmark, baseline and Joinery side by side in one run, with ratios against the targets.
+// Results: benchmarks/results/latest.json and latest.svg. Never part of the test run.
+import { fileURLToPath } from 'node:url'
+import { benchCore } from './bench-core.js'
+import { benchBitrix, benchXrpc } from './bench-http.js'
+import { benchScale } from './bench-scale.js'
+import { benchPglite, benchPostgresServer } from './bench-stores.js'
+import { type Comparison, chart, printTable, writeResults } from './report.js'
+import { fmt } from './stats.js'
+
+const only = process.argv[2]
+const rows: Comparison[] = []
+const extras: Record<string, unknown> = {}
+const want = (name: string) => !only || only === name
+
+const compare = (
+  name: string,
+  subject: Comparison['subject'],
+  baseline: Comparison['baseline'],
+  target: number,
+): Comparison => {
+  const ratio = subject.opsPerSecond / baseline.opsPerSecond
+  return { name, subject, baseline, ratio, target: `≥ ${target}×`, met: ratio >= target }
+}
+
+if (want('core')) {
+  console.log('core: requestJoin on the in-memory store vs a Map baseline…')
+  const r = await benchCore()
+  rows.push(
+    compare(
+      'core requestJoin (in-memory)',
+      { label: 'Joinery', ...r.joinery },
+      { label: 'hand-written Maps', ...r.baseline },
+      0.5,
+    ),
+  )
+}
+if (want('xrpc')) {
+  console.log('xrpc: requestJoin over HTTP (second process, 32 connections)…')
+  const r = await benchXrpc()
+  extras.xrpcStatuses = {
+    adapter: r.adapter.statuses,
+    xrpcConstant: r.xrpcConstant.statuses,
+    bareHttp: r.bareHttp.statuses,
+  }
+  rows.push(
+    compare(
+      'XRPC requestJoin vs xrpc-server constant',
+      { label: 'adapter', ...r.adapter },
+      { label: 'xrpc-server + verifyJwt, constant body', ...r.xrpcConstant },
+      0.8,
+    ),
+  )
+  rows.push(
+    compare(
+      'XRPC requestJoin vs bare node:http',
+      { label: 'adapter', ...r.adapter },
+      { label: 'bare node:http (ceiling)', ...r.bareHttp },
+      0,
+    ),
+  )
+}
+if (want('bitrix')) {
+  console.log('bitrix: sonet_group.user.request over HTTP (second process, 32 connections)…')
+  const r = await benchBitrix()
+  extras.bitrixStatuses = { adapter: r.adapter.statuses, bareHttp: r.bareHttp.statuses }
+  rows.push(
+    compare(
+      'Bitrix24 user.request vs bare node:http',
+      { label: 'adapter', ...r.adapter },
+      { label: 'bare node:http, same envelope', ...r.bareHttp },
+      0.7,
+    ),
+  )
+}
+if (want('stores')) {
+  console.log('stores: joins on PGlite and on a PostgreSQL server vs the minimal SQL transaction…')
+  const lite = await benchPglite()
+  rows.push(
+    compare(
+      'PGlite joins',
+      { label: 'Joinery store', ...lite.joinery },
+      { label: 'minimal SQL transaction', ...lite.minimalSql },
+      0.7,
+    ),
+  )
+  try {
+    const server = await benchPostgresServer()
+    rows.push(
+      compare(
+        'PostgreSQL server joins (16 in flight)',
+        { label: 'Joinery store', ...server.joinery },
+        { label: 'minimal SQL transaction', ...server.minimalSql },
+        0.7,
+      ),
+    )
+  } catch (e) {
+    console.log(`  PostgreSQL server benchmark skipped: ${(e as Error).message}`)
+  }
+}
+if (want('scale')) {
+  console.log('scale: requestJoin in a group of 1,000,000 vs 10, and memory per membership…')
+  const r = await benchScale()
+  const latencyRatio = r.inBig.p50Ms / r.inSmall.p50Ms
+  extras.bytesPerMembership = r.bytesPerMembership
+  rows.push({
+    name: 'p50 latency, 1,000,000-member group ÷ 10-member group',
+    subject: { label: '1M group', ...r.inBig },
+    baseline: { label: '10-member group', ...r.inSmall },
+    ratio: latencyRatio,
+    target: '≤ 1.2',
+    met: latencyRatio <= 1.2,
+  })
+  console.log(
+    `  memory per membership (in-memory store): ${fmt(r.bytesPerMembership, 0)} bytes (target ≤ 300)${r.gcExposed ? '' : ' — run with --expose-gc for a settled figure'}`,
+  )
+  extras.memoryTargetMet = r.bytesPerMembership <= 300
+}
+
+const table = printTable(rows)
+console.log(`\n${table}\n`)
+if (extras.bytesPerMembership !== undefined)
+  console.log(`memory per membership: ${fmt(extras.bytesPerMembership as number, 0)} bytes (target ≤ 300)`)
+const results = fileURLToPath(new URL('../results', import.meta.url))
+writeResults(
+  results,
+  only ? `latest-${only}` : 'latest',
+  { date: new Date().toISOString(), node: process.version, rows, extras },
+  chart(
+    rows
+      .filter((r) => r.target.startsWith('≥') && r.target !== '≥ 0×')
+      .map((r) => ({ name: r.name, ratio: r.ratio, target: Number(r.target.replace(/[^0-9.]/g, '')) })),
+  ),
+)
+console.log(`written to ${results}`)
