@@ -18,7 +18,8 @@ export interface Comparison {
   /** subject ÷ baseline throughput (or the figure itself for non-throughput rows). */
   readonly ratio: number
   readonly target: string
-  readonly met: boolean
+  /** `null` where there is no target (a ceiling, shown for scale). */
+  readonly met: boolean | null
 }
 
 export function printTable(rows: readonly Comparison[]): string {
@@ -27,7 +28,7 @@ export function printTable(rows: readonly Comparison[]): string {
     '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${fmt(r.subject.opsPerSecond, 0)} (${fmt(r.subject.p50Ms, 3)} / ${fmt(r.subject.p99Ms, 3)}) | ${r.baseline.label} | ${fmt(r.baseline.opsPerSecond, 0)} (${fmt(r.baseline.p50Ms, 3)} / ${fmt(r.baseline.p99Ms, 3)}) | ${fmt(r.ratio, 2)} | ${r.target} | ${r.met ? 'yes' : 'no'} |`,
+        `| ${r.name} | ${fmt(r.subject.opsPerSecond, 0)} (${fmt(r.subject.p50Ms, 3)} / ${fmt(r.subject.p99Ms, 3)}) | ${r.baseline.label} | ${fmt(r.baseline.opsPerSecond, 0)} (${fmt(r.baseline.p50Ms, 3)} / ${fmt(r.baseline.p99Ms, 3)}) | ${fmt(r.ratio, 2)} | ${r.target} | ${r.met === null ? '—' : r.met ? 'yes' : 'no'} |`,
     ),
   ]
   return lines.join('\n')
