@@ -17,6 +17,8 @@ import pg from 'pg'
 import type { ServerConfig } from './config.js'
 
 export interface RunningServer {
+  /** The core both adapters run on, for embedding and tests. */
+  readonly joinery: ReturnType<typeof createJoinery>
   readonly httpUrl: string
   readonly httpsUrl: string | null
   /** The throwaway certificate of the HTTPS port, for clients to trust. */
@@ -98,6 +100,7 @@ export async function startServer(
     httpsUrl = `https://${config.host}:${httpsPort}`
   }
   return {
+    joinery,
     httpUrl: `http://${config.host}:${httpPort}`,
     httpsUrl,
     certificate,

@@ -2,7 +2,7 @@ import type { CoreError, Group, Joinery, JoinLink, JoinLinkPreview } from '@join
 import type { ResultAsync } from 'neverthrow'
 import type { ServedMethod } from './lexicons/index.js'
 import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
-import { JOIN_RULE_FROM_WIRE, JOIN_RULE_TO_WIRE, joinLinkView, type Views } from './views.js'
+import { isDid, JOIN_RULE_FROM_WIRE, JOIN_RULE_TO_WIRE, joinLinkView, type Views } from './views.js'
 import { toXrpcError, type XrpcErrorResult } from './xrpc-errors.js'
 
 /** What a method handler gets: the verified caller (`null` only where a method allows anonymous calls) and its input. */
@@ -140,6 +140,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       async function previewView(p: JoinLinkPreview) {
         if (p.kind === 'invalid') return { $type: 'chat.bsky.group.defs#invalidJoinLinkPreviewView', code: p.code }
         if (p.kind === 'disabled') return { $type: 'chat.bsky.group.defs#disabledJoinLinkPreviewView', code: p.code }
+        // A group owned by a user of another protocol has no atproto owner to show.
+        if (!isDid(p.group.ownerId)) return { $type: 'chat.bsky.group.defs#invalidJoinLinkPreviewView', code: p.code }
         const convo = p.viewerMembership && call.caller ? { convo: await views.convoView(p.group, call.caller) } : {}
         return {
           $type: 'chat.bsky.group.defs#joinLinkPreviewView',

@@ -88,3 +88,33 @@ describe('view hooks', () => {
     expect(created.convo.members[0]?.handle).toBe('handle.invalid')
   })
 })
+
+describe('one core shared with another protocol', () => {
+  it('leaves users who are not DIDs out of atproto views, so every answer stays valid', async () => {
+    const svc = await startTestService()
+    open.push(svc)
+    const [owner, alice] = await svc.newUsers()
+    const convoId = (
+      (await owner.call('chat.bsky.group.createGroup', { name: 'Mixed', members: [alice.did] })) as {
+        convo: { id: string }
+      }
+    ).convo.id
+    // A Bitrix24 user (id "42") joins the same core group by another door.
+    ;(await svc.joinery.addMembers({ actor: owner.did, groupId: convoId, userIds: ['42'] }))._unsafeUnwrap()
+    const members = (await owner.call('chat.bsky.convo.getConvoMembers', undefined, { convoId })) as {
+      members: { did: string }[]
+    }
+    expect(members.members.map((m) => m.did).sort()).toEqual([owner.did, alice.did].sort())
+    // A group owned by a non-DID user previews as invalid rather than as an invalid view.
+    const foreign = (
+      await svc.joinery.createGroup({ actor: '7', name: 'Bitrix group', admission: 'open' })
+    )._unsafeUnwrap()
+    const link = (await svc.joinery.createJoinLink({ actor: '7', groupId: foreign.id }))._unsafeUnwrap()
+    const preview = (await owner.call('chat.bsky.group.getJoinLinkPreviews', undefined, { codes: [link.code] })) as {
+      joinLinkPreviews: { $type: string }[]
+    }
+    expect(preview.joinLinkPreviews[0]?.$type).toBe('chat.bsky.group.defs#invalidJoinLinkPreviewView')
+    const joined = (await alice.call('chat.bsky.group.requestJoin', { code: link.code })) as { status: string }
+    expect(joined.status).toBe('joined')
+  })
+})

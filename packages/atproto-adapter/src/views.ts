@@ -68,6 +68,16 @@ export interface ConvoView {
 export const JOIN_RULE_TO_WIRE = { anyone: 'anyone', 'followed-by-owner': 'followedByOwner' } as const
 export const JOIN_RULE_FROM_WIRE = { anyone: 'anyone', followedByOwner: 'followed-by-owner' } as const
 
+const DID = /^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$/
+
+/**
+ * Whether a user id is a DID. One core may serve other protocols too (Bitrix24 users are numbers): atproto views
+ * leave such users out, since a profile view must name a DID.
+ */
+export function isDid(userId: string): boolean {
+  return userId.length <= 2048 && DID.test(userId)
+}
+
 /** Bluesky shows at most this many pending requests to the owner ("20+"). */
 const JOIN_REQUEST_COUNT_CAP = 21
 
@@ -106,7 +116,7 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
   }
 
   function memberView(profile: (did: string) => ProfileViewBasic, m: Membership): ProfileViewBasic {
-    const addedBy = m.addedBy && m.source.kind === 'added' ? { addedBy: profile(m.addedBy) } : {}
+    const addedBy = m.addedBy && m.source.kind === 'added' && isDid(m.addedBy) ? { addedBy: profile(m.addedBy) } : {}
     return {
       ...profile(m.userId),
       kind: {
@@ -119,8 +129,9 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
 
   /** The members of a page, as `profileViewBasic` with their group role. */
   async function memberViews(memberships: readonly Membership[]): Promise<ProfileViewBasic[]> {
-    const profile = await profileMap(memberships.flatMap((m) => (m.addedBy ? [m.userId, m.addedBy] : [m.userId])))
-    return memberships.map((m) => memberView(profile, m))
+    const shown = memberships.filter((m) => isDid(m.userId))
+    const profile = await profileMap(shown.flatMap((m) => (m.addedBy ? [m.userId, m.addedBy] : [m.userId])))
+    return shown.map((m) => memberView(profile, m))
   }
 
   /** The convo view of a group as `viewer` sees it: important members, and for the owner the link and request counts. */
@@ -164,8 +175,9 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
   }
 
   async function joinRequestViews(requests: readonly JoinRequest[]) {
-    const profile = await profileMap(requests.map((r) => r.requesterId))
-    return requests.map((r) => ({
+    const shown = requests.filter((r) => isDid(r.requesterId))
+    const profile = await profileMap(shown.map((r) => r.requesterId))
+    return shown.map((r) => ({
       convoId: r.groupId,
       requestedBy: profile(r.requesterId),
       requestedAt: r.createdAt.toISOString(),

@@ -43,7 +43,7 @@ export const JOIN_RULES = [
   'a user with a pending invitation joins, if there is a free seat (MemberLimitReached)',
   'the link must be enabled (LinkDisabled)',
   'the link must not have expired (LinkExpired)',
-  'the link must not have reached its use cap (LinkUsedUp)',
+  'the link must not have reached its use cap, unless the user already has a pending request (LinkUsedUp)',
   'an invite-only group refuses direct requests (GroupInviteOnly)',
   'a followed-by-owner link needs the owner to follow the user (FollowRequired)',
   'a user with a pending request is answered with that request',

@@ -18,6 +18,7 @@ import {
   loadGroupFor,
   type PageOf,
 } from './context.js'
+import { latestRequestOf } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import * as s from './schemas.js'
 
@@ -109,7 +110,7 @@ export function memberCommands(ctx: CommandContext) {
     reason: string | null,
   ) {
     return safeTry(async function* () {
-      const request = yield* tx.getLatestRequest(group.id, userId)
+      const request = yield* latestRequestOf(ctx, tx, emit, group, userId)
       if (request?.status !== 'pending') return ok(undefined)
       const now = ctx.clock.now()
       const closed: JoinRequest = {
@@ -215,7 +216,7 @@ export function memberCommands(ctx: CommandContext) {
                 alreadyMembers.push(userId)
                 continue
               }
-              if ((yield* tx.getLatestRequest(group.id, userId))?.status === 'pending') {
+              if ((yield* latestRequestOf(ctx, tx, emit, group, userId))?.status === 'pending') {
                 alreadyPending.push(userId)
                 continue
               }

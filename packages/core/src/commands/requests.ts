@@ -20,6 +20,7 @@ import {
   type Settled,
   settle,
 } from './context.js'
+import { latestRequestOf } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import * as s from './schemas.js'
 
@@ -66,30 +67,8 @@ function alreadyDecided(request: JoinRequest): AlreadyDecided {
 }
 
 export function requestCommands(ctx: CommandContext) {
-  /** The user's latest request, with an overdue pending one marked expired (kept even if the command refuses). */
-  function latestRequest(tx: StoreTx, emit: Emit, group: Group, userId: string) {
-    return safeTry(async function* () {
-      const request = yield* tx.getLatestRequest(group.id, userId)
-      if (!request) return ok(null)
-      const now = ctx.clock.now()
-      const ttl = ctx.requestTtlMs
-      if (request.status !== 'pending' || ttl === null || request.createdAt.getTime() + ttl > now.getTime()) {
-        return ok(request)
-      }
-      const expired: JoinRequest = { ...request, status: 'expired', decidedAt: now, decidedBy: null }
-      yield* tx.updateRequest(expired)
-      yield* countOnLink(tx, linkCodeOf(request.via), { pending: -1 })
-      emit({
-        type: 'JoinRequestExpired',
-        groupId: group.id,
-        actor: userId,
-        at: now,
-        subject: userId,
-        requestId: request.id,
-      })
-      return ok(expired)
-    })
-  }
+  const latestRequest = (tx: StoreTx, emit: Emit, group: Group, userId: string) =>
+    latestRequestOf(ctx, tx, emit, group, userId)
 
   return {
     /** Withdraws the actor's own pending request. Withdrawing twice is a no-op. */

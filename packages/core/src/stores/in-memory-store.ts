@@ -46,6 +46,8 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const groupsOfUser = new Map<UserId, GroupId | Set<GroupId>>()
   const requests = new Map<string, JoinRequest>()
   const latestRequest = new Map<string, string>()
+  // The one pending request of each (group, user), whatever was inserted after it: the port's uniqueness rule.
+  const pendingByPair = new Map<string, string>()
   const requestsByGroup = new Map<GroupId, Set<string>>()
   const removals = new Map<string, Removal>()
   let events: DomainEvent[] = []
@@ -128,7 +130,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         write(undo, members, id, undefined)
         for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
           const request = requests.get(requestId)
-          if (request) write(undo, latestRequest, pairKey(id, request.requesterId), undefined)
+          if (request) {
+            write(undo, latestRequest, pairKey(id, request.requesterId), undefined)
+            write(undo, pendingByPair, pairKey(id, request.requesterId), undefined)
+          }
           write(undo, requests, requestId, undefined)
         }
         write(undo, requestsByGroup, id, undefined)
@@ -198,18 +203,25 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       },
       insertRequest: (request) => {
         const key = pairKey(request.groupId, request.requesterId)
-        const latestId = latestRequest.get(key)
-        if (request.status === 'pending' && latestId && requests.get(latestId)?.status === 'pending') {
+        if (request.status === 'pending' && pendingByPair.has(key)) {
           return refuse('a pending request of this user for this group exists')
         }
         if (requests.has(request.id)) return refuse('duplicate request id')
         write(undo, requests, request.id, request)
         write(undo, latestRequest, key, request.id)
+        if (request.status === 'pending') write(undo, pendingByPair, key, request.id)
         addToSet(undo, requestsByGroup, request.groupId, request.id)
         return okAsync(undefined)
       },
       updateRequest: (request) => {
         if (!requests.has(request.id)) return refuse('request does not exist')
+        const key = pairKey(request.groupId, request.requesterId)
+        const pendingId = pendingByPair.get(key)
+        if (request.status === 'pending' && pendingId !== undefined && pendingId !== request.id) {
+          return refuse('a pending request of this user for this group exists')
+        }
+        if (request.status === 'pending') write(undo, pendingByPair, key, request.id)
+        else if (pendingId === request.id) write(undo, pendingByPair, key, undefined)
         write(undo, requests, request.id, request)
         return okAsync(undefined)
       },
