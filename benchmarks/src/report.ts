@@ -46,7 +46,7 @@ export function chart(rows: readonly { name: string; ratio: number; target: numb
       const y = 30 + i * (barHeight + 10)
       const ok = r.ratio >= r.target
       return [
-        `<text x="${left - 8}" y="${y + 18}" text-anchor="end" font-size="13">${escape(r.name)}</text>`,
+        `<text x="${left - 8}" y="${y + 18}" text-anchor="end" font-size="13">${escapeXml(r.name)}</text>`,
         `<rect x="${left}" y="${y}" width="${x(r.ratio) - left}" height="${barHeight}" fill="${ok ? '#3a8' : '#d64'}"/>`,
         `<line x1="${x(r.target)}" x2="${x(r.target)}" y1="${y - 3}" y2="${y + barHeight + 3}" stroke="#222" stroke-width="2"/>`,
         `<text x="${x(r.ratio) + 6}" y="${y + 18}" font-size="12">${r.ratio.toFixed(2)}×</text>`,
@@ -61,7 +61,7 @@ ${bars}
 `
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 }
 
