@@ -9,6 +9,7 @@ import { type Comparison, chart, printTable, writeResults } from './report.js'
 import { fmt } from './stats.js'
 
 const only = process.argv[2]
+// pnpm bench [core|xrpc|bitrix|stores|scale] runs one of them.
 const rows: Comparison[] = []
 const extras: Record<string, unknown> = {}
 const want = (name: string) => !only || only === name
