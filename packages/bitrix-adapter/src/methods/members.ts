@@ -1,10 +1,19 @@
 import { toBitrixError } from '../bitrix-errors.js'
 import { idList, positiveId, startOffset, text } from '../internal/params.js'
 import { memberFields, requestFields } from '../views.js'
+import type { Params } from '../wire/php-params.js'
 import { answer, argumentError, listing, type Method, offsetPage } from './context.js'
 
 const wrongGroupId = () => argumentError('Wrong group ID')
 const wrongUserIds = () => argumentError('Wrong user IDs')
+
+/** GROUP_ID and one USER_ID, both positive integers, or the Bitrix24 error for the first that is not. */
+function groupAndUser(params: Params) {
+  const groupId = positiveId(params.GROUP_ID)
+  if (!groupId) return wrongGroupId()
+  const userId = positiveId(params.USER_ID)
+  return userId ? { groupId, userId } : wrongUserIds()
+}
 
 export const memberMethods: Record<string, Method> = {
   /**
@@ -134,10 +143,9 @@ export const memberMethods: Record<string, Method> = {
   },
 
   async 'sonet_group.user.request.approve'({ joinery, user, params }) {
-    const groupId = positiveId(params.GROUP_ID)
-    if (!groupId) return wrongGroupId()
-    const userId = positiveId(params.USER_ID)
-    if (!userId) return wrongUserIds()
+    const ids = groupAndUser(params)
+    if ('error' in ids) return ids
+    const { groupId, userId } = ids
     return answer(
       joinery.approveJoinRequest({ actor: user, groupId, userId }),
       () => ({ result: true }),
@@ -146,10 +154,9 @@ export const memberMethods: Record<string, Method> = {
   },
 
   async 'sonet_group.user.request.reject'({ joinery, user, params }) {
-    const groupId = positiveId(params.GROUP_ID)
-    if (!groupId) return wrongGroupId()
-    const userId = positiveId(params.USER_ID)
-    if (!userId) return wrongUserIds()
+    const ids = groupAndUser(params)
+    if ('error' in ids) return ids
+    const { groupId, userId } = ids
     const reason = text(params.REASON)
     if (reason === null) return argumentError('Incorrect input data: REASON')
     return answer(
@@ -166,10 +173,9 @@ export const memberMethods: Record<string, Method> = {
   },
 
   async 'sonet_group.user.ban'({ joinery, user, params }) {
-    const groupId = positiveId(params.GROUP_ID)
-    if (!groupId) return wrongGroupId()
-    const userId = positiveId(params.USER_ID)
-    if (!userId) return wrongUserIds()
+    const ids = groupAndUser(params)
+    if ('error' in ids) return ids
+    const { groupId, userId } = ids
     return answer(
       joinery.banUser({ actor: user, groupId, userId }),
       () => ({ result: true }),
@@ -178,10 +184,9 @@ export const memberMethods: Record<string, Method> = {
   },
 
   async 'sonet_group.user.unban'({ joinery, user, params }) {
-    const groupId = positiveId(params.GROUP_ID)
-    if (!groupId) return wrongGroupId()
-    const userId = positiveId(params.USER_ID)
-    if (!userId) return wrongUserIds()
+    const ids = groupAndUser(params)
+    if ('error' in ids) return ids
+    const { groupId, userId } = ids
     return answer(
       joinery.unbanUser({ actor: user, groupId, userId }),
       () => ({ result: true }),

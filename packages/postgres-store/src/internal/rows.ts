@@ -21,6 +21,23 @@ export function groupOf(r: Record<string, unknown>): Group {
   }
 }
 
+/** The group's columns but `member_count`, in GROUP_COLUMNS order ($7… skip the count, which only seats change). */
+export function groupParams(g: Group): unknown[] {
+  return [
+    g.id,
+    g.name,
+    g.description,
+    g.ownerId,
+    g.createdAt,
+    g.memberLimit,
+    g.lockStatus,
+    g.admission,
+    g.visibility,
+    g.approvers,
+    g.allowMultipleLinks,
+  ]
+}
+
 export const MEMBERSHIP_COLUMNS =
   'group_id, user_id, role, joined_at, source_kind, source_code, source_request_id, added_by'
 
