@@ -1,10 +1,11 @@
-import { err, errAsync, ok, okAsync, type ResultAsync, safeTry } from 'neverthrow'
+import { err, errAsync, ok, okAsync, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideJoin, type JoinSnapshot } from '../decide-join.js'
 import type { ErrorOf, JoinRefusal, StorageError } from '../domain/errors.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
+import { storageFlow } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
 import { type CommandContext, type Emit, inTransaction } from './context.js'
@@ -94,14 +95,14 @@ type Attempt =
 
 export function joinCommands(ctx: CommandContext) {
   function loadSnapshot(tx: StoreTx, target: Target, actor: UserId, follows: boolean | null) {
-    return safeTry(async function* () {
+    return storageFlow(async (step): Promise<LoadedSnapshot> => {
       const now = ctx.clock.now()
-      const link = target.kind === 'link' ? yield* tx.getLink(target.code) : null
+      const link = target.kind === 'link' ? await step(tx.getLink(target.code)) : null
       const groupId = target.kind === 'link' ? (link?.groupId ?? null) : target.groupId
-      const group = groupId === null ? null : yield* tx.getGroup(groupId)
-      const membership = group ? yield* tx.getMembership(group.id, actor) : null
-      const latest = group && !membership ? yield* tx.getLatestRequest(group.id, actor) : null
-      const removal = group && !membership ? yield* tx.getRemoval(group.id, actor) : null
+      const group = groupId === null ? null : await step(tx.getGroup(groupId))
+      const membership = group ? await step(tx.getMembership(group.id, actor)) : null
+      const latest = group && !membership ? await step(tx.getLatestRequest(group.id, actor)) : null
+      const removal = group && !membership ? await step(tx.getRemoval(group.id, actor)) : null
       const pending = latest?.status === 'pending' ? latest : null
       const ttl = ctx.requestTtlMs
       const stale = pending && ttl !== null && pending.createdAt.getTime() + ttl <= now.getTime() ? pending : null
@@ -114,7 +115,7 @@ export function joinCommands(ctx: CommandContext) {
         ownerFollowsUser: follows,
         now,
       }
-      return ok<LoadedSnapshot, StorageError>({ snapshot, staleRequest: stale })
+      return { snapshot, staleRequest: stale }
     })
   }
 
@@ -140,33 +141,35 @@ export function joinCommands(ctx: CommandContext) {
 
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
     return inTransaction(ctx, (tx, emit) =>
-      safeTry(async function* () {
-        const { snapshot, staleRequest } = yield* loadSnapshot(tx, target, actor, follows)
+      storageFlow(async (step): Promise<Attempt> => {
+        const { snapshot, staleRequest } = await step(loadSnapshot(tx, target, actor, follows))
         const code = target.kind === 'link' ? target.code : null
         const now = snapshot.now
         const decision = decideJoin(snapshot)
         if (decision.isErr()) {
           const question = followQuestion(snapshot, decision.error)
-          if (question) return ok<Attempt>(question)
-          yield* countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, {
-            refusal: decision.error.code,
-          })
-          return ok<Attempt>({ refused: decision.error })
+          if (question) return question
+          await step(
+            countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, {
+              refusal: decision.error.code,
+            }),
+          )
+          return { refused: decision.error }
         }
         // decideJoin returned ok, so the group exists.
         const group = snapshot.group as Group
-        if (staleRequest) yield* expire(tx, emit, staleRequest, now)
+        if (staleRequest) await step(expire(tx, emit, staleRequest, now))
         const d = decision.value
         switch (d.kind) {
           case 'already-member':
-            return ok<Attempt>({ done: { status: 'joined', group, membership: d.membership, changed: false } })
+            return { done: { status: 'joined', group, membership: d.membership, changed: false } }
           case 'already-pending': {
             if (message === null || message === d.request.message) {
-              return ok<Attempt>({ done: { status: 'pending', group, request: d.request, changed: false } })
+              return { done: { status: 'pending', group, request: d.request, changed: false } }
             }
             const request: JoinRequest = { ...d.request, message, read: false }
-            yield* tx.updateRequest(request)
-            return ok<Attempt>({ done: { status: 'pending', group, request, changed: true } })
+            await step(tx.updateRequest(request))
+            return { done: { status: 'pending', group, request, changed: true } }
           }
           case 'accept-invitation': {
             const invitation = d.invitation
@@ -179,11 +182,11 @@ export function joinCommands(ctx: CommandContext) {
               source: { kind: 'request', requestId: invitation.id },
               addedBy: invitedBy,
             }
-            const outcome = yield* tx.insertMembership(membership, group.memberLimit)
+            const outcome = await step(tx.insertMembership(membership, group.memberLimit))
             if (outcome === 'limit-reached') {
-              return ok<Attempt>({ refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } })
+              return { refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } }
             }
-            yield* tx.updateRequest({ ...invitation, status: 'approved', decidedAt: now, decidedBy: actor })
+            await step(tx.updateRequest({ ...invitation, status: 'approved', decidedAt: now, decidedBy: actor }))
             emit({
               type: 'JoinRequestApproved',
               groupId: group.id,
@@ -201,8 +204,8 @@ export function joinCommands(ctx: CommandContext) {
               code: null,
               requestId: invitation.id,
             })
-            const updated = (yield* tx.getGroup(group.id)) ?? group
-            return ok<Attempt>({ done: { status: 'joined', group: updated, membership, changed: true } })
+            const updated = (await step(tx.getGroup(group.id))) ?? group
+            return { done: { status: 'joined', group: updated, membership, changed: true } }
           }
           case 'request': {
             const request: JoinRequest = {
@@ -218,10 +221,10 @@ export function joinCommands(ctx: CommandContext) {
               rejectionReason: null,
               read: false,
             }
-            yield* tx.insertRequest(request)
-            yield* countOnLink(tx, code, { pending: 1 })
+            await step(tx.insertRequest(request))
+            await step(countOnLink(tx, code, { pending: 1 }))
             emit({ type: 'JoinRequested', groupId: group.id, actor, at: now, requestId: request.id, code })
-            return ok<Attempt>({ done: { status: 'pending', group, request, changed: true } })
+            return { done: { status: 'pending', group, request, changed: true } }
           }
           case 'join': {
             const membership: Membership = {
@@ -232,24 +235,24 @@ export function joinCommands(ctx: CommandContext) {
               source: code === null ? { kind: 'added' } : { kind: 'link', code },
               addedBy: null,
             }
-            const outcome = yield* tx.insertMembership(membership, group.memberLimit)
+            const outcome = await step(tx.insertMembership(membership, group.memberLimit))
             if (outcome === 'limit-reached') {
               const refusal = { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } as const
-              yield* countOnLink(tx, code, { refusal: refusal.code })
-              return ok<Attempt>({ refused: refusal })
+              await step(countOnLink(tx, code, { refusal: refusal.code }))
+              return { refused: refusal }
             }
             if (outcome === 'exists') {
-              const current = yield* tx.getMembership(group.id, actor)
-              return ok<Attempt>({
+              const current = await step(tx.getMembership(group.id, actor))
+              return {
                 done: { status: 'joined', group, membership: current ?? membership, changed: false },
-              })
+              }
             }
             // A lapsed removal has done its job; dropping it keeps the table to the bans in force.
-            if (snapshot.removal) yield* tx.deleteRemoval(group.id, actor)
-            yield* countOnLink(tx, code, { uses: 1 })
+            if (snapshot.removal) await step(tx.deleteRemoval(group.id, actor))
+            await step(countOnLink(tx, code, { uses: 1 }))
             emit({ type: 'MemberJoined', groupId: group.id, actor, at: now, subject: actor, code, requestId: null })
-            const updated = (yield* tx.getGroup(group.id)) ?? group
-            return ok<Attempt>({ done: { status: 'joined', group: updated, membership, changed: true } })
+            const updated = (await step(tx.getGroup(group.id))) ?? group
+            return { done: { status: 'joined', group: updated, membership, changed: true } }
           }
         }
       }),
