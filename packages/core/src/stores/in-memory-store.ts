@@ -7,9 +7,9 @@ import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import type { Removal } from '../domain/removal.js'
 import { queryGroups } from '../internal/group-query.js'
-import { pageOf } from '../internal/keyset.js'
+import { compareKeys, pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
-import type { MembershipStore, StoreTx } from '../ports/membership-store.js'
+import type { ListKey, MembershipStore, StoreTx } from '../ports/membership-store.js'
 
 export interface InMemoryStoreOptions {
   /** How many committed events `recentEvents()` keeps (the oldest go first). Default 10,000. */
@@ -42,6 +42,9 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const links = new Map<string, JoinLink>()
   const linksByGroup = new Map<GroupId, Set<string>>()
   const members = new Map<GroupId, Map<UserId, Membership>>()
+  // Each group's member ids in (joinedAt, userId) order, so a page of members costs a binary search, not a sort
+  // of the whole group (a million members must list as fast as ten).
+  const memberOrder = new Map<GroupId, UserId[]>()
   // Most users are in one group: keep the id itself, and a Set only from the second group on (memory per member).
   const groupsOfUser = new Map<UserId, GroupId | Set<GroupId>>()
   const requests = new Map<string, JoinRequest>()
@@ -128,6 +131,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           unindexUser(undo, userId, id)
         }
         write(undo, members, id, undefined)
+        write(undo, memberOrder, id, undefined)
         for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
           const request = requests.get(requestId)
           if (request) {
@@ -168,6 +172,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (roster.has(membership.userId)) return okAsync('exists' as const)
         if (limit !== null && group.memberCount >= limit) return okAsync('limit-reached' as const)
         write(undo, roster, membership.userId, membership)
+        const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
+        const at = firstAfter(order, roster, { at: membership.joinedAt, id: membership.userId }, true)
+        order.splice(at, 0, membership.userId)
+        undo.push(() => order.splice(at, 1))
         indexUser(undo, membership.userId, membership.groupId)
         setMemberCount(undo, membership.groupId, 1)
         return okAsync('inserted' as const)
@@ -181,14 +189,26 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       },
       deleteMembership: (groupId, userId) => {
         const roster = members.get(groupId)
-        if (!roster?.has(userId)) return okAsync(false)
+        const current = roster?.get(userId)
+        if (!roster || !current) return okAsync(false)
+        const order = memberOrder.get(groupId)
+        if (order) {
+          const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
+          order.splice(at, 1)
+          undo.push(() => order.splice(at, 0, userId))
+        }
         write(undo, roster, userId, undefined)
         unindexUser(undo, userId, groupId)
         setMemberCount(undo, groupId, -1)
         return okAsync(true)
       },
-      listMembers: (groupId, page) =>
-        okAsync(pageOf(members.get(groupId)?.values() ?? [], (m) => ({ at: m.joinedAt, id: m.userId }), page)),
+      listMembers: (groupId, page) => {
+        const roster = members.get(groupId)
+        const order = memberOrder.get(groupId)
+        if (!roster || !order) return okAsync([])
+        const from = page.after ? firstAfter(order, roster, page.after, false) : 0
+        return okAsync(order.slice(from, from + page.limit).flatMap((userId) => roster.get(userId) ?? []))
+      },
       listMembershipsOfUser: (userId, page) => {
         const indexed = groupsOfUser.get(userId)
         const ids = indexed === undefined ? [] : typeof indexed === 'string' ? [indexed] : [...indexed]
@@ -298,6 +318,28 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       ),
     recentEvents: () => events.slice(),
   }
+}
+
+/**
+ * The index in `order` of the first member whose (joinedAt, userId) is after `key` (or, with `inclusive`, at or
+ * after it): a binary search over the group's ordered ids.
+ */
+function firstAfter(
+  order: readonly UserId[],
+  roster: ReadonlyMap<UserId, Membership>,
+  key: ListKey,
+  inclusive: boolean,
+): number {
+  let low = 0
+  let high = order.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    const m = roster.get(order[mid] as UserId)
+    const c = m ? compareKeys({ at: m.joinedAt, id: m.userId }, key) : -1
+    if (c < 0 || (c === 0 && !inclusive)) low = mid + 1
+    else high = mid
+  }
+  return low
 }
 
 /** A write the store refuses because it would break an invariant the core relies on. */
