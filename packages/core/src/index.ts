@@ -101,6 +101,7 @@ export type {
   GroupField,
   GroupQuery,
   InsertMembershipOutcome,
+  LinkCounterChange,
   ListKey,
   MembershipStore,
   Page,

@@ -119,6 +119,14 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           (rows) => rows.length,
         ).andThen((n) => (n === 1 ? okVoid() : err(storageError('join link does not exist')))),
 
+      countOnLink: (code, change) =>
+        none(
+          `UPDATE ${s}.join_links SET uses = uses + $2, pending = greatest(0, pending + $3),
+             refusals = CASE WHEN $4::text IS NULL THEN refusals
+               ELSE jsonb_set(refusals, ARRAY[$4::text], to_jsonb(coalesce((refusals->>$4::text)::integer, 0) + 1)) END
+           WHERE code = $1`,
+          [code, change.uses ?? 0, change.pending ?? 0, change.refusal ?? null],
+        ),
       getMembership: (groupId, userId) =>
         one(
           `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`,

@@ -19,6 +19,13 @@ export interface Page {
   readonly limit: number
 }
 
+/** What a command adds to a link's counters: joins, pending requests (±), and one refusal by its code. */
+export interface LinkCounterChange {
+  readonly uses?: number
+  readonly pending?: number
+  readonly refusal?: string
+}
+
 export type InsertMembershipOutcome = 'inserted' | 'exists' | 'limit-reached'
 
 /** The group fields a query may filter and order on. */
@@ -76,6 +83,11 @@ export interface StoreTx {
   listLinks(groupId: GroupId): ResultAsync<readonly JoinLink[], StorageError>
   insertLink(link: JoinLink): ResultAsync<void, StorageError>
   updateLink(link: JoinLink): ResultAsync<void, StorageError>
+  /**
+   * Adds to a link's counters in one atomic step (`pending` never goes below 0), so concurrent joins through one
+   * link all count. A link that does not exist is left alone.
+   */
+  countOnLink(code: string, change: LinkCounterChange): ResultAsync<void, StorageError>
 
   getMembership(groupId: GroupId, userId: UserId): ResultAsync<Membership | null, StorageError>
   /**

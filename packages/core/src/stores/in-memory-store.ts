@@ -164,6 +164,22 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return okAsync(undefined)
       },
 
+      countOnLink: (code, change) => {
+        const link = links.get(code)
+        if (!link) return okAsync(undefined)
+        const c = link.counters
+        const refusals = change.refusal
+          ? { ...c.refusals, [change.refusal]: (c.refusals[change.refusal] ?? 0) + 1 }
+          : c.refusals
+        const counters = {
+          uses: c.uses + (change.uses ?? 0),
+          pending: Math.max(0, c.pending + (change.pending ?? 0)),
+          refusals,
+        }
+        write(undo, links, code, { ...link, counters })
+        return okAsync(undefined)
+      },
+
       getMembership: (groupId, userId) => okAsync(members.get(groupId)?.get(userId) ?? null),
       insertMembership: (membership, limit) => {
         const group = groups.get(membership.groupId)

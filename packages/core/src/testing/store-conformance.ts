@@ -382,6 +382,23 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
       })
     })
 
+    describe('link counters', () => {
+      it('adds uses, pending (never below zero) and refusals, and ignores a missing link', async () => {
+        const group = await withGroup()
+        const link = aLink(group.id)
+        await run((tx) => tx.insertLink(link))
+        await run((tx) => tx.countOnLink(link.code, { uses: 1, pending: 2 }))
+        await run((tx) => tx.countOnLink(link.code, { pending: -5, refusal: 'LinkDisabled' }))
+        await run((tx) => tx.countOnLink(link.code, { refusal: 'LinkDisabled' }))
+        await run((tx) => tx.countOnLink(uid('missing'), { uses: 1 }))
+        expect((await run((tx) => tx.getLink(link.code)))?.counters).toEqual({
+          uses: 1,
+          pending: 0,
+          refusals: { LinkDisabled: 2 },
+        })
+      })
+    })
+
     describe('memberships', () => {
       it('inserts members, answering exists and limit-reached, and counts them in memberCount', async () => {
         const group = await withGroup()
@@ -930,6 +947,22 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
     })
 
     describe('concurrent transactions', () => {
+      it('count every one of 50 concurrent uses and refusals on one link', async () => {
+        const group = await withGroup()
+        const link = aLink(group.id)
+        await run((tx) => tx.insertLink(link))
+        await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.transaction((tx) => tx.countOnLink(link.code, { uses: 1, refusal: 'FollowRequired' })),
+          ),
+        )
+        expect((await run((tx) => tx.getLink(link.code)))?.counters).toEqual({
+          uses: 50,
+          pending: 0,
+          refusals: { FollowRequired: 50 },
+        })
+      })
+
       it('never let memberCount exceed the limit: 200 joins for 50 seats', async () => {
         const group = await withGroup({ memberLimit: 50 })
         const outcomes = await Promise.all(
