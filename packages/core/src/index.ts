@@ -101,6 +101,7 @@ export type {
   GroupField,
   GroupQuery,
   InsertMembershipOutcome,
+  JoinState,
   LinkCounterChange,
   ListKey,
   MembershipStore,

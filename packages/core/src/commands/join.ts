@@ -97,12 +97,12 @@ export function joinCommands(ctx: CommandContext) {
   function loadSnapshot(tx: StoreTx, target: Target, actor: UserId, follows: boolean | null) {
     return storageFlow(async (step): Promise<LoadedSnapshot> => {
       const now = ctx.clock.now()
-      const link = target.kind === 'link' ? await step(tx.getLink(target.code)) : null
-      const groupId = target.kind === 'link' ? (link?.groupId ?? null) : target.groupId
-      const group = groupId === null ? null : await step(tx.getGroup(groupId))
-      const membership = group ? await step(tx.getMembership(group.id, actor)) : null
-      const latest = group && !membership ? await step(tx.getLatestRequest(group.id, actor)) : null
-      const removal = group && !membership ? await step(tx.getRemoval(group.id, actor)) : null
+      const state = await step(
+        tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor),
+      )
+      const { link, group, membership } = state
+      const latest = membership ? null : state.latestRequest
+      const removal = membership ? null : state.removal
       const pending = latest?.status === 'pending' ? latest : null
       const ttl = ctx.requestTtlMs
       const stale = pending && ttl !== null && pending.createdAt.getTime() + ttl <= now.getTime() ? pending : null

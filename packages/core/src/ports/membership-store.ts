@@ -7,6 +7,16 @@ import type { JoinRequest, JoinRequestStatus } from '../domain/join-request.js'
 import type { Membership, Role } from '../domain/membership.js'
 import type { Removal } from '../domain/removal.js'
 
+/** What a join attempt reads: the link (when asked by code), the group, and the user's standing in it. */
+export interface JoinState {
+  readonly link: JoinLink | null
+  readonly group: Group | null
+  readonly membership: Membership | null
+  /** The user's latest request to the group, locked as `getLatestRequest` locks it. */
+  readonly latestRequest: JoinRequest | null
+  readonly removal: Removal | null
+}
+
 /** A position in a keyset-ordered list: the sort time and the id that breaks ties. */
 export interface ListKey {
   readonly at: Date
@@ -79,6 +89,15 @@ export interface StoreTx {
   deleteGroup(id: GroupId): ResultAsync<void, StorageError>
 
   getLink(code: string): ResultAsync<JoinLink | null, StorageError>
+  /**
+   * Reads everything a join decision needs in one call (a SQL store answers with one query): the link named by
+   * `code` and its group, or the group `groupId`; then the user's membership, latest request and removal there.
+   * MUST answer exactly what the separate reads would.
+   */
+  readJoinState(
+    target: { readonly code: string } | { readonly groupId: GroupId },
+    userId: UserId,
+  ): ResultAsync<JoinState, StorageError>
   /** The group's links, newest first. */
   listLinks(groupId: GroupId): ResultAsync<readonly JoinLink[], StorageError>
   insertLink(link: JoinLink): ResultAsync<void, StorageError>

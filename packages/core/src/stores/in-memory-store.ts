@@ -147,6 +147,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       },
 
       getLink: (code) => okAsync(links.get(code) ?? null),
+      readJoinState: (target, userId) => {
+        const link = 'code' in target ? (links.get(target.code) ?? null) : null
+        const groupId = 'code' in target ? link?.groupId : target.groupId
+        const group = (groupId !== undefined && groups.get(groupId)) || null
+        const key = group ? pairKey(group.id, userId) : null
+        const latestId = key ? latestRequest.get(key) : undefined
+        return okAsync({
+          link,
+          group,
+          membership: (group && members.get(group.id)?.get(userId)) || null,
+          latestRequest: (latestId && requests.get(latestId)) || null,
+          removal: (key && removals.get(key)) || null,
+        })
+      },
       listLinks: (groupId) => {
         const list = [...(linksByGroup.get(groupId) ?? [])].flatMap((code) => links.get(code) ?? [])
         list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
