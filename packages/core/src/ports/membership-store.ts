@@ -124,7 +124,7 @@ export interface StoreTx {
   listMembershipsOfUser(userId: UserId, page: Page): ResultAsync<readonly Membership[], StorageError>
 
   getRequest(id: string): ResultAsync<JoinRequest | null, StorageError>
-  /** The user's most recent request to the group, whatever its status. */
+  /** The user's most recently inserted request to the group, whatever its status. Reading it MUST lock it until the transaction ends, so two deciders of one request serialise. */
   getLatestRequest(groupId: GroupId, userId: UserId): ResultAsync<JoinRequest | null, StorageError>
   /** MUST fail rather than store a second `pending` request of one user for one group. */
   insertRequest(request: JoinRequest): ResultAsync<void, StorageError>
