@@ -3,21 +3,10 @@
 // Requests are sent round-robin from the list. Output: one JSON line with figures and status counts.
 import { readFileSync } from 'node:fs'
 import { Pool } from 'undici'
+import type { LoadOptions } from './run-load.js'
 import { figuresOf } from './stats.js'
 
-interface LoadSpec {
-  readonly url: string
-  readonly method: 'GET' | 'POST'
-  readonly path: string
-  readonly requests: readonly {
-    readonly headers: Record<string, string>
-    readonly body?: string
-    readonly path?: string
-  }[]
-  readonly connections: number
-  readonly durationMs: number
-  readonly warmupMs: number
-}
+type LoadSpec = Required<LoadOptions>
 
 const spec = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as LoadSpec
 const pool = new Pool(spec.url, { connections: spec.connections, pipelining: 1 })
