@@ -136,7 +136,9 @@ describe.runIf(available)('on a PostgreSQL server', () => {
       const schema = await freshSchema()
       const joinery = createJoinery({ store: createPostgresStore(db, { schema }) })
       const group = (await joinery.createGroup({ actor: 'owner', name: 'Wobbly', admission: 'open' }))._unsafeUnwrap()
-      const inFlight = Array.from({ length: 1000 }, (_, i) => joinery.requestJoin({ actor: `u${i}`, groupId: group.id }))
+      const inFlight = Array.from({ length: 1000 }, (_, i) =>
+        joinery.requestJoin({ actor: `u${i}`, groupId: group.id }),
+      )
       const restarted = server.restart()
       const results = await Promise.all(inFlight)
       await restarted
