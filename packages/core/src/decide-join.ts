@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { JoinRefusal } from './domain/errors.js'
 import type { Group } from './domain/group.js'
-import type { JoinLink } from './domain/join-link.js'
+import { type JoinLink, linkUnavailability } from './domain/join-link.js'
 import type { JoinRequest } from './domain/join-request.js'
 import type { Membership } from './domain/membership.js'
 import { type Removal, removalIsActive } from './domain/removal.js'
@@ -51,10 +51,6 @@ export const JOIN_RULES = [
   'if the link or the group asks for approval, a request is made; otherwise the user joins',
 ] as const
 
-function linkUses(link: JoinLink): number {
-  return link.counters.uses + link.counters.pending
-}
-
 /**
  * Decides a join attempt. Pure: the same snapshot always gives the same answer, and nothing is written.
  * A pending request does not hold a seat: the member limit is checked again at approval.
@@ -85,10 +81,8 @@ export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
   }
 
   if (link) {
-    if (!link.enabled) return err({ code: 'LinkDisabled' })
-    if (link.expiresAt && link.expiresAt.getTime() <= s.now.getTime()) return err({ code: 'LinkExpired' })
-    // A pending request made through this link already counted towards its cap.
-    if (link.maxUses !== null && !s.pendingRequest && linkUses(link) >= link.maxUses) return err({ code: 'LinkUsedUp' })
+    const unavailable = linkUnavailability(link, s.now, s.pendingRequest !== null)
+    if (unavailable) return err({ code: unavailable })
   } else if (group.admission === 'invite-only') {
     return err({ code: 'GroupInviteOnly' })
   }

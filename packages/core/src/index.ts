@@ -22,16 +22,15 @@ export {
   type RequestJoinByCodeInput,
   type RequestJoinInput,
 } from './commands/join.js'
-export {
-  type CreateJoinLinkError,
-  type CreateJoinLinkInput,
-  type EditJoinLinkInput,
-  type EnableJoinLinkError,
-  type JoinLinkPreview,
-  type LinkCommandError,
-  type LinkTargetInput,
-  linkUnavailability,
-  type PreviewJoinLinksInput,
+export type {
+  CreateJoinLinkError,
+  CreateJoinLinkInput,
+  EditJoinLinkInput,
+  EnableJoinLinkError,
+  JoinLinkPreview,
+  LinkCommandError,
+  LinkTargetInput,
+  PreviewJoinLinksInput,
 } from './commands/join-links.js'
 export type {
   AddedMembers,
@@ -85,7 +84,7 @@ export type {
   UserId,
   Visibility,
 } from './domain/group.js'
-export type { JoinLink, JoinLinkCounters, JoinRule } from './domain/join-link.js'
+export { type JoinLink, type JoinLinkCounters, type JoinRule, linkUnavailability } from './domain/join-link.js'
 export type { JoinRequest, JoinRequestStatus, JoinRequestVia } from './domain/join-request.js'
 export { MAX_REQUEST_MESSAGE_LENGTH } from './domain/join-request.js'
 export type { Membership, MembershipSource, Role } from './domain/membership.js'

@@ -8,7 +8,7 @@ import {
   type StoreTx,
   storageError,
 } from '@joinery/core'
-import { err, type Result, ResultAsync } from 'neverthrow'
+import { err, okAsync, type Result, ResultAsync } from 'neverthrow'
 import {
   GROUP_COLUMNS,
   groupOf,
@@ -96,7 +96,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
              admission = $8, visibility = $9, approvers = $10, allow_multiple_links = $11 WHERE id = $1 RETURNING 1`,
           groupParams(g),
           (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okVoid() : err(storageError(`group ${g.id} does not exist`)))),
+        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError(`group ${g.id} does not exist`)))),
       deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
 
       readJoinState: (target, userId) =>
@@ -150,7 +150,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
              name = $8, expires_at = $9, max_uses = $10, uses = $11, pending = $12, refusals = $13 WHERE code = $1 RETURNING 1`,
           linkParams(l),
           (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okVoid() : err(storageError('join link does not exist')))),
+        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('join link does not exist')))),
 
       countOnLink: (code, change) =>
         none(
@@ -174,14 +174,14 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           membershipParams(m),
           (rows) => rows.length === 1,
         ).andThen((inserted) => {
-          if (!inserted) return okOf('exists' as const)
+          if (!inserted) return okAsync('exists' as const)
           return run(
             `UPDATE ${s}.groups SET member_count = member_count + 1 WHERE id = $1 AND ($2::integer IS NULL OR member_count < $2::integer) RETURNING 1`,
             [m.groupId, limit],
             (rows) => rows.length === 1,
           ).andThen((seated) =>
             seated
-              ? okOf('inserted' as const)
+              ? okAsync('inserted' as const)
               : none(`DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`, [m.groupId, m.userId]).map(
                   () => 'limit-reached' as const,
                 ),
@@ -192,7 +192,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           `UPDATE ${s}.memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
           [groupId, userId, role],
           (r) => r.length,
-        ).andThen((n) => (n === 1 ? okVoid() : err(storageError('membership does not exist')))),
+        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('membership does not exist')))),
       deleteMembership: (groupId, userId) =>
         run(
           `DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
@@ -201,7 +201,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
         ).andThen((deleted) =>
           deleted
             ? none(`UPDATE ${s}.groups SET member_count = member_count - 1 WHERE id = $1`, [groupId]).map(() => true)
-            : okOf(false),
+            : okAsync(false),
         ),
       listMembers: (groupId, page) =>
         run(
@@ -239,7 +239,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
              created_at = $9, decided_at = $10, decided_by = $11, rejection_reason = $12, read = $13 WHERE id = $1 RETURNING 1`,
           requestParams(r),
           (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okVoid() : err(storageError('request does not exist')))),
+        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('request does not exist')))),
       listRequests: (groupId, status, page) =>
         run(
           `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE group_id = $1 AND status = $2
@@ -280,7 +280,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
 
       appendEvents: (events) =>
         events.length === 0
-          ? okVoid()
+          ? okAsync(undefined)
           : none(
               `INSERT INTO ${s}.outbox (group_id, type, event) SELECT e->>'groupId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e`,
               [JSON.stringify(events)],
@@ -350,14 +350,6 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
     },
   }
   return store
-}
-
-function okVoid() {
-  return ResultAsync.fromSafePromise<void>(Promise.resolve())
-}
-
-function okOf<T>(value: T) {
-  return ResultAsync.fromSafePromise<T>(Promise.resolve(value))
 }
 
 /** Orders ids numerically when they are decimal integers (zero-padded), by code unit otherwise. */

@@ -2,7 +2,7 @@ import { err, errAsync, ok, okAsync, type Result, type ResultAsync, safeTry } fr
 import { z } from 'zod'
 import type { ErrorOf, StorageError } from '../domain/errors.js'
 import type { Group, GroupId } from '../domain/group.js'
-import { emptyCounters, type JoinLink } from '../domain/join-link.js'
+import { emptyCounters, type JoinLink, linkUnavailability } from '../domain/join-link.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
@@ -99,14 +99,6 @@ function otherEnabledLink(tx: StoreTx, group: Group, code: string | null) {
   return tx
     .listLinks(group.id)
     .map((links) => !group.allowMultipleLinks && links.some((l) => l.enabled && l.code !== code))
-}
-
-/** Why a link cannot be used now, if it cannot; the group's own state is judged by `decideJoin`. */
-export function linkUnavailability(link: JoinLink, now: Date): 'LinkDisabled' | 'LinkExpired' | 'LinkUsedUp' | null {
-  if (!link.enabled) return 'LinkDisabled'
-  if (link.expiresAt && link.expiresAt.getTime() <= now.getTime()) return 'LinkExpired'
-  if (link.maxUses !== null && link.counters.uses + link.counters.pending >= link.maxUses) return 'LinkUsedUp'
-  return null
 }
 
 export function joinLinkCommands(ctx: CommandContext) {

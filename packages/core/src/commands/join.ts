@@ -8,8 +8,9 @@ import type { Membership } from '../domain/membership.js'
 import { storageFlow } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
-import { type CommandContext, type Emit, inTransaction } from './context.js'
-import { countOnLink, linkCodeOf } from './link-counters.js'
+import { type CommandContext, inTransaction } from './context.js'
+import { expireRequest } from './latest-request.js'
+import { countOnLink } from './link-counters.js'
 import * as s from './schemas.js'
 
 export const requestJoinByCodeInput = z.object({ actor: s.userId, code: s.joinCode, message: s.message })
@@ -125,20 +126,6 @@ export function joinCommands(ctx: CommandContext) {
     return ctx.socialGraph ? { askGraph: snapshot.group.ownerId } : { refused: { code: 'SocialGraphUnavailable' } }
   }
 
-  function expire(tx: StoreTx, emit: Emit, request: JoinRequest, now: Date) {
-    emit({
-      type: 'JoinRequestExpired',
-      groupId: request.groupId,
-      actor: request.requesterId,
-      at: now,
-      subject: request.requesterId,
-      requestId: request.id,
-    })
-    return tx
-      .updateRequest({ ...request, status: 'expired', decidedAt: now, decidedBy: null })
-      .andThen(() => countOnLink(tx, linkCodeOf(request.via), { pending: -1 }))
-  }
-
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
     return inTransaction(ctx, (tx, emit) =>
       storageFlow(async (step): Promise<Attempt> => {
@@ -158,7 +145,7 @@ export function joinCommands(ctx: CommandContext) {
         }
         // decideJoin returned ok, so the group exists.
         const group = snapshot.group as Group
-        if (staleRequest) await step(expire(tx, emit, staleRequest, now))
+        if (staleRequest) await step(expireRequest(tx, emit, staleRequest, now))
         const d = decision.value
         switch (d.kind) {
           case 'already-member':

@@ -1,4 +1,5 @@
-import { ok, safeTry } from 'neverthrow'
+import { ok, type ResultAsync, safeTry } from 'neverthrow'
+import type { StorageError } from '../domain/errors.js'
 import type { Group } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { StoreTx } from '../ports/membership-store.js'
@@ -19,17 +20,29 @@ export function latestRequestOf(ctx: CommandContext, tx: StoreTx, emit: Emit, gr
     if (request.status !== 'pending' || ttl === null || request.createdAt.getTime() + ttl > now.getTime()) {
       return ok(request)
     }
-    const expired: JoinRequest = { ...request, status: 'expired', decidedAt: now, decidedBy: null }
-    yield* tx.updateRequest(expired)
-    yield* countOnLink(tx, linkCodeOf(request.via), { pending: -1 })
-    emit({
-      type: 'JoinRequestExpired',
-      groupId: group.id,
-      actor: userId,
-      at: now,
-      subject: userId,
-      requestId: request.id,
-    })
+    const expired = yield* expireRequest(tx, emit, request, now)
     return ok(expired)
   })
+}
+
+/** Marks a pending request expired, frees its place on its link, and records the event. */
+export function expireRequest(
+  tx: StoreTx,
+  emit: Emit,
+  request: JoinRequest,
+  now: Date,
+): ResultAsync<JoinRequest, StorageError> {
+  const expired: JoinRequest = { ...request, status: 'expired', decidedAt: now, decidedBy: null }
+  emit({
+    type: 'JoinRequestExpired',
+    groupId: request.groupId,
+    actor: request.requesterId,
+    at: now,
+    subject: request.requesterId,
+    requestId: request.id,
+  })
+  return tx
+    .updateRequest(expired)
+    .andThen(() => countOnLink(tx, linkCodeOf(request.via), { pending: -1 }))
+    .map(() => expired)
 }

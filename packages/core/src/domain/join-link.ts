@@ -29,3 +29,20 @@ export interface JoinLink {
 }
 
 export const emptyCounters: JoinLinkCounters = { uses: 0, pending: 0, refusals: {} }
+
+/**
+ * Why a link cannot be used now, if it cannot: disabled, expired, or at its cap (joins plus pending requests). A
+ * user whose pending request already holds a place is not turned away by the cap. The group's own state is judged
+ * by `decideJoin`.
+ */
+export function linkUnavailability(
+  link: JoinLink,
+  now: Date,
+  holdsPlace = false,
+): 'LinkDisabled' | 'LinkExpired' | 'LinkUsedUp' | null {
+  if (!link.enabled) return 'LinkDisabled'
+  if (link.expiresAt && link.expiresAt.getTime() <= now.getTime()) return 'LinkExpired'
+  const { uses, pending } = link.counters
+  if (!holdsPlace && link.maxUses !== null && uses + pending >= link.maxUses) return 'LinkUsedUp'
+  return null
+}
