@@ -96,13 +96,16 @@ export { systemClock } from './ports/clock.js'
 export type { EventSink } from './ports/event-sink.js'
 export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {
+  GroupChange,
   GroupCondition,
   GroupField,
   GroupQuery,
   InsertMembershipOutcome,
   JoinState,
+  LinkChange,
   LinkCounterChange,
   ListKey,
+  LockTarget,
   MembershipStore,
   Page,
   StoreTx,

@@ -1,8 +1,10 @@
 import {
   type DomainEvent,
+  type GroupChange,
   type GroupCondition,
   type GroupField,
   type GroupQuery,
+  type LinkChange,
   type MembershipStore,
   type StorageError,
   type StoreTx,
@@ -52,6 +54,26 @@ const COLUMN: Record<GroupField, string> = {
   lockStatus: 'g.lock_status',
   approvers: 'g.approvers',
 }
+/** The columns a `GroupChange` and a `LinkChange` may set. */
+const GROUP_CHANGE_COLUMNS: Record<keyof GroupChange, string> = {
+  name: 'name',
+  description: 'description',
+  ownerId: 'owner_id',
+  memberLimit: 'member_limit',
+  lockStatus: 'lock_status',
+  admission: 'admission',
+  visibility: 'visibility',
+  approvers: 'approvers',
+  allowMultipleLinks: 'allow_multiple_links',
+}
+const LINK_CHANGE_COLUMNS: Record<keyof LinkChange, string> = {
+  joinRule: 'join_rule',
+  requireApproval: 'require_approval',
+  enabled: 'enabled',
+  name: 'name',
+  expiresAt: 'expires_at',
+  maxUses: 'max_uses',
+}
 const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 const DECIMAL = "'^-?[0-9]+$'"
 
@@ -82,7 +104,41 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
     const none = (text: string, params: unknown[]) => run(text, params, () => undefined)
 
+    /** `UPDATE … SET` of only the fields given, by a fixed column table (no caller text reaches the SQL). */
+    const patch = <K extends string>(
+      table: string,
+      key: string,
+      keyValue: unknown,
+      columns: Record<K, string>,
+      change: Partial<Record<K, unknown>>,
+    ): ResultAsync<void, StorageError> => {
+      const params: unknown[] = [keyValue]
+      const sets: string[] = []
+      for (const field of Object.keys(columns) as K[]) {
+        if (change[field] === undefined) continue
+        params.push(change[field])
+        sets.push(`${columns[field]} = $${params.length}`)
+      }
+      // With nothing to change, still check that the row is there, as an update would.
+      const text = sets.length
+        ? `UPDATE ${s}.${table} SET ${sets.join(', ')} WHERE ${key} = $1 RETURNING 1`
+        : `SELECT 1 FROM ${s}.${table} WHERE ${key} = $1`
+      return run(text, params, (rows) => rows.length).andThen((n) =>
+        n === 1 ? okAsync(undefined) : err(storageError(`no ${table} row ${String(keyValue)}`)),
+      )
+    }
+
     return {
+      // Its own statement, before any other read: in READ COMMITTED every later statement then sees all that the
+      // transactions which held the row before committed (a read in the same statement would not).
+      lockGroup: (target) =>
+        'groupId' in target
+          ? one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1 FOR UPDATE`, [target.groupId], groupOf)
+          : one(
+              `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = (SELECT group_id FROM ${s}.join_links WHERE code = $1) FOR UPDATE`,
+              [target.code],
+              groupOf,
+            ),
       getGroup: (id) => one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1`, [id], groupOf),
       listGroups: (query) => listGroups(q, query),
       insertGroup: (g) =>
@@ -90,13 +146,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11)`,
           groupParams(g),
         ),
-      updateGroup: (g) =>
-        run(
-          `UPDATE ${s}.groups SET name = $2, description = $3, owner_id = $4, created_at = $5, member_limit = $6, lock_status = $7,
-             admission = $8, visibility = $9, approvers = $10, allow_multiple_links = $11 WHERE id = $1 RETURNING 1`,
-          groupParams(g),
-          (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError(`group ${g.id} does not exist`)))),
+      updateGroup: (id, change) => patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change),
       deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
 
       readJoinState: (target, userId) =>
@@ -144,13 +194,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           `INSERT INTO ${s}.join_links (${LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
           linkParams(l),
         ),
-      updateLink: (l) =>
-        run(
-          `UPDATE ${s}.join_links SET group_id = $2, created_by = $3, join_rule = $4, require_approval = $5, enabled = $6, created_at = $7,
-             name = $8, expires_at = $9, max_uses = $10, uses = $11, pending = $12, refusals = $13 WHERE code = $1 RETURNING 1`,
-          linkParams(l),
-          (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('join link does not exist')))),
+      updateLink: (code, change) => patch('join_links', 'code', code, LINK_CHANGE_COLUMNS, change),
 
       countOnLink: (code, change) =>
         none(

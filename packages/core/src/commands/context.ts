@@ -61,18 +61,33 @@ export function requireGroup(group: Group | null): Result<Group, GroupNotFound> 
   return group ? ok(group) : err({ code: 'GroupNotFound' })
 }
 
-/** Loads the group and the actor's membership of it; hidden groups do not exist for non-members. */
+/**
+ * Locks the group for this command (see `StoreTx.lockGroup`) and loads the actor's membership of it; hidden groups
+ * do not exist for non-members. Every writing command starts here, so it decides on the current state.
+ */
 export function loadGroupAs(
   tx: StoreTx,
   groupId: GroupId,
   actor: UserId,
 ): ResultAsync<{ group: Group; membership: Membership | null }, GroupNotFound | StorageError> {
-  return tx
-    .getGroup(groupId)
+  return withMembership(tx, tx.lockGroup({ groupId }), actor)
+}
+
+/** {@link loadGroupAs} without the lock, for commands that only read. */
+export function viewGroupAs(
+  tx: StoreTx,
+  groupId: GroupId,
+  actor: UserId,
+): ResultAsync<{ group: Group; membership: Membership | null }, GroupNotFound | StorageError> {
+  return withMembership(tx, tx.getGroup(groupId), actor)
+}
+
+function withMembership(tx: StoreTx, read: ResultAsync<Group | null, StorageError>, actor: UserId) {
+  return read
     .andThen(requireGroup)
     .andThen((group) =>
       tx
-        .getMembership(groupId, actor)
+        .getMembership(group.id, actor)
         .andThen((membership) =>
           group.visibility === 'hidden' && !membership
             ? err<never, GroupNotFound>({ code: 'GroupNotFound' })
@@ -98,7 +113,7 @@ export function requireAuthority(
   return allowed && membership ? ok(membership) : err({ code: 'InsufficientRole', required: authority })
 }
 
-/** Loads the group and checks the actor's authority in one step. */
+/** Locks the group and checks the actor's authority in one step (writing commands). */
 export function loadGroupFor(
   tx: StoreTx,
   groupId: GroupId,
@@ -106,6 +121,18 @@ export function loadGroupFor(
   authority: Authority,
 ): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
   return loadGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
+    requireAuthority(group, membership, authority).map((m) => ({ group, membership: m })),
+  )
+}
+
+/** {@link loadGroupFor} without the lock, for commands that only read. */
+export function viewGroupFor(
+  tx: StoreTx,
+  groupId: GroupId,
+  actor: UserId,
+  authority: Authority,
+): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
+  return viewGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
     requireAuthority(group, membership, authority).map((m) => ({ group, membership: m })),
   )
 }

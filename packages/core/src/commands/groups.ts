@@ -6,14 +6,15 @@ import type { Membership } from '../domain/membership.js'
 import type { InvalidInput } from '../internal/validate.js'
 import { validate } from '../internal/validate.js'
 import { isApprover } from '../permissions.js'
+import type { GroupChange } from '../ports/membership-store.js'
 import {
   type CommandContext,
   type GroupNotFound,
   type InsufficientRole,
   inTransaction,
-  loadGroupAs,
   loadGroupFor,
   nextGroupId,
+  viewGroupAs,
 } from './context.js'
 import * as s from './schemas.js'
 
@@ -176,7 +177,7 @@ export function groupCommands(ctx: CommandContext) {
       return validate(getGroupInput, input).asyncAndThen((cmd) =>
         ctx.store.transaction((tx) =>
           safeTry(async function* () {
-            const { group, membership } = yield* loadGroupAs(tx, cmd.groupId, cmd.viewer ?? '')
+            const { group, membership } = yield* viewGroupAs(tx, cmd.groupId, cmd.viewer ?? '')
             const pendingRequests = isApprover(group, membership) ? yield* tx.countPendingRequests(group.id) : null
             return ok({ group, viewerMembership: membership, pendingRequests })
           }),
@@ -213,8 +214,9 @@ export function groupCommands(ctx: CommandContext) {
               (k) => patch[k] !== undefined && patch[k] !== group[k],
             )
             if (fields.length === 0) return ok(group)
-            const updated: Group = { ...group, ...Object.fromEntries(fields.map((k) => [k, patch[k]])) }
-            yield* tx.updateGroup(updated)
+            const change = Object.fromEntries(fields.map((k) => [k, patch[k]])) as GroupChange
+            const updated: Group = { ...group, ...change }
+            yield* tx.updateGroup(groupId, change)
             emit({ type: 'GroupUpdated', groupId, actor, at: ctx.clock.now(), fields })
             return ok(updated)
           }),
@@ -231,7 +233,7 @@ export function groupCommands(ctx: CommandContext) {
             const target = cmd.permanent ? 'locked-permanently' : 'locked'
             if (group.lockStatus === target || group.lockStatus === 'locked-permanently') return ok(group)
             const updated: Group = { ...group, lockStatus: target }
-            yield* tx.updateGroup(updated)
+            yield* tx.updateGroup(group.id, { lockStatus: target })
             emit({
               type: 'GroupLocked',
               groupId: group.id,
@@ -256,7 +258,7 @@ export function groupCommands(ctx: CommandContext) {
               return err({ code: 'GroupLocked', lockStatus: 'locked-permanently' } as const)
             }
             const updated: Group = { ...group, lockStatus: 'unlocked' }
-            yield* tx.updateGroup(updated)
+            yield* tx.updateGroup(group.id, { lockStatus: 'unlocked' })
             emit({ type: 'GroupUnlocked', groupId: group.id, actor: cmd.actor, at: ctx.clock.now() })
             return ok(updated)
           }),

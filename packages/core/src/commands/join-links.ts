@@ -6,13 +6,14 @@ import { emptyCounters, type JoinLink, linkUnavailability } from '../domain/join
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
-import type { StoreTx } from '../ports/membership-store.js'
+import type { LinkChange, StoreTx } from '../ports/membership-store.js'
 import {
   type CommandContext,
   type GroupNotFound,
   type InsufficientRole,
   inTransaction,
   loadGroupFor,
+  viewGroupFor,
 } from './context.js'
 import * as s from './schemas.js'
 
@@ -113,7 +114,8 @@ export function joinLinkCommands(ctx: CommandContext) {
         const updated = yield* change(link, group, tx)
         const fields = (Object.keys(updated) as (keyof JoinLink)[]).filter((k) => updated[k] !== link[k])
         if (fields.length === 0) return ok(link)
-        yield* tx.updateLink(updated)
+        // Only the settings this command changed: the counters belong to the joins, which count atomically.
+        yield* tx.updateLink(link.code, Object.fromEntries(fields.map((k) => [k, updated[k]])) as LinkChange)
         emit({
           type: 'JoinLinkChanged',
           groupId: group.id,
@@ -199,7 +201,7 @@ export function joinLinkCommands(ctx: CommandContext) {
     ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
         ctx.store.transaction((tx) =>
-          loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner').andThen(({ group }) => tx.listLinks(group.id)),
+          viewGroupFor(tx, cmd.groupId, cmd.actor, 'owner').andThen(({ group }) => tx.listLinks(group.id)),
         ),
       )
     },

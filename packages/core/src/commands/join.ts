@@ -129,6 +129,8 @@ export function joinCommands(ctx: CommandContext) {
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
     return inTransaction(ctx, (tx, emit) =>
       storageFlow(async (step): Promise<Attempt> => {
+        // Hold the group first, so the snapshot is the state every earlier command on it left.
+        await step(tx.lockGroup(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }))
         const { snapshot, staleRequest } = await step(loadSnapshot(tx, target, actor, follows))
         const code = target.kind === 'link' ? target.code : null
         const now = snapshot.now
@@ -191,7 +193,8 @@ export function joinCommands(ctx: CommandContext) {
               code: null,
               requestId: invitation.id,
             })
-            const updated = (await step(tx.getGroup(group.id))) ?? group
+            // The group is held: the seat just taken is the only change to its count.
+            const updated: Group = { ...group, memberCount: group.memberCount + 1 }
             return { done: { status: 'joined', group: updated, membership, changed: true } }
           }
           case 'request': {
@@ -238,7 +241,7 @@ export function joinCommands(ctx: CommandContext) {
             if (snapshot.removal) await step(tx.deleteRemoval(group.id, actor))
             await step(countOnLink(tx, code, { uses: 1 }))
             emit({ type: 'MemberJoined', groupId: group.id, actor, at: now, subject: actor, code, requestId: null })
-            const updated = (await step(tx.getGroup(group.id))) ?? group
+            const updated: Group = { ...group, memberCount: group.memberCount + 1 }
             return { done: { status: 'joined', group: updated, membership, changed: true } }
           }
         }

@@ -17,6 +17,7 @@ import {
   loadGroupAs,
   loadGroupFor,
   type PageOf,
+  viewGroupAs,
 } from './context.js'
 import { latestRequestOf } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
@@ -408,7 +409,7 @@ export function memberCommands(ctx: CommandContext) {
             yield* tx.updateMembershipRole(group.id, cmd.newOwnerId, 'owner')
             yield* tx.updateMembershipRole(group.id, group.ownerId, 'moderator')
             const updated: Group = { ...group, ownerId: cmd.newOwnerId }
-            yield* tx.updateGroup(updated)
+            yield* tx.updateGroup(group.id, { ownerId: cmd.newOwnerId })
             emit({
               type: 'OwnershipTransferred',
               groupId: group.id,
@@ -426,7 +427,7 @@ export function memberCommands(ctx: CommandContext) {
     listMembers(input: ListMembersInput): ResultAsync<PageOf<Membership>, InvalidInput | GroupNotFound | StorageError> {
       return validate(listMembersInput, input).asyncAndThen((cmd) =>
         ctx.store.transaction((tx) =>
-          loadGroupAs(tx, cmd.groupId, cmd.actor ?? '').andThen(({ group }) =>
+          viewGroupAs(tx, cmd.groupId, cmd.actor ?? '').andThen(({ group }) =>
             tx
               .listMembers(group.id, { after: cmd.cursor ? decodeCursor(cmd.cursor) : null, limit: cmd.limit + 1 })
               .map((rows) => pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.userId }))),

@@ -19,6 +19,7 @@ import {
   requireGroup,
   type Settled,
   settle,
+  viewGroupFor,
 } from './context.js'
 import { latestRequestOf } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
@@ -78,7 +79,7 @@ export function requestCommands(ctx: CommandContext) {
           inTransaction(ctx, (tx, emit) =>
             safeTry(async function* () {
               // Requesters may withdraw from a hidden group they are not yet a member of: it is their own request.
-              const group = yield* tx.getGroup(cmd.groupId).andThen(requireGroup)
+              const group = yield* tx.lockGroup({ groupId: cmd.groupId }).andThen(requireGroup)
               const request = yield* latestRequest(tx, emit, group, cmd.actor)
               type Out = Settled<DecidedRequest, RequestNotFound | AlreadyDecided>
               if (!request) return ok<Out>({ refused: { code: 'RequestNotFound' } })
@@ -106,7 +107,7 @@ export function requestCommands(ctx: CommandContext) {
     listJoinRequests(input: ListJoinRequestsInput): ResultAsync<PageOf<JoinRequest>, ApproverCommandError> {
       return validate(listJoinRequestsInput, input).asyncAndThen((cmd) =>
         ctx.store.transaction((tx) =>
-          loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver').andThen(({ group }) =>
+          viewGroupFor(tx, cmd.groupId, cmd.actor, 'approver').andThen(({ group }) =>
             tx
               .listRequests(group.id, cmd.status, {
                 after: cmd.cursor ? decodeCursor(cmd.cursor) : null,

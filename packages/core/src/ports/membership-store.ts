@@ -38,6 +38,30 @@ export interface LinkCounterChange {
 
 export type InsertMembershipOutcome = 'inserted' | 'exists' | 'limit-reached'
 
+/** The group fields a command may change; `memberCount` changes only with memberships, `id` and `createdAt` never. */
+export type GroupChange = Partial<
+  Pick<
+    Group,
+    | 'name'
+    | 'description'
+    | 'ownerId'
+    | 'memberLimit'
+    | 'lockStatus'
+    | 'admission'
+    | 'visibility'
+    | 'approvers'
+    | 'allowMultipleLinks'
+  >
+>
+
+/** The link fields a command may change; the counters change only through `countOnLink`. */
+export type LinkChange = Partial<
+  Pick<JoinLink, 'joinRule' | 'requireApproval' | 'enabled' | 'name' | 'expiresAt' | 'maxUses'>
+>
+
+/** Which group a command works on: by id, or through one of its join links. */
+export type LockTarget = { readonly groupId: GroupId } | { readonly code: string }
+
 /** The group fields a query may filter and order on. */
 export type GroupField =
   | 'id'
@@ -76,11 +100,19 @@ export interface GroupQuery {
  * (never throw or reject) when the storage fails. Absent rows are `null`, never an error.
  */
 export interface StoreTx {
+  /**
+   * Reads the group (named by id, or by one of its link codes) and holds it until the transaction ends: a second
+   * transaction that locks the same group waits until this one has committed or rolled back, and every read this
+   * transaction makes after the lock sees every change committed by the transactions that held the lock before it.
+   * Every writing command locks its group before it reads anything else, which makes commands on one group run as
+   * if one at a time (see `MembershipStore.transaction`). `null` when there is no such group (or link).
+   */
+  lockGroup(target: LockTarget): ResultAsync<Group | null, StorageError>
   getGroup(id: GroupId): ResultAsync<Group | null, StorageError>
   /** MUST fail if a group with this id exists. `memberCount` of the row is ignored: it starts at 0. */
   insertGroup(group: Group): ResultAsync<void, StorageError>
-  /** Writes every field but `memberCount`, which only membership inserts and deletes change. */
-  updateGroup(group: Group): ResultAsync<void, StorageError>
+  /** Changes only the fields given, leaving every other field as it is in the store now. Fails if the group is missing. */
+  updateGroup(id: GroupId, change: GroupChange): ResultAsync<void, StorageError>
   /** The groups matching the query (a page of them) and how many match in all. */
   listGroups(
     query: GroupQuery,
@@ -101,7 +133,8 @@ export interface StoreTx {
   /** The group's links, newest first. */
   listLinks(groupId: GroupId): ResultAsync<readonly JoinLink[], StorageError>
   insertLink(link: JoinLink): ResultAsync<void, StorageError>
-  updateLink(link: JoinLink): ResultAsync<void, StorageError>
+  /** Changes only the settings given (never the counters). Fails if the link is missing. */
+  updateLink(code: string, change: LinkChange): ResultAsync<void, StorageError>
   /**
    * Adds to a link's counters in one atomic step (`pending` never goes below 0), so concurrent joins through one
    * link all count. A link that does not exist is left alone.
@@ -152,8 +185,13 @@ export interface StoreTx {
 export interface MembershipStore {
   /**
    * Runs `work` as one unit: every write it made is kept if it returns `ok`, and none is kept if it returns `err`
-   * or the storage fails. Concurrent transactions MUST NOT let a group's `memberCount` exceed its limit nor
-   * leave two pending requests of one user for one group.
+   * or the storage fails.
+   *
+   * The guarantee every store MUST give: transactions that lock the same group (`StoreTx.lockGroup`) run as if one
+   * at a time, each seeing all that the earlier ones committed; transactions on different groups touch disjoint
+   * rows. Since every writing command locks its group first, every set of concurrent commands ends in the state of
+   * some one-at-a-time order of them. Besides, whatever a caller does, concurrent transactions MUST NOT let a
+   * group's `memberCount` exceed its limit nor leave two pending requests of one user for one group.
    */
   transaction<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageError>
 }

@@ -102,6 +102,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   function makeTx(undo: (() => void)[], staged: DomainEvent[]): StoreTx {
     return {
+      // Transactions already run one at a time here: holding a group needs nothing more than reading it.
+      lockGroup: (target) => {
+        const id = 'groupId' in target ? target.groupId : links.get(target.code)?.groupId
+        return okAsync((id !== undefined && groups.get(id)) || null)
+      },
       getGroup: (id) => okAsync(groups.get(id) ?? null),
       listGroups: (query) =>
         okAsync(
@@ -118,10 +123,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         write(undo, groups, group.id, { ...group, memberCount: 0 })
         return okAsync(undefined)
       },
-      updateGroup: (group) => {
-        const current = groups.get(group.id)
-        if (!current) return refuse(`group ${group.id} does not exist`)
-        write(undo, groups, group.id, { ...group, memberCount: current.memberCount })
+      updateGroup: (id, change) => {
+        const current = groups.get(id)
+        if (!current) return refuse(`group ${id} does not exist`)
+        write(undo, groups, id, { ...current, ...definedFields(change) })
         return okAsync(undefined)
       },
       deleteGroup: (id) => {
@@ -172,9 +177,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         addToSet(undo, linksByGroup, link.groupId, link.code)
         return okAsync(undefined)
       },
-      updateLink: (link) => {
-        if (!links.has(link.code)) return refuse('join link does not exist')
-        write(undo, links, link.code, link)
+      updateLink: (code, change) => {
+        const current = links.get(code)
+        if (!current) return refuse('join link does not exist')
+        write(undo, links, code, { ...current, ...definedFields(change) })
         return okAsync(undefined)
       },
 
@@ -370,6 +376,11 @@ function firstAfter(
     else high = mid
   }
   return low
+}
+
+/** The fields of a change that are set: an `undefined` field means "leave it", as in the SQL stores. */
+function definedFields<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 /** A write the store refuses because it would break an invariant the core relies on. */

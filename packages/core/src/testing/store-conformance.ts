@@ -210,10 +210,29 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
           approvers: 'owner-and-moderators',
           allowMultipleLinks: true,
         }
-        await run((tx) => tx.updateGroup(changed))
+        const { id, createdAt, memberCount: _count, ...change } = changed
+        await run((tx) => tx.updateGroup(group.id, change))
         expect(await run((tx) => tx.getGroup(group.id))).toEqual({ ...changed, memberCount: 2 })
-        await run((tx) => tx.updateGroup({ ...changed, memberCount: 0 }))
+        // A change names only the fields it changes: the others stay as they are now.
+        await run((tx) => tx.updateGroup(group.id, { name: 'Renamed' }))
+        expect(await run((tx) => tx.getGroup(group.id))).toEqual({ ...changed, name: 'Renamed', memberCount: 2 })
+        await run((tx) => tx.updateGroup(group.id, {}))
         expect(await memberCount(group.id)).toBe(2)
+        expect(id).toBe(group.id)
+        expect(createdAt).toEqual(group.createdAt)
+        expect(
+          (await store.transaction((tx) => tx.updateGroup(uid('missing'), { name: 'x' })))._unsafeUnwrapErr().code,
+        ).toBe('StorageError')
+      })
+
+      it('locks a group by its id or by a code of one of its links, and answers null for neither', async () => {
+        const group = await withGroup()
+        const link = aLink(group.id)
+        await run((tx) => tx.insertLink(link))
+        expect(await run((tx) => tx.lockGroup({ groupId: group.id }))).toEqual(await run((tx) => tx.getGroup(group.id)))
+        expect((await run((tx) => tx.lockGroup({ code: link.code })))?.id).toBe(group.id)
+        expect(await run((tx) => tx.lockGroup({ groupId: uid('missing') }))).toBeNull()
+        expect(await run((tx) => tx.lockGroup({ code: uid('no-code') }))).toBeNull()
       })
 
       it('deletes a group with its links, memberships, requests and removals, and nothing of other groups', async () => {
@@ -346,6 +365,7 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
         })
         await run((tx) => tx.insertLink(link))
         expect(await run((tx) => tx.getLink(link.code))).toEqual(link)
+        await run((tx) => tx.countOnLink(link.code, { uses: 2, pending: 1, refusal: 'LinkDisabled' }))
         const changed: JoinLink = {
           ...link,
           enabled: false,
@@ -353,10 +373,22 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
           name: null,
           expiresAt: null,
           maxUses: null,
-          counters: { uses: 2, pending: 1, refusals: { LinkDisabled: 4, UserBanned: 1 } },
+          counters: { uses: 2, pending: 1, refusals: { LinkDisabled: 1 } },
         }
-        await run((tx) => tx.updateLink(changed))
+        await run((tx) =>
+          tx.updateLink(link.code, {
+            enabled: false,
+            requireApproval: false,
+            name: null,
+            expiresAt: null,
+            maxUses: null,
+          }),
+        )
+        // The settings changed; the counters kept what the joins counted.
         expect(await run((tx) => tx.getLink(link.code))).toEqual(changed)
+        expect(
+          (await store.transaction((tx) => tx.updateLink(uid('none'), { enabled: true })))._unsafeUnwrapErr().code,
+        ).toBe('StorageError')
         expect(await run((tx) => tx.getLink(uid('none')))).toBeNull()
       })
 
@@ -873,12 +905,13 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
         const result = await store.transaction((tx) =>
           tx
             .insertGroup(newGroup)
-            .andThen(() => tx.updateGroup({ ...group, name: 'After', memberLimit: 3 }))
+            .andThen(() => tx.updateGroup(group.id, { name: 'After', memberLimit: 3 }))
             .andThen(() => tx.insertMembership(joins, null))
             .andThen(() => tx.deleteMembership(group.id, leaves.userId))
             .andThen(() => tx.updateMembershipRole(group.id, promoted.userId, 'moderator'))
             .andThen(() => tx.insertLink(newLink))
-            .andThen(() => tx.updateLink({ ...link, enabled: false, counters: { uses: 1, pending: 0, refusals: {} } }))
+            .andThen(() => tx.updateLink(link.code, { enabled: false }))
+            .andThen(() => tx.countOnLink(link.code, { uses: 1 }))
             .andThen(() => tx.insertRequest(newRequest))
             .andThen(() => tx.updateRequest({ ...request, status: 'rejected', decidedAt: at(1), decidedBy: 'o' }))
             .andThen(() => tx.markRequestsRead(group.id))
