@@ -1,9 +1,10 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { type ErrorOf, type StorageError, storageError } from '../domain/errors.js'
+import { type Access, decideAccess, type GroupNotFound, type InsufficientRole } from '../decisions/access.js'
+import { type StorageError, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
-import { isApprover } from '../permissions.js'
+import { type Step, storageFlow } from '../internal/storage-flow.js'
 import type { Clock } from '../ports/clock.js'
 import type { EventSink } from '../ports/event-sink.js'
 import type { IdGenerator } from '../ports/id-generator.js'
@@ -54,8 +55,7 @@ async function publish(ctx: CommandContext, events: readonly DomainEvent[]): Pro
   }
 }
 
-export type GroupNotFound = ErrorOf<'GroupNotFound'>
-export type InsufficientRole = ErrorOf<'InsufficientRole'>
+export type { GroupNotFound, InsufficientRole } from '../decisions/access.js'
 
 export function requireGroup(group: Group | null): Result<Group, GroupNotFound> {
   return group ? ok(group) : err({ code: 'GroupNotFound' })
@@ -96,32 +96,15 @@ function withMembership(tx: StoreTx, read: ResultAsync<Group | null, StorageErro
     )
 }
 
-export type Authority = 'owner' | 'approver' | 'member'
-
-/** Checks that the actor holds `authority` in the group. */
-export function requireAuthority(
-  group: Group,
-  membership: Membership | null,
-  authority: Authority,
-): Result<Membership, InsufficientRole> {
-  const allowed =
-    authority === 'owner'
-      ? membership?.role === 'owner'
-      : authority === 'approver'
-        ? isApprover(group, membership)
-        : membership !== null
-  return allowed && membership ? ok(membership) : err({ code: 'InsufficientRole', required: authority })
-}
-
 /** Locks the group and checks the actor's authority in one step (writing commands). */
 export function loadGroupFor(
   tx: StoreTx,
   groupId: GroupId,
   actor: UserId,
-  authority: Authority,
+  authority: 'owner' | 'approver' | 'member',
 ): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
   return loadGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
-    requireAuthority(group, membership, authority).map((m) => ({ group, membership: m })),
+    decideAccess(group, membership, authority).map((a) => ({ group, membership: a.actor })),
   )
 }
 
@@ -130,11 +113,88 @@ export function viewGroupFor(
   tx: StoreTx,
   groupId: GroupId,
   actor: UserId,
-  authority: Authority,
+  authority: 'owner' | 'approver' | 'member',
 ): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
   return viewGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
-    requireAuthority(group, membership, authority).map((m) => ({ group, membership: m })),
+    decideAccess(group, membership, authority).map((a) => ({ group, membership: a.actor })),
   )
+}
+
+/**
+ * How a command ends: done with a value, or refused with a typed error. A refusal still commits what the command
+ * wrote before deciding (an overdue request marked expired, a refusal counted on a link); only a storage failure
+ * undoes the transaction.
+ */
+export type Outcome<T, E> = { readonly done: T } | { readonly refused: E }
+
+/** The body of a command: plain async code that loads, decides and writes, with `step` for every store call. */
+export type CommandBody<T, E> = (tx: StoreTx, emit: Emit, step: Step) => Promise<Outcome<T, E>>
+
+/**
+ * Runs a writing command, the one shape every writing command has: in one transaction, lock the group, load a
+ * snapshot, ask a pure decision function, write what it decided. Events go to the outbox with the writes and to
+ * the sink after the commit.
+ */
+export function runCommand<T, E>(ctx: CommandContext, body: CommandBody<T, E>): ResultAsync<T, E | StorageError> {
+  return inTransaction(ctx, (tx, emit) => storageFlow((step) => body(tx, emit, step))).andThen(outcomeResult)
+}
+
+/** Runs a reading command in one transaction: it takes no lock and writes nothing. */
+export function runQuery<T, E>(
+  ctx: CommandContext,
+  body: (tx: StoreTx, step: Step) => Promise<Outcome<T, E>>,
+): ResultAsync<T, E | StorageError> {
+  return ctx.store.transaction((tx) => storageFlow((step) => body(tx, step))).andThen(outcomeResult)
+}
+
+function outcomeResult<T, E>(outcome: Outcome<T, E>): Result<T, E> {
+  return 'refused' in outcome ? err(outcome.refused) : ok(outcome.done)
+}
+
+/** Locks the group (see `StoreTx.lockGroup`) and reads the actor's membership: the start of every writing command. */
+export async function lockWithActor(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId,
+): Promise<{ group: Group | null; actor: Membership | null }> {
+  const group = await step(tx.lockGroup({ groupId }))
+  return { group, actor: group ? await step(tx.getMembership(group.id, actor)) : null }
+}
+
+/** Locks the group, reads the actor's membership and decides the actor's access (`decideAccess`). */
+export async function lockAccess(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId,
+  authority: 'owner' | 'approver' | 'member',
+): Promise<Result<Access<Membership>, GroupNotFound | InsufficientRole>> {
+  const read = await lockWithActor(tx, step, groupId, actor)
+  return decideAccess(read.group, read.actor, authority)
+}
+
+/** {@link lockAccess} without the lock, for reading commands. */
+export async function readAccess(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId,
+  authority: 'owner' | 'approver' | 'member',
+): Promise<Result<Access<Membership>, GroupNotFound | InsufficientRole>> {
+  const read = await readWithActor(tx, step, groupId, actor)
+  return decideAccess(read.group, read.actor, authority)
+}
+
+/** The same read without the lock, for reading commands. */
+export async function readWithActor(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId | null,
+): Promise<{ group: Group | null; actor: Membership | null }> {
+  const group = await step(tx.getGroup(groupId))
+  return { group, actor: group && actor ? await step(tx.getMembership(group.id, actor)) : null }
 }
 
 /**

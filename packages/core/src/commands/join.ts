@@ -5,11 +5,11 @@ import type { ErrorOf, JoinRefusal, StorageError } from '../domain/errors.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
-import { storageFlow } from '../internal/storage-flow.js'
+import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
-import { type CommandContext, inTransaction } from './context.js'
-import { expireRequest } from './latest-request.js'
+import { type CommandContext, type Outcome, runCommand, runQuery } from './context.js'
+import { expireRequest, isOverdue } from './latest-request.js'
 import { countOnLink } from './link-counters.js'
 import * as s from './schemas.js'
 
@@ -89,178 +89,179 @@ function explainSnapshot(snapshot: JoinSnapshot): JoinExplanation | { readonly a
   return { outcome: d.kind === 'accept-invitation' ? 'join' : d.kind, group }
 }
 
-type Attempt =
-  | { readonly done: JoinResult }
-  | { readonly refused: JoinRefusal | ErrorOf<'SocialGraphUnavailable'> }
-  | { readonly askGraph: UserId }
+/** The first attempt's answer when a rule needs the social graph: whom the owner must follow. */
+type AskGraph = { readonly askGraph: UserId }
+type AttemptRefusal = JoinRefusal | ErrorOf<'SocialGraphUnavailable'>
 
 export function joinCommands(ctx: CommandContext) {
-  function loadSnapshot(tx: StoreTx, target: Target, actor: UserId, follows: boolean | null) {
-    return storageFlow(async (step): Promise<LoadedSnapshot> => {
-      const now = ctx.clock.now()
-      const state = await step(
-        tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor),
-      )
-      const { link, group, membership } = state
-      const latest = membership ? null : state.latestRequest
-      const removal = membership ? null : state.removal
-      const pending = latest?.status === 'pending' ? latest : null
-      const ttl = ctx.requestTtlMs
-      const stale = pending && ttl !== null && pending.createdAt.getTime() + ttl <= now.getTime() ? pending : null
-      const snapshot: JoinSnapshot = {
-        via: target.kind === 'link' ? { kind: 'link', link } : { kind: 'direct' },
-        group,
-        membership,
-        pendingRequest: stale ? null : pending,
-        removal,
-        ownerFollowsUser: follows,
-        now,
-      }
-      return { snapshot, staleRequest: stale }
-    })
+  async function loadSnapshot(
+    tx: StoreTx,
+    step: Step,
+    target: Target,
+    actor: UserId,
+    follows: boolean | null,
+  ): Promise<LoadedSnapshot> {
+    const now = ctx.clock.now()
+    const state = await step(
+      tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor),
+    )
+    const { link, group, membership } = state
+    const latest = membership ? null : state.latestRequest
+    const removal = membership ? null : state.removal
+    const pending = latest?.status === 'pending' ? latest : null
+    const stale = pending && isOverdue(ctx, pending, now) ? pending : null
+    const snapshot: JoinSnapshot = {
+      via: target.kind === 'link' ? { kind: 'link', link } : { kind: 'direct' },
+      group,
+      membership,
+      pendingRequest: stale ? null : pending,
+      removal,
+      ownerFollowsUser: follows,
+      now,
+    }
+    return { snapshot, staleRequest: stale }
   }
 
   /** Whether a FollowRequired refusal should first ask the social graph, and whom to ask about. */
-  function followQuestion(snapshot: JoinSnapshot, refusal: JoinRefusal): Attempt | null {
+  function followQuestion(snapshot: JoinSnapshot, refusal: JoinRefusal): Outcome<AskGraph, AttemptRefusal> | null {
     if (refusal.code !== 'FollowRequired' || snapshot.ownerFollowsUser !== null || !snapshot.group) return null
-    return ctx.socialGraph ? { askGraph: snapshot.group.ownerId } : { refused: { code: 'SocialGraphUnavailable' } }
+    return ctx.socialGraph
+      ? { done: { askGraph: snapshot.group.ownerId } }
+      : { refused: { code: 'SocialGraphUnavailable' } }
   }
 
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
-    return inTransaction(ctx, (tx, emit) =>
-      storageFlow(async (step): Promise<Attempt> => {
-        // Hold the group first, so the snapshot is the state every earlier command on it left.
-        await step(tx.lockGroup(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }))
-        const { snapshot, staleRequest } = await step(loadSnapshot(tx, target, actor, follows))
-        const code = target.kind === 'link' ? target.code : null
-        const now = snapshot.now
-        const decision = decideJoin(snapshot)
-        if (decision.isErr()) {
-          const question = followQuestion(snapshot, decision.error)
-          if (question) return question
-          await step(
-            countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, {
-              refusal: decision.error.code,
-            }),
-          )
-          return { refused: decision.error }
+    return runCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
+      // Hold the group first, so the snapshot is the state every earlier command on it left.
+      await step(tx.lockGroup(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }))
+      const { snapshot, staleRequest } = await loadSnapshot(tx, step, target, actor, follows)
+      const code = target.kind === 'link' ? target.code : null
+      const now = snapshot.now
+      const decision = decideJoin(snapshot)
+      if (decision.isErr()) {
+        const question = followQuestion(snapshot, decision.error)
+        if (question) return question
+        await step(
+          countOnLink(tx, snapshot.via.kind === 'link' && snapshot.via.link ? code : null, {
+            refusal: decision.error.code,
+          }),
+        )
+        return { refused: decision.error }
+      }
+      // decideJoin returned ok, so the group exists.
+      const group = snapshot.group as Group
+      if (staleRequest) await step(expireRequest(tx, emit, staleRequest, now))
+      const d = decision.value
+      switch (d.kind) {
+        case 'already-member':
+          return { done: { status: 'joined', group, membership: d.membership, changed: false } }
+        case 'already-pending': {
+          if (message === null || message === d.request.message) {
+            return { done: { status: 'pending', group, request: d.request, changed: false } }
+          }
+          const request: JoinRequest = { ...d.request, message, read: false }
+          await step(tx.updateRequest(request))
+          return { done: { status: 'pending', group, request, changed: true } }
         }
-        // decideJoin returned ok, so the group exists.
-        const group = snapshot.group as Group
-        if (staleRequest) await step(expireRequest(tx, emit, staleRequest, now))
-        const d = decision.value
-        switch (d.kind) {
-          case 'already-member':
-            return { done: { status: 'joined', group, membership: d.membership, changed: false } }
-          case 'already-pending': {
-            if (message === null || message === d.request.message) {
-              return { done: { status: 'pending', group, request: d.request, changed: false } }
-            }
-            const request: JoinRequest = { ...d.request, message, read: false }
-            await step(tx.updateRequest(request))
-            return { done: { status: 'pending', group, request, changed: true } }
+        case 'accept-invitation': {
+          const invitation = d.invitation
+          const invitedBy = invitation.via.kind === 'invitation' ? invitation.via.invitedBy : null
+          const membership: Membership = {
+            groupId: group.id,
+            userId: actor,
+            role: 'member',
+            joinedAt: now,
+            source: { kind: 'request', requestId: invitation.id },
+            addedBy: invitedBy,
           }
-          case 'accept-invitation': {
-            const invitation = d.invitation
-            const invitedBy = invitation.via.kind === 'invitation' ? invitation.via.invitedBy : null
-            const membership: Membership = {
-              groupId: group.id,
-              userId: actor,
-              role: 'member',
-              joinedAt: now,
-              source: { kind: 'request', requestId: invitation.id },
-              addedBy: invitedBy,
-            }
-            const outcome = await step(tx.insertMembership(membership, group.memberLimit))
-            if (outcome === 'limit-reached') {
-              return { refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } }
-            }
-            await step(tx.updateRequest({ ...invitation, status: 'approved', decidedAt: now, decidedBy: actor }))
-            emit({
-              type: 'JoinRequestApproved',
-              groupId: group.id,
-              actor,
-              at: now,
-              requestId: invitation.id,
-              subject: actor,
-            })
-            emit({
-              type: 'MemberJoined',
-              groupId: group.id,
-              actor,
-              at: now,
-              subject: actor,
-              code: null,
-              requestId: invitation.id,
-            })
-            // The group is held: the seat just taken is the only change to its count.
-            const updated: Group = { ...group, memberCount: group.memberCount + 1 }
-            return { done: { status: 'joined', group: updated, membership, changed: true } }
+          const outcome = await step(tx.insertMembership(membership, group.memberLimit))
+          if (outcome === 'limit-reached') {
+            return { refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } }
           }
-          case 'request': {
-            const request: JoinRequest = {
-              id: ctx.ids.newId(),
-              groupId: group.id,
-              requesterId: actor,
-              via: code === null ? { kind: 'direct' } : { kind: 'link', code },
-              message,
-              status: 'pending',
-              createdAt: now,
-              decidedAt: null,
-              decidedBy: null,
-              rejectionReason: null,
-              read: false,
-            }
-            await step(tx.insertRequest(request))
-            await step(countOnLink(tx, code, { pending: 1 }))
-            emit({ type: 'JoinRequested', groupId: group.id, actor, at: now, requestId: request.id, code })
-            return { done: { status: 'pending', group, request, changed: true } }
-          }
-          case 'join': {
-            const membership: Membership = {
-              groupId: group.id,
-              userId: actor,
-              role: 'member',
-              joinedAt: now,
-              source: code === null ? { kind: 'added' } : { kind: 'link', code },
-              addedBy: null,
-            }
-            const outcome = await step(tx.insertMembership(membership, group.memberLimit))
-            if (outcome === 'limit-reached') {
-              const refusal = { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } as const
-              await step(countOnLink(tx, code, { refusal: refusal.code }))
-              return { refused: refusal }
-            }
-            if (outcome === 'exists') {
-              const current = await step(tx.getMembership(group.id, actor))
-              return {
-                done: { status: 'joined', group, membership: current ?? membership, changed: false },
-              }
-            }
-            // A lapsed removal has done its job; dropping it keeps the table to the bans in force.
-            if (snapshot.removal) await step(tx.deleteRemoval(group.id, actor))
-            await step(countOnLink(tx, code, { uses: 1 }))
-            emit({ type: 'MemberJoined', groupId: group.id, actor, at: now, subject: actor, code, requestId: null })
-            const updated: Group = { ...group, memberCount: group.memberCount + 1 }
-            return { done: { status: 'joined', group: updated, membership, changed: true } }
-          }
+          await step(tx.updateRequest({ ...invitation, status: 'approved', decidedAt: now, decidedBy: actor }))
+          emit({
+            type: 'JoinRequestApproved',
+            groupId: group.id,
+            actor,
+            at: now,
+            requestId: invitation.id,
+            subject: actor,
+          })
+          emit({
+            type: 'MemberJoined',
+            groupId: group.id,
+            actor,
+            at: now,
+            subject: actor,
+            code: null,
+            requestId: invitation.id,
+          })
+          // The group is held: the seat just taken is the only change to its count.
+          const updated: Group = { ...group, memberCount: group.memberCount + 1 }
+          return { done: { status: 'joined', group: updated, membership, changed: true } }
         }
-      }),
-    )
+        case 'request': {
+          const request: JoinRequest = {
+            id: ctx.ids.newId(),
+            groupId: group.id,
+            requesterId: actor,
+            via: code === null ? { kind: 'direct' } : { kind: 'link', code },
+            message,
+            status: 'pending',
+            createdAt: now,
+            decidedAt: null,
+            decidedBy: null,
+            rejectionReason: null,
+            read: false,
+          }
+          await step(tx.insertRequest(request))
+          await step(countOnLink(tx, code, { pending: 1 }))
+          emit({ type: 'JoinRequested', groupId: group.id, actor, at: now, requestId: request.id, code })
+          return { done: { status: 'pending', group, request, changed: true } }
+        }
+        case 'join': {
+          const membership: Membership = {
+            groupId: group.id,
+            userId: actor,
+            role: 'member',
+            joinedAt: now,
+            source: code === null ? { kind: 'added' } : { kind: 'link', code },
+            addedBy: null,
+          }
+          const outcome = await step(tx.insertMembership(membership, group.memberLimit))
+          if (outcome === 'limit-reached') {
+            const refusal = { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } as const
+            await step(countOnLink(tx, code, { refusal: refusal.code }))
+            return { refused: refusal }
+          }
+          if (outcome === 'exists') {
+            const current = await step(tx.getMembership(group.id, actor))
+            return {
+              done: { status: 'joined', group, membership: current ?? membership, changed: false },
+            }
+          }
+          // A lapsed removal has done its job; dropping it keeps the table to the bans in force.
+          if (snapshot.removal) await step(tx.deleteRemoval(group.id, actor))
+          await step(countOnLink(tx, code, { uses: 1 }))
+          emit({ type: 'MemberJoined', groupId: group.id, actor, at: now, subject: actor, code, requestId: null })
+          const updated: Group = { ...group, memberCount: group.memberCount + 1 }
+          return { done: { status: 'joined', group: updated, membership, changed: true } }
+        }
+      }
+    })
   }
 
   function join(target: Target, actor: UserId, message: string | null): ResultAsync<JoinResult, JoinError> {
-    return attempt(target, actor, message, null)
-      .andThen((first) => {
-        if (!('askGraph' in first)) return okAsync<Attempt, JoinError>(first)
-        const graph = ctx.socialGraph
-        if (!graph) return okAsync<Attempt, JoinError>({ refused: { code: 'SocialGraphUnavailable' } })
-        return graph.follows(first.askGraph, actor).andThen((follows) => attempt(target, actor, message, follows))
-      })
-      .andThen((a) => {
-        if ('done' in a) return ok(a.done)
-        return err('refused' in a ? a.refused : ({ code: 'FollowRequired' } as const))
-      })
+    return attempt(target, actor, message, null).andThen((first): ResultAsync<JoinResult, JoinError> => {
+      if (!('askGraph' in first)) return okAsync(first)
+      const graph = ctx.socialGraph
+      if (!graph) return errAsync({ code: 'SocialGraphUnavailable' })
+      // The second attempt knows the answer, so it never asks again.
+      return graph
+        .follows(first.askGraph, actor)
+        .andThen((follows) => attempt(target, actor, message, follows))
+        .andThen((second) => ('askGraph' in second ? err({ code: 'FollowRequired' } as const) : ok(second)))
+    })
   }
 
   return {
@@ -291,9 +292,10 @@ export function joinCommands(ctx: CommandContext) {
         const target: Target =
           'code' in cmd ? { kind: 'link', code: cmd.code } : { kind: 'direct', groupId: cmd.groupId }
         const explainWith = (follows: boolean | null) =>
-          ctx.store.transaction((tx) =>
-            loadSnapshot(tx, target, cmd.actor, follows).map(({ snapshot }) => explainSnapshot(snapshot)),
-          )
+          runQuery(ctx, async (tx, step): Promise<Outcome<ReturnType<typeof explainSnapshot>, never>> => {
+            const { snapshot } = await loadSnapshot(tx, step, target, cmd.actor, follows)
+            return { done: explainSnapshot(snapshot) }
+          })
         return explainWith(null).andThen((first): ResultAsync<JoinExplanation, ExplainError> => {
           if (!('askGraph' in first)) return okAsync(first)
           const graph = ctx.socialGraph

@@ -1,7 +1,8 @@
 import { ok, type ResultAsync, safeTry } from 'neverthrow'
 import type { StorageError } from '../domain/errors.js'
-import type { Group } from '../domain/group.js'
+import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
+import type { Step } from '../internal/storage-flow.js'
 import type { StoreTx } from '../ports/membership-store.js'
 import type { CommandContext, Emit } from './context.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
@@ -23,6 +24,31 @@ export function latestRequestOf(ctx: CommandContext, tx: StoreTx, emit: Emit, gr
     const expired = yield* expireRequest(tx, emit, request, now)
     return ok(expired)
   })
+}
+
+/**
+ * The user's latest request as it stands now, read under the group's lock; an overdue pending request is marked
+ * expired on the spot (a write every command keeps, whether it then goes on or refuses), so expiry is the same
+ * everywhere and decisions see only live requests as pending.
+ */
+export async function currentRequest(
+  ctx: CommandContext,
+  tx: StoreTx,
+  emit: Emit,
+  step: Step,
+  groupId: GroupId,
+  userId: UserId,
+  now: Date,
+): Promise<JoinRequest | null> {
+  const request = await step(tx.getLatestRequest(groupId, userId))
+  if (!request || !isOverdue(ctx, request, now)) return request
+  return step(expireRequest(tx, emit, request, now))
+}
+
+/** Whether a pending request has outlived the service's request lifetime. */
+export function isOverdue(ctx: CommandContext, request: JoinRequest, now: Date): boolean {
+  const ttl = ctx.requestTtlMs
+  return request.status === 'pending' && ttl !== null && request.createdAt.getTime() + ttl <= now.getTime()
 }
 
 /** Marks a pending request expired, frees its place on its link, and records the event. */

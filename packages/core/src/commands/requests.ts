@@ -1,11 +1,19 @@
-import { ok, type ResultAsync, safeTry } from 'neverthrow'
+import type { ResultAsync } from 'neverthrow'
 import { z } from 'zod'
-import type { ErrorOf, StorageError } from '../domain/errors.js'
-import type { Group } from '../domain/group.js'
+import {
+  type ApproveRefusal,
+  decideApprove,
+  decideReject,
+  decideWithdraw,
+  type RequestAlreadyDecided,
+  type RequestNotFound,
+} from '../decisions/requests.js'
+import type { StorageError } from '../domain/errors.js'
+import type { Group, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
-import { removalIsActive } from '../domain/removal.js'
 import { decodeCursor, encodeCursor } from '../internal/keyset.js'
+import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
 import {
@@ -13,15 +21,14 @@ import {
   type Emit,
   type GroupNotFound,
   type InsufficientRole,
-  inTransaction,
-  loadGroupFor,
+  lockAccess,
+  type Outcome,
   type PageOf,
-  requireGroup,
-  type Settled,
-  settle,
-  viewGroupFor,
+  readAccess,
+  runCommand,
+  runQuery,
 } from './context.js'
-import { latestRequestOf } from './latest-request.js'
+import { currentRequest } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import * as s from './schemas.js'
 
@@ -38,16 +45,12 @@ export const rejectJoinRequestInput = decideRequestInput.extend({ reason: s.reas
 export type RejectJoinRequestInput = z.input<typeof rejectJoinRequestInput>
 export type WithdrawJoinRequestInput = z.input<typeof s.groupTarget>
 
-type AlreadyDecided = ErrorOf<'RequestAlreadyDecided'>
-type RequestNotFound = ErrorOf<'RequestNotFound'>
 export type ApproverCommandError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
-export type ApproveError =
-  | ApproverCommandError
-  | RequestNotFound
-  | AlreadyDecided
-  | ErrorOf<'MemberLimitReached' | 'GroupLocked' | 'UserBanned' | 'UserKicked'>
-export type RejectError = ApproverCommandError | RequestNotFound | AlreadyDecided
-export type WithdrawError = InvalidInput | GroupNotFound | RequestNotFound | AlreadyDecided | StorageError
+export type ApproveError = ApproverCommandError | ApproveRefusal
+type RejectRefusal = GroupNotFound | InsufficientRole | RequestNotFound | RequestAlreadyDecided
+export type RejectError = ApproverCommandError | RejectRefusal
+type WithdrawRefusal = GroupNotFound | RequestNotFound | RequestAlreadyDecided
+export type WithdrawError = InvalidInput | StorageError | WithdrawRefusal
 
 export interface ApprovedRequest {
   readonly group: Group
@@ -63,137 +66,126 @@ export interface DecidedRequest {
   readonly changed: boolean
 }
 
-function alreadyDecided(request: JoinRequest): AlreadyDecided {
-  return { code: 'RequestAlreadyDecided', status: request.status as AlreadyDecided['status'] }
-}
-
 export function requestCommands(ctx: CommandContext) {
-  const latestRequest = (tx: StoreTx, emit: Emit, group: Group, userId: string) =>
-    latestRequestOf(ctx, tx, emit, group, userId)
+  /** Ends a pending request as the decision said: the request, its place on its link, and the event. */
+  async function closeRequest(
+    tx: StoreTx,
+    emit: Emit,
+    step: Step,
+    request: JoinRequest,
+    closing: { status: 'rejected' | 'withdrawn'; by: UserId; reason: string | null },
+    now: Date,
+  ): Promise<JoinRequest> {
+    const closed: JoinRequest = {
+      ...request,
+      status: closing.status,
+      decidedAt: now,
+      decidedBy: closing.by,
+      rejectionReason: closing.status === 'rejected' ? closing.reason : null,
+    }
+    await step(tx.updateRequest(closed))
+    await step(countOnLink(tx, linkCodeOf(request.via), { pending: -1 }))
+    const base = { groupId: request.groupId, actor: closing.by, at: now, requestId: request.id }
+    emit(
+      closing.status === 'rejected'
+        ? { ...base, type: 'JoinRequestRejected', subject: request.requesterId, reason: closing.reason }
+        : { ...base, type: 'JoinRequestWithdrawn' },
+    )
+    return closed
+  }
 
   return {
     /** Withdraws the actor's own pending request. Withdrawing twice is a no-op. */
     withdrawJoinRequest(input: WithdrawJoinRequestInput): ResultAsync<DecidedRequest, WithdrawError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
-        settle(
-          inTransaction(ctx, (tx, emit) =>
-            safeTry(async function* () {
-              // Requesters may withdraw from a hidden group they are not yet a member of: it is their own request.
-              const group = yield* tx.lockGroup({ groupId: cmd.groupId }).andThen(requireGroup)
-              const request = yield* latestRequest(tx, emit, group, cmd.actor)
-              type Out = Settled<DecidedRequest, RequestNotFound | AlreadyDecided>
-              if (!request) return ok<Out>({ refused: { code: 'RequestNotFound' } })
-              if (request.status === 'withdrawn') return ok<Out>({ done: { request, changed: false } })
-              if (request.status !== 'pending') return ok<Out>({ refused: alreadyDecided(request) })
-              const now = ctx.clock.now()
-              const withdrawn: JoinRequest = { ...request, status: 'withdrawn', decidedAt: now, decidedBy: cmd.actor }
-              yield* tx.updateRequest(withdrawn)
-              yield* countOnLink(tx, linkCodeOf(request.via), { pending: -1 })
-              emit({
-                type: 'JoinRequestWithdrawn',
-                groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                requestId: request.id,
-              })
-              return ok<Out>({ done: { request: withdrawn, changed: true } })
-            }),
-          ),
-        ),
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<DecidedRequest, WithdrawRefusal>> => {
+          // Requesters may withdraw from a hidden group they are not yet a member of: it is their own request.
+          const group = await step(tx.lockGroup({ groupId: cmd.groupId }))
+          if (!group) return { refused: { code: 'GroupNotFound' } }
+          const now = ctx.clock.now()
+          const decision = decideWithdraw(await currentRequest(ctx, tx, emit, step, group.id, cmd.actor, now))
+          if (decision.isErr()) return { refused: decision.error }
+          const { request } = decision.value
+          if (decision.value.kind === 'unchanged') return { done: { request, changed: false } }
+          const withdrawn = await closeRequest(
+            tx,
+            emit,
+            step,
+            request,
+            { status: 'withdrawn', by: cmd.actor, reason: null },
+            now,
+          )
+          return { done: { request: withdrawn, changed: true } }
+        }),
       )
     },
 
     /** Lists a group's requests, oldest first, by status (pending by default); approvers only. */
     listJoinRequests(input: ListJoinRequestsInput): ResultAsync<PageOf<JoinRequest>, ApproverCommandError> {
       return validate(listJoinRequestsInput, input).asyncAndThen((cmd) =>
-        ctx.store.transaction((tx) =>
-          viewGroupFor(tx, cmd.groupId, cmd.actor, 'approver').andThen(({ group }) =>
-            tx
-              .listRequests(group.id, cmd.status, {
-                after: cmd.cursor ? decodeCursor(cmd.cursor) : null,
-                limit: cmd.limit + 1,
-              })
-              .map((rows) => {
-                const items = rows.slice(0, cmd.limit)
-                const last = items.at(-1)
-                const cursor =
-                  rows.length > cmd.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
-                return { items, cursor }
-              }),
-          ),
-        ),
+        runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<JoinRequest>, GroupNotFound | InsufficientRole>> => {
+          const access = await readAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const after = cmd.cursor ? decodeCursor(cmd.cursor) : null
+          const rows = await step(tx.listRequests(access.value.group.id, cmd.status, { after, limit: cmd.limit + 1 }))
+          const items = rows.slice(0, cmd.limit)
+          const last = items.at(-1)
+          const cursor = rows.length > cmd.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
+          return { done: { items, cursor } }
+        }),
       )
     },
 
     /**
      * Approves the user's pending request (approvers only) and makes them a member, within the member limit.
      * Approving an approved request returns it unchanged; a rejected, withdrawn or expired one is refused.
+     * The rules, in order: `APPROVE_RULES`.
      */
     approveJoinRequest(input: ApproveJoinRequestInput): ResultAsync<ApprovedRequest, ApproveError> {
       return validate(decideRequestInput, input).asyncAndThen((cmd) =>
-        settle(
-          inTransaction(ctx, (tx, emit) =>
-            safeTry(async function* () {
-              type Out = Settled<
-                ApprovedRequest,
-                Exclude<ApproveError, StorageError | InvalidInput | InsufficientRole | GroupNotFound>
-              >
-              const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
-              const request = yield* latestRequest(tx, emit, group, cmd.userId)
-              // An invitation is the approvers' own offer: only the invitee can accept it.
-              if (!request || request.via.kind === 'invitation')
-                return ok<Out>({ refused: { code: 'RequestNotFound' } })
-              if (request.status === 'approved') {
-                const membership = yield* tx.getMembership(group.id, cmd.userId)
-                return ok<Out>({ done: { group, request, membership, changed: false } })
-              }
-              if (request.status !== 'pending') return ok<Out>({ refused: alreadyDecided(request) })
-              if (group.lockStatus !== 'unlocked')
-                return ok<Out>({ refused: { code: 'GroupLocked', lockStatus: group.lockStatus } })
-              const now = ctx.clock.now()
-              const removal = yield* tx.getRemoval(group.id, cmd.userId)
-              if (removalIsActive(removal, now)) {
-                return ok<Out>({ refused: { code: removal.kind === 'banned' ? 'UserBanned' : 'UserKicked' } })
-              }
-              const membership: Membership = {
+        runCommand(
+          ctx,
+          async (
+            tx,
+            emit,
+            step,
+          ): Promise<Outcome<ApprovedRequest, ApproveRefusal | GroupNotFound | InsufficientRole>> => {
+            const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+            if (access.isErr()) return { refused: access.error }
+            const { group } = access.value
+            const now = ctx.clock.now()
+            const request = await currentRequest(ctx, tx, emit, step, group.id, cmd.userId, now)
+            const membership = await step(tx.getMembership(group.id, cmd.userId))
+            const removal = membership ? null : await step(tx.getRemoval(group.id, cmd.userId))
+            const decision = decideApprove({ group, request, membership, removal, now })
+            if (decision.isErr()) return { refused: decision.error }
+            const d = decision.value
+            if (d.kind === 'unchanged') return { done: { group, request: d.request, membership, changed: false } }
+            let seated = membership
+            if (d.seat) {
+              const joined: Membership = {
                 groupId: group.id,
                 userId: cmd.userId,
                 role: 'member',
                 joinedAt: now,
-                source: { kind: 'request', requestId: request.id },
+                source: { kind: 'request', requestId: d.request.id },
                 addedBy: cmd.actor,
               }
-              const outcome = yield* tx.insertMembership(membership, group.memberLimit)
-              if (outcome === 'limit-reached') {
-                return ok<Out>({ refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } })
-              }
-              const approved: JoinRequest = { ...request, status: 'approved', decidedAt: now, decidedBy: cmd.actor }
-              yield* tx.updateRequest(approved)
-              yield* countOnLink(tx, linkCodeOf(request.via), { pending: -1, uses: 1 })
-              emit({
-                type: 'JoinRequestApproved',
-                groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                requestId: request.id,
-                subject: cmd.userId,
-              })
-              if (outcome === 'inserted') {
-                emit({
-                  type: 'MemberJoined',
-                  groupId: group.id,
-                  actor: cmd.actor,
-                  at: now,
-                  subject: cmd.userId,
-                  code: linkCodeOf(request.via),
-                  requestId: request.id,
-                })
-              }
-              const current = outcome === 'inserted' ? membership : yield* tx.getMembership(group.id, cmd.userId)
-              const updated = (yield* tx.getGroup(group.id)) ?? group
-              return ok<Out>({ done: { group: updated, request: approved, membership: current, changed: true } })
-            }),
-          ),
+              // The decision saw a free seat under the lock; the store's own guard stays the last word.
+              const outcome = await step(tx.insertMembership(joined, group.memberLimit))
+              if (outcome === 'limit-reached')
+                return { refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } }
+              seated = joined
+            }
+            const approved: JoinRequest = { ...d.request, status: 'approved', decidedAt: now, decidedBy: cmd.actor }
+            await step(tx.updateRequest(approved))
+            await step(countOnLink(tx, linkCodeOf(d.request.via), { pending: -1, uses: 1 }))
+            const event = { groupId: group.id, actor: cmd.actor, at: now, requestId: d.request.id, subject: cmd.userId }
+            emit({ type: 'JoinRequestApproved', ...event })
+            if (d.seat) emit({ type: 'MemberJoined', ...event, code: linkCodeOf(d.request.via) })
+            const updated: Group = d.seat ? { ...group, memberCount: group.memberCount + 1 } : group
+            return { done: { group: updated, request: approved, membership: seated, changed: true } }
+          },
         ),
       )
     },
@@ -201,48 +193,32 @@ export function requestCommands(ctx: CommandContext) {
     /** Rejects the user's pending request (approvers only), with an optional reason the requester can see. */
     rejectJoinRequest(input: RejectJoinRequestInput): ResultAsync<DecidedRequest, RejectError> {
       return validate(rejectJoinRequestInput, input).asyncAndThen((cmd) =>
-        settle(
-          inTransaction(ctx, (tx, emit) =>
-            safeTry(async function* () {
-              type Out = Settled<DecidedRequest, RequestNotFound | AlreadyDecided>
-              const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
-              const request = yield* latestRequest(tx, emit, group, cmd.userId)
-              if (!request) return ok<Out>({ refused: { code: 'RequestNotFound' } })
-              if (request.status === 'rejected') return ok<Out>({ done: { request, changed: false } })
-              if (request.status !== 'pending') return ok<Out>({ refused: alreadyDecided(request) })
-              const now = ctx.clock.now()
-              const rejected: JoinRequest = {
-                ...request,
-                status: 'rejected',
-                decidedAt: now,
-                decidedBy: cmd.actor,
-                rejectionReason: cmd.reason,
-              }
-              yield* tx.updateRequest(rejected)
-              yield* countOnLink(tx, linkCodeOf(request.via), { pending: -1 })
-              emit({
-                type: 'JoinRequestRejected',
-                groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                requestId: request.id,
-                subject: cmd.userId,
-                reason: cmd.reason,
-              })
-              return ok<Out>({ done: { request: rejected, changed: true } })
-            }),
-          ),
-        ),
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<DecidedRequest, RejectRefusal>> => {
+          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const now = ctx.clock.now()
+          const decision = decideReject(
+            await currentRequest(ctx, tx, emit, step, access.value.group.id, cmd.userId, now),
+          )
+          if (decision.isErr()) return { refused: decision.error }
+          const { request } = decision.value
+          if (decision.value.kind === 'unchanged') return { done: { request, changed: false } }
+          const closing = { status: 'rejected', by: cmd.actor, reason: cmd.reason } as const
+          return { done: { request: await closeRequest(tx, emit, step, request, closing, now), changed: true } }
+        }),
       )
     },
 
     /** Marks every pending request of the group read (approvers only); returns how many changed. */
     markJoinRequestsRead(input: WithdrawJoinRequestInput): ResultAsync<{ marked: number }, ApproverCommandError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx) =>
-          loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver').andThen(({ group }) =>
-            tx.markRequestsRead(group.id).map((marked) => ({ marked })),
-          ),
+        runCommand(
+          ctx,
+          async (tx, _emit, step): Promise<Outcome<{ marked: number }, GroupNotFound | InsufficientRole>> => {
+            const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+            if (access.isErr()) return { refused: access.error }
+            return { done: { marked: await step(tx.markRequestsRead(access.value.group.id)) } }
+          },
         ),
       )
     },
