@@ -1,1 +1,21 @@
+export { describeRaceConformance, type RaceSetup } from './race-conformance.js'
+export {
+  describeDivergence,
+  isSerialRun,
+  judgeRaceRuns,
+  type RaceRun,
+  type RaceVerdict,
+  raceSummary,
+  runRaceCommand,
+  serialRaceRuns,
+} from './race-oracle.js'
+export {
+  RACE_SCENARIOS,
+  type RaceCommand,
+  type RaceFixture,
+  type RaceOutcome,
+  type RaceScenario,
+  raceScenario,
+} from './race-scenarios.js'
+export { type RaceState, readRaceState } from './race-state.js'
 export { describeStoreConformance, type StoreSetup } from './store-conformance.js'
