@@ -1,19 +1,28 @@
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync, safeTry } from 'neverthrow'
+import { ok, type Result, type ResultAsync, safeTry } from 'neverthrow'
 import { z } from 'zod'
+import {
+  decideCreateLink,
+  decideDisableLink,
+  decideEditLink,
+  decideEnableLink,
+  type LinkDecision,
+  pickLink,
+} from '../decisions/links.js'
 import type { ErrorOf, StorageError } from '../domain/errors.js'
-import type { Group, GroupId } from '../domain/group.js'
+import type { Group } from '../domain/group.js'
 import { emptyCounters, type JoinLink, linkUnavailability } from '../domain/join-link.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
-import type { LinkChange, StoreTx } from '../ports/membership-store.js'
 import {
   type CommandContext,
   type GroupNotFound,
   type InsufficientRole,
-  inTransaction,
-  loadGroupFor,
-  viewGroupFor,
+  lockAccess,
+  type Outcome,
+  readAccess,
+  runCommand,
+  runQuery,
 } from './context.js'
 import * as s from './schemas.js'
 
@@ -78,65 +87,55 @@ export type JoinLinkPreview =
       readonly viewerRequest: JoinRequest | null
     }
 
-/** The link a command names: the given code of this group, else its enabled link, else its newest. */
-function resolveLink(
-  tx: StoreTx,
-  groupId: GroupId,
-  code: string | undefined,
-): ResultAsync<JoinLink, ErrorOf<'NoJoinLink'> | StorageError> {
-  const noLink = { code: 'NoJoinLink' } as const
-  if (code !== undefined) {
-    return tx
-      .getLink(code)
-      .andThen((link): Result<JoinLink, typeof noLink> => (link?.groupId === groupId ? ok(link) : err(noLink)))
-  }
-  return tx.listLinks(groupId).andThen((links): Result<JoinLink, typeof noLink> => {
-    const chosen = links.find((l) => l.enabled) ?? links[0]
-    return chosen ? ok(chosen) : err(noLink)
-  })
-}
-
-function otherEnabledLink(tx: StoreTx, group: Group, code: string | null) {
-  return tx
-    .listLinks(group.id)
-    .map((links) => !group.allowMultipleLinks && links.some((l) => l.enabled && l.code !== code))
-}
-
 export function joinLinkCommands(ctx: CommandContext) {
+  type LinkRefusal<E> = GroupNotFound | InsufficientRole | ErrorOf<'NoJoinLink'> | E
+  /** The shape of every command on an existing link: lock, check the owner, pick the link, decide, write. */
   function changeLink<E>(
     cmd: { actor: string; groupId: string; code?: string | undefined },
-    change: (link: JoinLink, group: Group, tx: StoreTx) => ResultAsync<JoinLink, E>,
-  ) {
-    return inTransaction(ctx, (tx, emit) =>
-      safeTry(async function* () {
-        const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-        const link = yield* resolveLink(tx, group.id, cmd.code)
-        const updated = yield* change(link, group, tx)
-        const fields = (Object.keys(updated) as (keyof JoinLink)[]).filter((k) => updated[k] !== link[k])
-        if (fields.length === 0) return ok(link)
-        // Only the settings this command changed: the counters belong to the joins, which count atomically.
-        yield* tx.updateLink(link.code, Object.fromEntries(fields.map((k) => [k, updated[k]])) as LinkChange)
-        emit({
-          type: 'JoinLinkChanged',
-          groupId: group.id,
-          actor: cmd.actor,
-          at: ctx.clock.now(),
-          code: link.code,
-          fields,
-        })
-        return ok(updated)
-      }),
-    )
+    decide: (link: JoinLink, group: Group, links: readonly JoinLink[]) => Result<LinkDecision, E>,
+  ): ResultAsync<JoinLink, LinkRefusal<E> | StorageError> {
+    return runCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinLink, LinkRefusal<E>>> => {
+      const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
+      if (access.isErr()) return { refused: access.error }
+      const { group } = access.value
+      const links = await step(tx.listLinks(group.id))
+      const picked = pickLink(links, cmd.code)
+      if (picked.isErr()) return { refused: picked.error }
+      const link = picked.value
+      const decision = decide(link, group, links)
+      if (decision.isErr()) return { refused: decision.error }
+      const d = decision.value
+      if (d.kind === 'unchanged') return { done: link }
+      // Only the settings this command changed: the counters belong to the joins, which count atomically.
+      await step(tx.updateLink(link.code, d.change))
+      emit({
+        type: 'JoinLinkChanged',
+        groupId: group.id,
+        actor: cmd.actor,
+        at: ctx.clock.now(),
+        code: link.code,
+        fields: d.fields,
+      })
+      return { done: { ...link, ...d.change } }
+    })
   }
 
   return {
     /** Makes a join link (owner only). Without `allowMultipleLinks`, refuses while another link is enabled. */
     createJoinLink(input: CreateJoinLinkInput): ResultAsync<JoinLink, CreateJoinLinkError> {
       return validate(createJoinLinkInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            if (yield* otherEnabledLink(tx, group, null)) return err({ code: 'EnabledLinkExists' } as const)
+        runCommand(
+          ctx,
+          async (
+            tx,
+            emit,
+            step,
+          ): Promise<Outcome<JoinLink, Exclude<CreateJoinLinkError, InvalidInput | StorageError>>> => {
+            const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
+            if (access.isErr()) return { refused: access.error }
+            const { group } = access.value
+            const decision = decideCreateLink(group, await step(tx.listLinks(group.id)))
+            if (decision.isErr()) return { refused: decision.error }
             const now = ctx.clock.now()
             const link: JoinLink = {
               code: ctx.ids.newCode(),
@@ -151,48 +150,31 @@ export function joinLinkCommands(ctx: CommandContext) {
               maxUses: cmd.maxUses,
               counters: emptyCounters,
             }
-            yield* tx.insertLink(link)
+            await step(tx.insertLink(link))
             emit({ type: 'JoinLinkCreated', groupId: group.id, actor: cmd.actor, at: now, code: link.code })
-            return ok(link)
-          }),
+            return { done: link }
+          },
         ),
       )
     },
 
     /** Changes a link's rule, approval mode, name, expiry or cap (owner only). */
     editJoinLink(input: EditJoinLinkInput): ResultAsync<JoinLink, LinkCommandError> {
-      return validate(editJoinLinkInput, input).asyncAndThen(({ actor, groupId, code, ...patch }) =>
-        changeLink({ actor, groupId, code }, (link) => {
-          const defined = Object.entries(patch).filter(([, v]) => v !== undefined)
-          return okAsync<JoinLink>({ ...link, ...Object.fromEntries(defined) })
-        }),
+      return validate(editJoinLinkInput, input).asyncAndThen(({ actor, groupId, code, ...wanted }) =>
+        changeLink({ actor, groupId, code }, (link) => ok(decideEditLink(link, wanted))),
       )
     },
 
     /** Enables a disabled link (owner only). */
     enableJoinLink(input: LinkTargetInput): ResultAsync<JoinLink, EnableJoinLinkError> {
       return validate(linkTarget, input).asyncAndThen((cmd) =>
-        changeLink(
-          cmd,
-          (
-            link,
-            group,
-            tx,
-          ): ResultAsync<JoinLink, ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'> | StorageError> => {
-            if (link.enabled) return errAsync({ code: 'LinkAlreadyEnabled' } as const)
-            return otherEnabledLink(tx, group, link.code).andThen((blocked) =>
-              blocked ? err({ code: 'EnabledLinkExists' } as const) : ok<JoinLink>({ ...link, enabled: true }),
-            )
-          },
-        ),
+        changeLink(cmd, (link, group, links) => decideEnableLink(group, links, link)),
       )
     },
 
     /** Disables a link (owner only); disabling a disabled link changes nothing. */
     disableJoinLink(input: LinkTargetInput): ResultAsync<JoinLink, LinkCommandError> {
-      return validate(linkTarget, input).asyncAndThen((cmd) =>
-        changeLink(cmd, (link) => okAsync<JoinLink>({ ...link, enabled: false })),
-      )
+      return validate(linkTarget, input).asyncAndThen((cmd) => changeLink(cmd, (link) => ok(decideDisableLink(link))))
     },
 
     /** The group's links, newest first, with their counters (owner only). */
@@ -200,9 +182,11 @@ export function joinLinkCommands(ctx: CommandContext) {
       input: GroupTargetInput,
     ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
-        ctx.store.transaction((tx) =>
-          viewGroupFor(tx, cmd.groupId, cmd.actor, 'owner').andThen(({ group }) => tx.listLinks(group.id)),
-        ),
+        runQuery(ctx, async (tx, step): Promise<Outcome<readonly JoinLink[], GroupNotFound | InsufficientRole>> => {
+          const access = await readAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
+          if (access.isErr()) return { refused: access.error }
+          return { done: await step(tx.listLinks(access.value.group.id)) }
+        }),
       )
     },
 
