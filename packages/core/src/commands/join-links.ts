@@ -76,7 +76,17 @@ export type JoinLinkPreview =
       readonly viewerMembership: Membership | null
       /** The viewer's pending request, if any. */
       readonly viewerRequest: JoinRequest | null
+      /** Whether joining through this link makes a request for the approvers rather than a member at once. */
+      readonly requiresApproval: boolean
     }
+
+/**
+ * Whether a join through `link` needs approval: the link or the group asks for it. This is the last rule of
+ * `decideJoin` (`JOIN_RULES`), which decides the join itself; the two must say the same.
+ */
+function linkNeedsApproval(link: JoinLink, group: Group): boolean {
+  return link.requireApproval || group.admission === 'approval'
+}
 
 /** The link a command names: the given code of this group, else its enabled link, else its newest. */
 function resolveLink(
@@ -235,6 +245,7 @@ export function joinLinkCommands(ctx: CommandContext) {
                 group,
                 viewerMembership,
                 viewerRequest: latest?.status === 'pending' ? latest : null,
+                requiresApproval: linkNeedsApproval(link, group),
               })
             }
             return ok(previews)
