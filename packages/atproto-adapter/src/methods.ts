@@ -151,7 +151,7 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
           owner: profile(p.group.ownerId),
           memberCount: p.group.memberCount,
           memberLimit: p.group.memberLimit ?? deps.defaultMemberLimit,
-          requireApproval: p.link.requireApproval || p.group.admission === 'approval',
+          requireApproval: p.requiresApproval,
           joinRule: JOIN_RULE_TO_WIRE[p.link.joinRule],
           ...convo,
           ...(call.caller
@@ -257,25 +257,19 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
         (left) => ok({ convoId: left.group.id, rev: String(Date.now()) }),
       ),
 
-    'chat.bsky.convo.getConvoMembers': async (call) => {
-      const convoId = str(call.params.convoId)
-      const did = caller(call)
-      // Only members may list a convo's members: to anyone else the convo does not exist.
-      const view = await joinery.getGroup({ viewer: did, groupId: convoId })
-      if (view.isErr()) return { error: toXrpcError('chat.bsky.convo.getConvoMembers', view.error) }
-      if (!view.value.viewerMembership)
-        return { error: toXrpcError('chat.bsky.convo.getConvoMembers', { code: 'NotAMember' }) }
-      return answer(
+    // Only members may list a convo's members: to anyone else the convo does not exist (the core's `membersOnly`).
+    'chat.bsky.convo.getConvoMembers': async (call) =>
+      answer(
         'chat.bsky.convo.getConvoMembers',
         joinery.listMembers({
-          actor: did,
-          groupId: convoId,
+          actor: caller(call),
+          groupId: str(call.params.convoId),
+          membersOnly: true,
           limit: (call.params.limit as number | undefined) ?? 50,
           ...(call.params.cursor !== undefined ? { cursor: str(call.params.cursor) } : {}),
         }),
         async (page) =>
           ok({ members: await views.memberViews(page.items), ...(page.cursor ? { cursor: page.cursor } : {}) }),
-      )
-    },
+      ),
   }
 }

@@ -95,6 +95,10 @@ export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
   if (group.memberLimit !== null && group.memberCount >= group.memberLimit) {
     return err({ code: 'MemberLimitReached', limit: group.memberLimit })
   }
-  const needsApproval = group.admission === 'approval' || (link?.requireApproval ?? false)
-  return ok({ kind: needsApproval ? 'request' : 'join' })
+  return ok({ kind: needsApproval(group, link) ? 'request' : 'join' })
+}
+
+/** The last rule of {@link decideJoin}: a join needs approval when the group or the link asks for it. */
+export function needsApproval(group: Group, link: JoinLink | null): boolean {
+  return group.admission === 'approval' || (link?.requireApproval ?? false)
 }

@@ -104,13 +104,17 @@ export const groupMethods: Record<string, Method> = {
     if (params.OWNER_ID !== undefined && owner !== user) {
       return bitrixError(400, 'ACCESS_DENIED', 'You have no permissions to create a group for another owner')
     }
-    const created = await joinery.createGroup({ actor: user, name: settings.patch.name, ...settings.patch })
-    if (created.isErr()) return toBitrixError(created.error, 'You have no permissions to create a group')
-    if (settings.closed) {
-      const locked = await joinery.lockGroup({ actor: user, groupId: created.value.id })
-      if (locked.isErr()) return toBitrixError(locked.error)
-    }
-    return { result: asNumberIfNumeric(created.value.id) }
+    // CLOSED=Y: the group is born archived, in the same command, so nobody ever sees it open.
+    return answer(
+      joinery.createGroup({
+        actor: user,
+        name: settings.patch.name,
+        ...settings.patch,
+        lockStatus: settings.closed ? 'locked' : 'unlocked',
+      }),
+      (group) => ({ result: asNumberIfNumeric(group.id) }),
+      'You have no permissions to create a group',
+    )
   },
 
   async 'sonet_group.get'({ joinery, user, params }) {
@@ -145,27 +149,15 @@ export const groupMethods: Record<string, Method> = {
     if (!groupId) return wrongGroupId()
     const settings = readSettings(params)
     if ('error' in settings) return settings
-    const denied = 'User has no permissions to update group'
-    // Unarchive first so the other changes may apply; archive last so they apply before the lock.
-    if (settings.closed === false) {
-      const unlocked = await joinery.unlockGroup({ actor: user, groupId })
-      if (unlocked.isErr()) return toBitrixError(unlocked.error, denied)
-    }
-    if (Object.keys(settings.patch).length > 0) {
-      const updated = await joinery.updateGroup({ actor: user, groupId, ...settings.patch })
-      if (updated.isErr()) return toBitrixError(updated.error, denied)
-    }
-    if (settings.closed === true) {
-      const locked = await joinery.lockGroup({ actor: user, groupId })
-      if (locked.isErr()) return toBitrixError(locked.error, denied)
-    }
-    if (settings.closed === undefined && Object.keys(settings.patch).length === 0) {
-      // Nothing to change: still say whether the group exists and the caller may change it.
-      const view = await joinery.getGroup({ viewer: user, groupId })
-      if (view.isErr()) return toBitrixError(view.error)
-      if (view.value.group.ownerId !== user) return bitrixError(400, 'ACCESS_DENIED', denied)
-    }
-    return { result: asNumberIfNumeric(groupId) }
+    // One command: CLOSED=N unlocks before the other changes apply, CLOSED=Y archives after them, and with nothing to
+    // change the core still answers whether the group exists and the caller owns it.
+    const lock =
+      settings.closed === undefined ? {} : { lockStatus: settings.closed ? ('locked' as const) : ('unlocked' as const) }
+    return answer(
+      joinery.updateGroup({ actor: user, groupId, ...settings.patch, ...lock }),
+      () => ({ result: asNumberIfNumeric(groupId) }),
+      'User has no permissions to update group',
+    )
   },
 
   async 'sonet_group.delete'({ joinery, user, params }) {

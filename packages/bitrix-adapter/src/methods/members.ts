@@ -2,7 +2,7 @@ import { toBitrixError } from '../bitrix-errors.js'
 import { idList, positiveId, startOffset, text } from '../internal/params.js'
 import { memberFields, requestFields } from '../views.js'
 import type { Params } from '../wire/php-params.js'
-import { answer, argumentError, listing, type Method, offsetPage } from './context.js'
+import { answer, argumentError, listing, type Method, offsetPage, PAGE_SIZE } from './context.js'
 
 const wrongGroupId = () => argumentError('Wrong group ID')
 const wrongUserIds = () => argumentError('Wrong user IDs')
@@ -33,14 +33,9 @@ export const memberMethods: Record<string, Method> = {
     if (!groupId) return argumentError('Wrong socialnetwork group ID')
     const start = startOffset(params.START)
     if (start === null) return argumentError('Incorrect input data: start')
-    const view = await joinery.getGroup({ viewer: user, groupId })
-    if (view.isErr()) return toBitrixError(view.error)
-    const rows = await offsetPage(
-      (cursor) => joinery.listMembers({ actor: user, groupId, limit: 100, ...(cursor ? { cursor } : {}) }),
-      start,
+    return answer(joinery.listMembers({ actor: user, groupId, offset: start, limit: PAGE_SIZE }), (page) =>
+      listing(page.items.map(memberFields), start, page.total),
     )
-    if (!Array.isArray(rows)) return toBitrixError(rows)
-    return listing(rows.map(memberFields), start, view.value.group.memberCount)
   },
 
   async 'sonet_group.user.groups'({ joinery, user, params }) {
@@ -96,16 +91,16 @@ export const memberMethods: Record<string, Method> = {
     if (!userIds) return wrongUserIds()
     const role = params.ROLE === 'E' ? 'moderator' : params.ROLE === 'K' ? 'member' : null
     if (!role) return argumentError('Incorrect role code')
-    const updated: string[] = []
-    for (const userId of userIds) {
-      const r = await joinery.changeRole({ actor: user, groupId, userId, role })
-      if (r.isOk()) updated.push(userId)
-      // As Bitrix24 does, the owner and non-members are skipped rather than failing the call.
-      else if (r.error.code !== 'TargetIsOwner' && r.error.code !== 'NotAMember') {
-        return toBitrixError(r.error, 'No permissions to update users role')
-      }
-    }
-    return { result: updated }
+    return answer(
+      joinery.changeRoles({ actor: user, groupId, userIds, role }),
+      ({ members }) => {
+        // As Bitrix24 does, the owner and non-members are skipped rather than failing the call; the answer lists the
+        // ids asked for that hold the role now, in the order (and as often) they were asked.
+        const holding = new Set(members.map((m) => m.userId))
+        return { result: userIds.filter((id) => holding.has(id)) }
+      },
+      'No permissions to update users role',
+    )
   },
 
   async 'sonet_group.user.delete'({ joinery, user, params }) {
@@ -113,13 +108,10 @@ export const memberMethods: Record<string, Method> = {
     if (!groupId) return wrongGroupId()
     const userIds = idList(params.USER_ID)
     if (!userIds) return wrongUserIds()
-    const view = await joinery.getGroup({ viewer: user, groupId })
-    if (view.isErr()) return toBitrixError(view.error)
-    const targets = userIds.filter((id) => id !== view.value.group.ownerId)
-    if (targets.length === 0) return { result: [] }
-    // Bitrix24's delete excludes without barring: the user may ask again later (bans are sonet_group.user.ban).
+    // Bitrix24 skips the owner; and its delete excludes without barring: the user may ask again later (bans are
+    // sonet_group.user.ban).
     return answer(
-      joinery.removeMembers({ actor: user, groupId, userIds: targets, blockRejoin: false }),
+      joinery.removeMembers({ actor: user, groupId, userIds, blockRejoin: false, skipOwner: true }),
       ({ removed }) => ({ result: removed }),
       'No permissions to update users role',
     )

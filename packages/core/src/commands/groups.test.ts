@@ -35,6 +35,22 @@ describe('createGroup', () => {
     expect(groups.items.map((g) => g.group.name)).toEqual(['A'])
   })
 
+  it('creates a group locked from the start, with no separate lock event, when asked', async () => {
+    const { joinery, published } = createTestKit()
+    const group = (
+      await joinery.createGroup({ actor: 'owner', name: 'Archive', admission: 'open', lockStatus: 'locked' })
+    )._unsafeUnwrap()
+    expect(group.lockStatus).toBe('locked')
+    expect(published.map((e) => e.type)).toEqual(['GroupCreated'])
+    expect((await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrapErr()).toEqual({
+      code: 'GroupLocked',
+      lockStatus: 'locked',
+    })
+    expect((await joinery.unlockGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().lockStatus).toBe(
+      'unlocked',
+    )
+  })
+
   it('refuses a blank name with InvalidInput', async () => {
     const { joinery } = createTestKit()
     expect((await joinery.createGroup({ actor: 'owner', name: '   ' }))._unsafeUnwrapErr().code).toBe('InvalidInput')
@@ -68,6 +84,80 @@ describe('updateGroup', () => {
     expect((await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'x' }))._unsafeUnwrapErr().code).toBe(
       'GroupLocked',
     )
+  })
+})
+
+describe('updateGroup with lockStatus', () => {
+  it('applies the edit, then the lock, in one command with the events of both', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf()
+    const before = published.length
+    const updated = (
+      await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'Archived', lockStatus: 'locked' })
+    )._unsafeUnwrap()
+    expect(updated).toMatchObject({ name: 'Archived', lockStatus: 'locked' })
+    expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrap().group).toMatchObject(updated)
+    expect(published.slice(before)).toMatchObject([
+      { type: 'GroupUpdated', fields: ['name'] },
+      { type: 'GroupLocked', permanent: false },
+    ])
+  })
+
+  it('unlocks, then edits, a locked group in one command', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf()
+    await joinery.lockGroup({ actor: 'owner', groupId: group.id })
+    const before = published.length
+    const updated = (
+      await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'Open again', lockStatus: 'unlocked' })
+    )._unsafeUnwrap()
+    expect(updated).toMatchObject({ name: 'Open again', lockStatus: 'unlocked' })
+    expect(published.slice(before).map((e) => e.type)).toEqual(['GroupUnlocked', 'GroupUpdated'])
+  })
+
+  it('refuses to edit a locked group unless the call unlocks it, and then changes nothing', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf()
+    await joinery.lockGroup({ actor: 'owner', groupId: group.id })
+    const before = published.length
+    for (const lockStatus of ['locked', 'locked-permanently', undefined] as const) {
+      const refused = await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'x', lockStatus })
+      expect(refused._unsafeUnwrapErr(), String(lockStatus)).toEqual({ code: 'GroupLocked', lockStatus: 'locked' })
+    }
+    expect((await joinery.getGroup({ groupId: group.id }))._unsafeUnwrap().group).toMatchObject({
+      name: 'Climbers',
+      lockStatus: 'locked',
+    })
+    expect(published.length).toBe(before)
+  })
+
+  it('never unlocks a permanent lock, nor weakens it, and then changes nothing', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf()
+    const locked = await joinery.updateGroup({ actor: 'owner', groupId: group.id, lockStatus: 'locked-permanently' })
+    expect(locked._unsafeUnwrap().lockStatus).toBe('locked-permanently')
+    expect(published.at(-1)).toMatchObject({ type: 'GroupLocked', permanent: true })
+    const before = published.length
+    const unlock = await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'x', lockStatus: 'unlocked' })
+    expect(unlock._unsafeUnwrapErr()).toEqual({ code: 'GroupLocked', lockStatus: 'locked-permanently' })
+    const weaker = await joinery.updateGroup({ actor: 'owner', groupId: group.id, lockStatus: 'locked' })
+    expect(weaker._unsafeUnwrap()).toMatchObject({ name: 'Climbers', lockStatus: 'locked-permanently' })
+    expect(published.length).toBe(before)
+  })
+
+  it('with nothing to change, changes nothing but still checks the group and the owner, locked or not', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    await joinery.lockGroup({ actor: 'owner', groupId: group.id })
+    const before = published.length
+    expect((await joinery.updateGroup({ actor: 'owner', groupId: group.id }))._unsafeUnwrap().id).toBe(group.id)
+    expect((await joinery.updateGroup({ actor: 'alice', groupId: group.id }))._unsafeUnwrapErr().code).toBe(
+      'InsufficientRole',
+    )
+    expect((await joinery.updateGroup({ actor: 'owner', groupId: 'nope' }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+    expect(published.length).toBe(before)
   })
 })
 

@@ -1,7 +1,8 @@
-import { err, ok, okAsync, type ResultAsync, safeTry } from 'neverthrow'
+import { err, ok, okAsync, type Result, type ResultAsync, safeTry } from 'neverthrow'
 import { z } from 'zod'
 import type { ErrorOf, StorageError } from '../domain/errors.js'
-import type { Group } from '../domain/group.js'
+import type { DomainEvent } from '../domain/events.js'
+import type { Group, LockStatus, UserId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
 import type { InvalidInput } from '../internal/validate.js'
 import { validate } from '../internal/validate.js'
@@ -39,6 +40,8 @@ export const createGroupInput = z.object({
   allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
   /** Added by the creator at once, within the member limit. */
   initialMembers: z.array(s.userId).max(10_000).default([]),
+  /** `locked`: the group is born locked (as if `lockGroup` had run in the same step): nobody joins until unlocked. */
+  lockStatus: z.enum(['unlocked', 'locked']).default('unlocked'),
 })
 export type CreateGroupInput = z.input<typeof createGroupInput>
 
@@ -50,6 +53,8 @@ export const updateGroupInput = s.groupTarget.extend({
   visibility: groupSettings.visibility.optional(),
   approvers: groupSettings.approvers.optional(),
   allowMultipleLinks: groupSettings.allowMultipleLinks.optional(),
+  /** Locks or unlocks the group in the same step as the settings; see `decideGroupUpdate` for the order. */
+  lockStatus: z.enum(['unlocked', 'locked', 'locked-permanently']).optional(),
 })
 export type UpdateGroupInput = z.input<typeof updateGroupInput>
 
@@ -98,6 +103,63 @@ export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole |
 export type UpdateGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
 export type UnlockGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
 
+type GroupLocked = ErrorOf<'GroupLocked'>
+type GroupSettings = Omit<z.output<typeof updateGroupInput>, 'actor' | 'groupId' | 'lockStatus'>
+
+/** The lock a group gets when locked (`null`: it stays as it is): locking twice is a no-op, a permanent lock stays. */
+function lockedStatus(current: LockStatus, wanted: 'locked' | 'locked-permanently'): LockStatus | null {
+  return current === wanted || current === 'locked-permanently' ? null : wanted
+}
+
+/** Unlocking (`null`: it is unlocked already); a permanent lock cannot be undone. */
+function unlockedStatus(current: LockStatus): Result<'unlocked' | null, GroupLocked> {
+  if (current === 'locked-permanently') return err({ code: 'GroupLocked', lockStatus: current })
+  return ok(current === 'unlocked' ? null : 'unlocked')
+}
+
+function nextLockStatus(current: LockStatus, wanted: LockStatus): Result<LockStatus | null, GroupLocked> {
+  return wanted === 'unlocked' ? unlockedStatus(current) : ok(lockedStatus(current, wanted))
+}
+
+/** The event of a lock change, as `lockGroup` and `unlockGroup` emit it. */
+function lockEvent(group: Group, actor: UserId, at: Date, to: LockStatus): DomainEvent {
+  return to === 'unlocked'
+    ? { type: 'GroupUnlocked', groupId: group.id, actor, at }
+    : { type: 'GroupLocked', groupId: group.id, actor, at, permanent: to === 'locked-permanently' }
+}
+
+/** What an update writes: the settings that differ from the group's, and the new lock status (`null`: unchanged). */
+interface GroupUpdate {
+  readonly fields: readonly (keyof GroupSettings)[]
+  readonly change: GroupChange
+  readonly lock: LockStatus | null
+}
+
+/**
+ * Decides an `updateGroup`. Its rules, in order of precedence:
+ * 1. a permanently locked group cannot be unlocked (`GroupLocked`);
+ * 2. a locked group's settings may change only in a call that also unlocks it (`GroupLocked`), whether or not the
+ *    values differ; a call that gives no settings (only a lock status, or nothing) is not refused by this rule;
+ * 3. the settings that differ are written together with the lock change, in one write. Events come as the separate
+ *    commands would send them: an unlock before `GroupUpdated` (unlock, then edit), a lock after it (edit, then
+ *    lock), so an observer never sees a locked group's settings change.
+ */
+function decideGroupUpdate(
+  group: Group,
+  settings: GroupSettings,
+  wanted: LockStatus | undefined,
+): Result<GroupUpdate, GroupLocked> {
+  const lock = wanted === undefined ? ok(null) : nextLockStatus(group.lockStatus, wanted)
+  if (lock.isErr()) return err(lock.error)
+  const given = (Object.keys(settings) as (keyof GroupSettings)[]).filter((k) => settings[k] !== undefined)
+  if (given.length > 0 && group.lockStatus !== 'unlocked' && wanted !== 'unlocked') {
+    return err({ code: 'GroupLocked', lockStatus: group.lockStatus })
+  }
+  const fields = given.filter((k) => settings[k] !== group[k])
+  const change = Object.fromEntries(fields.map((k) => [k, settings[k]])) as GroupChange
+  return ok({ fields, change: lock.value ? { ...change, lockStatus: lock.value } : change, lock: lock.value })
+}
+
 export interface GroupView {
   readonly group: Group
   /** The viewer's membership, `null` when they are not a member (or anonymous). */
@@ -107,6 +169,24 @@ export interface GroupView {
 }
 
 export function groupCommands(ctx: CommandContext) {
+  /** Moves a group to the lock status `decide` picks from its current one (owner only); `null` leaves it. */
+  function changeLock<E>(
+    actor: UserId,
+    groupId: string,
+    decide: (current: LockStatus) => Result<LockStatus | null, E>,
+  ) {
+    return inTransaction(ctx, (tx, emit) =>
+      safeTry(async function* () {
+        const { group } = yield* loadGroupFor(tx, groupId, actor, 'owner')
+        const next = yield* decide(group.lockStatus)
+        if (next === null) return ok(group)
+        yield* tx.updateGroup(group.id, { lockStatus: next })
+        emit(lockEvent(group, actor, ctx.clock.now(), next))
+        return ok<Group>({ ...group, lockStatus: next })
+      }),
+    )
+  }
+
   return {
     /** Creates a group owned by `actor`, with the owner as its first member. */
     createGroup(input: CreateGroupInput): ResultAsync<Group, CreateGroupError> {
@@ -124,7 +204,7 @@ export function groupCommands(ctx: CommandContext) {
                 createdAt: now,
                 memberLimit: cmd.memberLimit,
                 memberCount: 0,
-                lockStatus: 'unlocked',
+                lockStatus: cmd.lockStatus,
                 admission: cmd.admission,
                 visibility: cmd.visibility,
                 approvers: cmd.approvers,
@@ -202,23 +282,24 @@ export function groupCommands(ctx: CommandContext) {
       )
     },
 
-    /** Changes a group's settings (owner only). A lower member limit removes nobody; it stops new joins. */
+    /**
+     * Changes a group's settings and, with `lockStatus`, its lock, in one step (owner only); the rules are those of
+     * `decideGroupUpdate`. A lower member limit removes nobody; it stops new joins. Without settings it changes
+     * nothing but still answers whether the group exists and the actor owns it.
+     */
     updateGroup(input: UpdateGroupInput): ResultAsync<Group, UpdateGroupError> {
-      return validate(updateGroupInput, input).asyncAndThen(({ actor, groupId, ...patch }) =>
+      return validate(updateGroupInput, input).asyncAndThen(({ actor, groupId, lockStatus, ...settings }) =>
         inTransaction(ctx, (tx, emit) =>
           safeTry(async function* () {
             const { group } = yield* loadGroupFor(tx, groupId, actor, 'owner')
-            if (group.lockStatus !== 'unlocked')
-              return err({ code: 'GroupLocked', lockStatus: group.lockStatus } as const)
-            const fields = (Object.keys(patch) as (keyof typeof patch)[]).filter(
-              (k) => patch[k] !== undefined && patch[k] !== group[k],
-            )
-            if (fields.length === 0) return ok(group)
-            const change = Object.fromEntries(fields.map((k) => [k, patch[k]])) as GroupChange
-            const updated: Group = { ...group, ...change }
+            const { fields, change, lock } = yield* decideGroupUpdate(group, settings, lockStatus)
+            if (fields.length === 0 && lock === null) return ok(group)
             yield* tx.updateGroup(groupId, change)
-            emit({ type: 'GroupUpdated', groupId, actor, at: ctx.clock.now(), fields })
-            return ok(updated)
+            const at = ctx.clock.now()
+            if (lock === 'unlocked') emit(lockEvent(group, actor, at, lock))
+            if (fields.length > 0) emit({ type: 'GroupUpdated', groupId, actor, at, fields })
+            if (lock !== null && lock !== 'unlocked') emit(lockEvent(group, actor, at, lock))
+            return ok<Group>({ ...group, ...change })
           }),
         ),
       )
@@ -227,43 +308,15 @@ export function groupCommands(ctx: CommandContext) {
     /** Locks a group so nobody joins (owner only). `permanent` locks cannot be undone. Locking twice is a no-op. */
     lockGroup(input: LockGroupInput): ResultAsync<Group, ManageGroupError> {
       return validate(lockGroupInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            const target = cmd.permanent ? 'locked-permanently' : 'locked'
-            if (group.lockStatus === target || group.lockStatus === 'locked-permanently') return ok(group)
-            const updated: Group = { ...group, lockStatus: target }
-            yield* tx.updateGroup(group.id, { lockStatus: target })
-            emit({
-              type: 'GroupLocked',
-              groupId: group.id,
-              actor: cmd.actor,
-              at: ctx.clock.now(),
-              permanent: cmd.permanent,
-            })
-            return ok(updated)
-          }),
+        changeLock(cmd.actor, cmd.groupId, (current) =>
+          ok(lockedStatus(current, cmd.permanent ? 'locked-permanently' : 'locked')),
         ),
       )
     },
 
     /** Unlocks a locked group (owner only); a permanent lock refuses with `GroupLocked`. */
     unlockGroup(input: GroupTargetInput): ResultAsync<Group, UnlockGroupError> {
-      return validate(s.groupTarget, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            if (group.lockStatus === 'unlocked') return ok(group)
-            if (group.lockStatus === 'locked-permanently') {
-              return err({ code: 'GroupLocked', lockStatus: 'locked-permanently' } as const)
-            }
-            const updated: Group = { ...group, lockStatus: 'unlocked' }
-            yield* tx.updateGroup(group.id, { lockStatus: 'unlocked' })
-            emit({ type: 'GroupUnlocked', groupId: group.id, actor: cmd.actor, at: ctx.clock.now() })
-            return ok(updated)
-          }),
-        ),
-      )
+      return validate(s.groupTarget, input).asyncAndThen((cmd) => changeLock(cmd.actor, cmd.groupId, unlockedStatus))
     },
 
     /** Deletes a group with its links, members, requests and bans (owner only). */

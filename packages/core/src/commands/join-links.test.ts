@@ -131,6 +131,21 @@ describe('previewJoinLinks', () => {
     expect(asBob).toMatchObject({ viewerMembership: null, viewerRequest: { requesterId: 'bob', status: 'pending' } })
   })
 
+  it('says whether joining needs approval, as the join itself then decides', async () => {
+    const { joinery, groupOf, linkTo } = createTestKit()
+    for (const admission of ['open', 'approval', 'invite-only'] as const) {
+      for (const requireApproval of [false, true]) {
+        const group = await groupOf({ admission })
+        const code = await linkTo(group.id, { requireApproval })
+        const [preview] = (await joinery.previewJoinLinks({ codes: [code] }))._unsafeUnwrap()
+        const joined = (await joinery.requestJoinByCode({ actor: 'bob', code }))._unsafeUnwrap()
+        const label = `${admission}, requireApproval ${requireApproval}`
+        expect(preview, label).toMatchObject({ kind: 'valid', requiresApproval: joined.status === 'pending' })
+        expect(joined.status, label).toBe(admission === 'approval' || requireApproval ? 'pending' : 'joined')
+      }
+    }
+  })
+
   it('refuses more than 50 codes or none', async () => {
     const { joinery } = createTestKit()
     expect((await joinery.previewJoinLinks({ codes: [] }))._unsafeUnwrapErr().code).toBe('InvalidInput')

@@ -1,5 +1,6 @@
 import { ok, type Result, type ResultAsync, safeTry } from 'neverthrow'
 import { z } from 'zod'
+import { needsApproval } from '../decide-join.js'
 import {
   decideCreateLink,
   decideDisableLink,
@@ -85,6 +86,8 @@ export type JoinLinkPreview =
       readonly viewerMembership: Membership | null
       /** The viewer's pending request, if any. */
       readonly viewerRequest: JoinRequest | null
+      /** Whether joining through this link makes a request for the approvers rather than a member at once. */
+      readonly requiresApproval: boolean
     }
 
 export function joinLinkCommands(ctx: CommandContext) {
@@ -219,6 +222,7 @@ export function joinLinkCommands(ctx: CommandContext) {
                 group,
                 viewerMembership,
                 viewerRequest: latest?.status === 'pending' ? latest : null,
+                requiresApproval: needsApproval(group, link),
               })
             }
             return ok(previews)

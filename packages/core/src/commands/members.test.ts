@@ -96,6 +96,44 @@ describe('removeMembers', () => {
   })
 })
 
+describe('removeMembers with skipOwner', () => {
+  it('skips the owner and reports it, removing the others; without it the owner refuses the call', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice', 'bob'] })
+    expect(
+      (
+        await joinery.removeMembers({ actor: 'owner', groupId: group.id, userIds: ['owner', 'alice'] })
+      )._unsafeUnwrapErr().code,
+    ).toBe('TargetIsOwner')
+    const r = (
+      await joinery.removeMembers({
+        actor: 'owner',
+        groupId: group.id,
+        userIds: ['owner', 'alice', 'nobody'],
+        skipOwner: true,
+      })
+    )._unsafeUnwrap()
+    expect(r).toMatchObject({ removed: ['alice'], notMembers: ['nobody'], skippedOwner: 'owner' })
+    expect(r.group.memberCount).toBe(2)
+    const none = (
+      await joinery.removeMembers({ actor: 'owner', groupId: group.id, userIds: ['owner'], skipOwner: true })
+    )._unsafeUnwrap()
+    expect(none).toMatchObject({ removed: [], skippedOwner: 'owner' })
+  })
+
+  it('still checks the actor: a plain member removes nobody, even when only the owner is named', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice'] })
+    const refused = await joinery.removeMembers({
+      actor: 'alice',
+      groupId: group.id,
+      userIds: ['owner'],
+      skipOwner: true,
+    })
+    expect(refused._unsafeUnwrapErr().code).toBe('InsufficientRole')
+  })
+})
+
 describe('banUser and unbanUser', () => {
   it('bans members and strangers, rejects their pending request, and a timed ban ends by itself', async () => {
     const { joinery, groupOf, clock } = createTestKit()
@@ -194,6 +232,53 @@ describe('changeRole and transferOwnership', () => {
   })
 })
 
+describe('changeRoles', () => {
+  it('gives many members a role in one command, skipping the owner and non-members', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ initialMembers: ['alice', 'bob', 'carol'] })
+    await joinery.changeRole({ actor: 'owner', groupId: group.id, userId: 'bob', role: 'moderator' })
+    const before = published.length
+    const r = (
+      await joinery.changeRoles({
+        actor: 'owner',
+        groupId: group.id,
+        userIds: ['owner', 'alice', 'bob', 'nobody', 'alice'],
+        role: 'moderator',
+      })
+    )._unsafeUnwrap()
+    expect(r.members.map((m) => [m.userId, m.role])).toEqual([
+      ['alice', 'moderator'],
+      ['bob', 'moderator'],
+    ])
+    expect(r).toMatchObject({ skippedOwner: 'owner', notMembers: ['nobody'] })
+    // bob held the role already: one event, for alice.
+    expect(published.slice(before)).toMatchObject([{ type: 'RoleChanged', subject: 'alice', role: 'moderator' }])
+    const roles = (await joinery.listMembers({ groupId: group.id }))
+      ._unsafeUnwrap()
+      .items.map((m) => [m.userId, m.role])
+    expect(Object.fromEntries(roles)).toEqual({ owner: 'owner', alice: 'moderator', bob: 'moderator', carol: 'member' })
+  })
+
+  it('is for the owner only, and a refusal changes nobody', async () => {
+    const { joinery, groupOf, published } = createTestKit()
+    const group = await groupOf({ approvers: 'owner-and-moderators', initialMembers: ['mod', 'alice'] })
+    await joinery.changeRole({ actor: 'owner', groupId: group.id, userId: 'mod', role: 'moderator' })
+    const before = published.length
+    const refused = await joinery.changeRoles({
+      actor: 'mod',
+      groupId: group.id,
+      userIds: ['alice'],
+      role: 'moderator',
+    })
+    expect(refused._unsafeUnwrapErr()).toEqual({ code: 'InsufficientRole', required: 'owner' })
+    expect(published.length).toBe(before)
+    const alice = (await joinery.listMembers({ groupId: group.id }))
+      ._unsafeUnwrap()
+      .items.find((m) => m.userId === 'alice')
+    expect(alice?.role).toBe('member')
+  })
+})
+
 describe('listMembers and listUserGroups', () => {
   it('pages members in join order and lists a user their own groups', async () => {
     const { joinery, groupOf, clock } = createTestKit()
@@ -205,7 +290,7 @@ describe('listMembers and listUserGroups', () => {
     const first = (await joinery.listMembers({ groupId: a.id, limit: 4 }))._unsafeUnwrap()
     expect(first.items.map((m) => m.userId)).toEqual(['owner', ...users.slice(0, 3)])
     const rest = (await joinery.listMembers({ groupId: a.id, limit: 4, cursor: first.cursor ?? '' }))._unsafeUnwrap()
-    expect(rest).toEqual({ items: expect.any(Array), cursor: null })
+    expect(rest).toEqual({ items: expect.any(Array), cursor: null, total: 6 })
     expect(rest.items.map((m) => m.userId)).toEqual(users.slice(3))
     const mine = (await joinery.listUserGroups({ actor: 'owner' }))._unsafeUnwrap()
     expect(mine.items.map((g) => [g.group.id, g.membership.role])).toEqual([
@@ -221,6 +306,45 @@ describe('listMembers and listUserGroups', () => {
       'GroupNotFound',
     )
     expect((await joinery.listMembers({ actor: 'owner', groupId: hidden.id })).isOk()).toBe(true)
+  })
+
+  it('with membersOnly, lists only for members: NotAMember for others, GroupNotFound for hidden groups', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const open = await groupOf({ initialMembers: ['alice'] })
+    const hidden = await groupOf({ visibility: 'hidden', initialMembers: ['alice'] })
+    expect((await joinery.listMembers({ actor: 'stranger', groupId: open.id })).isOk()).toBe(true)
+    for (const actor of ['stranger', null]) {
+      expect((await joinery.listMembers({ actor, groupId: open.id, membersOnly: true }))._unsafeUnwrapErr().code).toBe(
+        'NotAMember',
+      )
+    }
+    expect(
+      (await joinery.listMembers({ actor: 'stranger', groupId: hidden.id, membersOnly: true }))._unsafeUnwrapErr().code,
+    ).toBe('GroupNotFound')
+    const asAlice = (
+      await joinery.listMembers({ actor: 'alice', groupId: hidden.id, membersOnly: true })
+    )._unsafeUnwrap()
+    expect(asAlice.items.map((m) => m.userId).sort()).toEqual(['alice', 'owner'])
+  })
+
+  it('skips an offset of members in the same command and gives the member count', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const users = Array.from({ length: 7 }, (_, i) => `u${i}`)
+    const group = await groupOf({ initialMembers: users })
+    const ids = async (offset: number, limit: number) =>
+      (await joinery.listMembers({ groupId: group.id, offset, limit }))._unsafeUnwrap()
+    expect(await ids(3, 2)).toMatchObject({ total: 8, cursor: expect.any(String) })
+    expect((await ids(3, 2)).items.map((m) => m.userId)).toEqual(['u2', 'u3'])
+    expect((await ids(6, 5)).items.map((m) => m.userId)).toEqual(['u5', 'u6'])
+    expect(await ids(20, 5)).toEqual({ items: [], cursor: null, total: 8 })
+    const first = await ids(0, 2)
+    const afterCursor = await joinery.listMembers({
+      groupId: group.id,
+      cursor: first.cursor ?? '',
+      offset: 1,
+      limit: 1,
+    })
+    expect(afterCursor._unsafeUnwrap().items.map((m) => m.userId)).toEqual(['u2'])
   })
 })
 

@@ -32,6 +32,11 @@ export const removeMembersInput = s.groupTarget.extend({
   reason: s.reason,
   /** Keep them from coming back by link or request until an approver lifts it. Default true (a kick). */
   blockRejoin: z.boolean().default(true),
+  /**
+   * Skip the owner when asked for (reported as `skippedOwner`) instead of refusing the whole call with
+   * `TargetIsOwner`, as Bitrix24's `sonet_group.user.delete` does. Default false.
+   */
+  skipOwner: z.boolean().default(false),
 })
 export type RemoveMembersInput = z.input<typeof removeMembersInput>
 export const banUserInput = s.groupTarget.extend({ userId: s.userId, until: z.date().nullish(), reason: s.reason })
@@ -40,6 +45,8 @@ export const unbanUserInput = s.groupTarget.extend({ userId: s.userId })
 export type UnbanUserInput = z.input<typeof unbanUserInput>
 export const changeRoleInput = s.groupTarget.extend({ userId: s.userId, role: z.enum(['moderator', 'member']) })
 export type ChangeRoleInput = z.input<typeof changeRoleInput>
+export const changeRolesInput = s.groupTarget.extend({ userIds: s.userIds, role: changeRoleInput.shape.role })
+export type ChangeRolesInput = z.input<typeof changeRolesInput>
 export const transferOwnershipInput = s.groupTarget.extend({ newOwnerId: s.userId })
 export type TransferOwnershipInput = z.input<typeof transferOwnershipInput>
 export const listMembersInput = z.object({
@@ -47,6 +54,13 @@ export const listMembersInput = z.object({
   groupId: s.groupId,
   limit: s.pageLimit,
   cursor: s.cursor,
+  /** Members to skip after the cursor (offset paging, as Bitrix24's `start`), read in the same transaction. */
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  /**
+   * List only for the group's own members: anyone else gets `NotAMember` (or `GroupNotFound` for a hidden group),
+   * as a chat lists its members only to those in it. Default false: a public group lists for anyone.
+   */
+  membersOnly: z.boolean().default(false),
 })
 export type ListMembersInput = z.input<typeof listMembersInput>
 export const listUserGroupsInput = z.object({ actor: s.userId, limit: s.pageLimit, cursor: s.cursor })
@@ -58,6 +72,8 @@ export type AddMembersError = ManageError | ErrorOf<'GroupLocked' | 'MemberLimit
 export type InviteMembersError = ManageError | ErrorOf<'GroupLocked' | 'UserBanned'>
 export type RemoveMembersError = ManageError | ErrorOf<'TargetIsOwner'>
 export type ChangeRoleError = ManageError | ErrorOf<'TargetIsOwner' | 'NotAMember'>
+export type ChangeRolesError = ManageError
+export type ListMembersError = InvalidInput | GroupNotFound | ErrorOf<'NotAMember'> | StorageError
 export type LeaveError = InvalidInput | GroupNotFound | StorageError | ErrorOf<'NotAMember' | 'OwnerCannotLeave'>
 
 export interface AddedMembers {
@@ -80,6 +96,22 @@ export interface RemovedMembers {
   readonly removed: readonly UserId[]
   /** Asked for but not members: nothing done to them. */
   readonly notMembers: readonly UserId[]
+  /** The owner, when asked for with `skipOwner`: left in the group. */
+  readonly skippedOwner: UserId | null
+}
+
+export interface ChangedRoles {
+  /** The members asked for who hold the role now, whether it changed or they held it already; each once. */
+  readonly members: readonly Membership[]
+  /** The owner, when asked for: skipped, since only `transferOwnership` changes the owner's role. */
+  readonly skippedOwner: UserId | null
+  /** Asked for but not members: skipped. */
+  readonly notMembers: readonly UserId[]
+}
+
+/** A page of members, with how many members the group has (read in the same transaction). */
+export interface MemberPage extends PageOf<Membership> {
+  readonly total: number
 }
 
 /** Whether `actor` (with `role`) may remove or ban `target`: nobody touches the owner; only the owner touches moderators. */
@@ -97,6 +129,24 @@ function pageResult<T>(rows: readonly T[], limit: number, keyOf: (row: T) => Lis
   const items = rows.slice(0, limit)
   const last = items.at(-1)
   return { items, cursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null }
+}
+
+/** How many rows offset paging reads at a time while it skips. */
+const SKIP_CHUNK = 1000
+
+/** The key after the first `count` members following `after` (offset paging over the keyset port). */
+function skipMembers(tx: StoreTx, groupId: string, after: ListKey | null, count: number) {
+  return safeTry(async function* () {
+    let key = after
+    for (let left = count; left > 0; ) {
+      const rows = yield* tx.listMembers(groupId, { after: key, limit: Math.min(left, SKIP_CHUNK) })
+      const last = rows.at(-1)
+      if (!last) break
+      key = { at: last.joinedAt, id: last.userId }
+      left -= rows.length
+    }
+    return ok(key)
+  })
 }
 
 export function memberCommands(ctx: CommandContext) {
@@ -137,6 +187,22 @@ export function memberCommands(ctx: CommandContext) {
             },
       )
       return ok(undefined)
+    })
+  }
+
+  /**
+   * Gives a member `role` (the caller has checked that the actor owns the group). The owner's role changes only by
+   * transfer (`'owner'`), and a non-member has no role to change (`'not-a-member'`); neither is written.
+   */
+  function setRole(tx: StoreTx, emit: Emit, group: Group, actor: UserId, userId: UserId, role: 'moderator' | 'member') {
+    return safeTry(async function* () {
+      if (userId === group.ownerId) return ok('owner' as const)
+      const target = yield* tx.getMembership(group.id, userId)
+      if (!target) return ok('not-a-member' as const)
+      if (target.role === role) return ok(target)
+      yield* tx.updateMembershipRole(group.id, userId, role)
+      emit({ type: 'RoleChanged', groupId: group.id, actor, at: ctx.clock.now(), subject: userId, role })
+      return ok<Membership>({ ...target, role })
     })
   }
 
@@ -252,7 +318,11 @@ export function memberCommands(ctx: CommandContext) {
       )
     },
 
-    /** Kicks members (approvers only): they leave and cannot come back by link or request until the kick is lifted. */
+    /**
+     * Kicks members (approvers only): they leave and cannot come back by link or request until the kick is lifted.
+     * All or none: one target the actor may not act on (the owner, unless `skipOwner`; a moderator, unless the
+     * actor owns the group) refuses the whole call.
+     */
     removeMembers(input: RemoveMembersInput): ResultAsync<RemovedMembers, RemoveMembersError> {
       return validate(removeMembersInput, input).asyncAndThen((cmd) =>
         inTransaction(ctx, (tx, emit) =>
@@ -261,7 +331,12 @@ export function memberCommands(ctx: CommandContext) {
             const now = ctx.clock.now()
             const removed: UserId[] = []
             const notMembers: UserId[] = []
+            let skippedOwner: UserId | null = null
             for (const userId of new Set(cmd.userIds)) {
+              if (cmd.skipOwner && userId === group.ownerId) {
+                skippedOwner = userId
+                continue
+              }
               const target = yield* tx.getMembership(group.id, userId)
               yield* mayActOn(actorMembership.role, target, group, userId)
               if (!target) {
@@ -293,7 +368,7 @@ export function memberCommands(ctx: CommandContext) {
               removed.push(userId)
             }
             const updated = (yield* tx.getGroup(group.id)) ?? group
-            return ok({ group: updated, removed, notMembers })
+            return ok({ group: updated, removed, notMembers, skippedOwner })
           }),
         ),
       )
@@ -378,20 +453,34 @@ export function memberCommands(ctx: CommandContext) {
         inTransaction(ctx, (tx, emit) =>
           safeTry(async function* () {
             const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            if (cmd.userId === group.ownerId) return err({ code: 'TargetIsOwner' } as const)
-            const target = yield* tx.getMembership(group.id, cmd.userId)
-            if (!target) return err({ code: 'NotAMember' } as const)
-            if (target.role === cmd.role) return ok(target)
-            yield* tx.updateMembershipRole(group.id, cmd.userId, cmd.role)
-            emit({
-              type: 'RoleChanged',
-              groupId: group.id,
-              actor: cmd.actor,
-              at: ctx.clock.now(),
-              subject: cmd.userId,
-              role: cmd.role,
-            })
-            return ok({ ...target, role: cmd.role })
+            const outcome = yield* setRole(tx, emit, group, cmd.actor, cmd.userId, cmd.role)
+            if (outcome === 'owner') return err({ code: 'TargetIsOwner' } as const)
+            if (outcome === 'not-a-member') return err({ code: 'NotAMember' } as const)
+            return ok(outcome)
+          }),
+        ),
+      )
+    },
+
+    /**
+     * Gives several members one role in one step (owner only), as Bitrix24's `sonet_group.user.update` does: the
+     * owner and non-members are skipped and reported, not refused; an authority error changes nobody.
+     */
+    changeRoles(input: ChangeRolesInput): ResultAsync<ChangedRoles, ChangeRolesError> {
+      return validate(changeRolesInput, input).asyncAndThen((cmd) =>
+        inTransaction(ctx, (tx, emit) =>
+          safeTry(async function* () {
+            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
+            const members: Membership[] = []
+            const notMembers: UserId[] = []
+            let skippedOwner: UserId | null = null
+            for (const userId of new Set(cmd.userIds)) {
+              const outcome = yield* setRole(tx, emit, group, cmd.actor, userId, cmd.role)
+              if (outcome === 'owner') skippedOwner = userId
+              else if (outcome === 'not-a-member') notMembers.push(userId)
+              else members.push(outcome)
+            }
+            return ok({ members, skippedOwner, notMembers })
           }),
         ),
       )
@@ -423,15 +512,21 @@ export function memberCommands(ctx: CommandContext) {
       )
     },
 
-    /** Lists a group's members in the order they joined. Hidden groups list only for members. */
-    listMembers(input: ListMembersInput): ResultAsync<PageOf<Membership>, InvalidInput | GroupNotFound | StorageError> {
+    /**
+     * Lists a group's members in the order they joined, a page after `cursor` and `offset`, with the group's member
+     * count. Hidden groups list only for members; with `membersOnly`, every group does.
+     */
+    listMembers(input: ListMembersInput): ResultAsync<MemberPage, ListMembersError> {
       return validate(listMembersInput, input).asyncAndThen((cmd) =>
         ctx.store.transaction((tx) =>
-          viewGroupAs(tx, cmd.groupId, cmd.actor ?? '').andThen(({ group }) =>
-            tx
-              .listMembers(group.id, { after: cmd.cursor ? decodeCursor(cmd.cursor) : null, limit: cmd.limit + 1 })
-              .map((rows) => pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.userId }))),
-          ),
+          safeTry(async function* () {
+            const { group, membership } = yield* viewGroupAs(tx, cmd.groupId, cmd.actor ?? '')
+            if (cmd.membersOnly && !membership) return err({ code: 'NotAMember' } as const)
+            const after = yield* skipMembers(tx, group.id, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
+            const rows = yield* tx.listMembers(group.id, { after, limit: cmd.limit + 1 })
+            const page = pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.userId }))
+            return ok({ ...page, total: group.memberCount })
+          }),
         ),
       )
     },

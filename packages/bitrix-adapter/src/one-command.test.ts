@@ -1,0 +1,169 @@
+import {
+  createInMemoryStore,
+  createJoinery,
+  createSequentialIdGenerator,
+  type DomainEvent,
+  type MembershipStore,
+  type StoreTx,
+  storageError,
+} from '@joinery/core'
+import { errAsync } from 'neverthrow'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { sdkErrorOf, startTestPortal, type TestPortal } from './internal/test-portal.js'
+
+/**
+ * An in-memory store that counts transactions (one per core command) and fails the writes a test picks, so a test
+ * can see how many commands a call ran and whether a failure midway left anything behind.
+ */
+function createWatchedStore() {
+  const inner = createInMemoryStore()
+  let transactions = 0
+  let fault: ((method: string, args: unknown[]) => boolean) | null = null
+  const watch = (tx: StoreTx): StoreTx =>
+    new Proxy(tx, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) =>
+          fault?.(String(name), args) ? errAsync(storageError('injected fault')) : value.apply(target, args)
+      },
+    })
+  const store: MembershipStore = {
+    transaction(work) {
+      transactions++
+      return inner.transaction((tx) => work(watch(tx)))
+    },
+  }
+  return {
+    store,
+    get transactions() {
+      return transactions
+    },
+    /** Every later write for which `when` holds fails with a storage error, until `failWhen(null)`. */
+    failWhen(when: typeof fault) {
+      fault = when
+    },
+  }
+}
+
+let portal: TestPortal
+let watched: ReturnType<typeof createWatchedStore>
+let published: DomainEvent[]
+beforeEach(async () => {
+  watched = createWatchedStore()
+  published = []
+  const joinery = createJoinery({
+    store: watched.store,
+    ids: createSequentialIdGenerator(),
+    events: { publish: (events) => void published.push(...events) },
+  })
+  portal = await startTestPortal({ joinery })
+})
+afterEach(() => portal.close())
+
+/** What `call` answered and how many core commands (store transactions) it ran. */
+async function counted<T>(call: () => Promise<T>): Promise<{ value: T; commands: number }> {
+  const before = watched.transactions
+  const value = await call()
+  return { value, commands: watched.transactions - before }
+}
+
+type Member = { USER_ID: string; ROLE: string }
+const roles = async (group: number) =>
+  Object.fromEntries(
+    (await portal.call<Member[]>('1', 'sonet_group.user.get', { ID: group })).map((m) => [m.USER_ID, m.ROLE]),
+  )
+
+describe('each Bitrix24 call runs one core command', () => {
+  it('sonet_group.create with CLOSED=Y makes a group archived from its first event', async () => {
+    const created = await counted(() =>
+      portal.call<number>('1', 'sonet_group.create', { NAME: 'Archive', OPENED: 'Y', CLOSED: 'Y' }),
+    )
+    expect(created.commands).toBe(1)
+    const group = created.value
+    // No moment when it was open: created locked, with no separate GroupLocked after GroupCreated.
+    expect(published.map((e) => e.type)).toEqual(['GroupCreated'])
+    expect(await portal.call('1', 'sonet_group.get', { FILTER: { ID: group } })).toMatchObject([{ CLOSED: 'Y' }])
+    expect(await sdkErrorOf(portal.call('2', 'sonet_group.user.request', { GROUP_ID: group }))).toMatchObject({
+      code: 'ERROR_GROUP_ARCHIVED',
+    })
+  })
+
+  it('sonet_group.update that renames and archives changes nothing when it fails midway', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Team' })
+    const before = published.length
+    // Fail the write that archives: split over two commands, the rename would already be committed.
+    watched.failWhen((method, [, change]) => method === 'updateGroup' && 'lockStatus' in (change as object))
+    expect(
+      await sdkErrorOf(portal.call('1', 'sonet_group.update', { GROUP_ID: group, NAME: 'Renamed', CLOSED: 'Y' })),
+    ).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', status: 500 })
+    watched.failWhen(null)
+    expect(await portal.call('1', 'sonet_group.get', { FILTER: { ID: group } })).toMatchObject([
+      { NAME: 'Team', CLOSED: 'N' },
+    ])
+    expect(published.length).toBe(before)
+
+    const archived = await counted(() =>
+      portal.call('1', 'sonet_group.update', { GROUP_ID: group, NAME: 'Renamed', CLOSED: 'Y' }),
+    )
+    expect(archived).toEqual({ value: group, commands: 1 })
+    expect(published.slice(before).map((e) => e.type)).toEqual(['GroupUpdated', 'GroupLocked'])
+    const reopened = await counted(() =>
+      portal.call('1', 'sonet_group.update', { GROUP_ID: group, NAME: 'Open', CLOSED: 'N' }),
+    )
+    expect(reopened).toEqual({ value: group, commands: 1 })
+    expect(await portal.call('1', 'sonet_group.get', { FILTER: { ID: group } })).toMatchObject([
+      { NAME: 'Open', CLOSED: 'N' },
+    ])
+    // Nothing to change: still one command, which checks that the caller owns the group.
+    expect(await counted(() => portal.call('1', 'sonet_group.update', { GROUP_ID: group }))).toEqual({
+      value: group,
+      commands: 1,
+    })
+    expect(await sdkErrorOf(portal.call('2', 'sonet_group.update', { GROUP_ID: group }))).toMatchObject({
+      code: 'ACCESS_DENIED',
+      message: 'User has no permissions to update group',
+    })
+  })
+
+  it('sonet_group.user.update changes every role or none', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Team' })
+    await portal.call('1', 'sonet_group.user.add', { GROUP_ID: group, USER_ID: [2, 3, 4] })
+    watched.failWhen((method, [, userId]) => method === 'updateMembershipRole' && userId === '3')
+    expect(
+      await sdkErrorOf(portal.call('1', 'sonet_group.user.update', { GROUP_ID: group, USER_ID: [2, 3, 4], ROLE: 'E' })),
+    ).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', status: 500 })
+    watched.failWhen(null)
+    expect(await roles(group)).toEqual({ 1: 'A', 2: 'K', 3: 'K', 4: 'K' })
+
+    const updated = await counted(() =>
+      portal.call('1', 'sonet_group.user.update', { GROUP_ID: group, USER_ID: [1, 2, 5, 3], ROLE: 'E' }),
+    )
+    expect(updated).toEqual({ value: ['2', '3'], commands: 1 })
+    expect(await roles(group)).toEqual({ 1: 'A', 2: 'E', 3: 'E', 4: 'K' })
+  })
+
+  it('sonet_group.user.delete skips the owner and removes the others in one command', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Team' })
+    await portal.call('1', 'sonet_group.user.add', { GROUP_ID: group, USER_ID: [2, 3] })
+    const removed = await counted(() =>
+      portal.call('1', 'sonet_group.user.delete', { GROUP_ID: group, USER_ID: [1, 2] }),
+    )
+    expect(removed).toEqual({ value: ['2'], commands: 1 })
+    expect(await roles(group)).toEqual({ 1: 'A', 3: 'K' })
+  })
+
+  it('sonet_group.user.get reads a page and the total in one command, at any start', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Big' })
+    await portal.call('1', 'sonet_group.user.add', {
+      GROUP_ID: group,
+      USER_ID: Array.from({ length: 160 }, (_, i) => 100 + i),
+    })
+    const page = await counted(() =>
+      portal.hookFor('1').actions.v2.call.make({ method: 'sonet_group.user.get', params: { ID: group, start: 150 } }),
+    )
+    expect(page.commands).toBe(1)
+    expect(page.value.getTotal()).toBe(161)
+    expect((page.value.getData() as { result: Member[] }).result).toHaveLength(11)
+  })
+})
