@@ -1,14 +1,19 @@
 import { groupCommands } from './commands/groups.js'
 import { joinCommands } from './commands/join.js'
 import { joinLinkCommands } from './commands/join-links.js'
+import { memberListCommands } from './commands/member-lists.js'
 import { memberCommands } from './commands/members.js'
 import { requestCommands } from './commands/requests.js'
+import { roleCommands } from './commands/roles.js'
 import type { DomainEvent } from './domain/events.js'
+import type { Joinery } from './joinery-api.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { EventSink } from './ports/event-sink.js'
 import { createCryptoIdGenerator, type IdGenerator } from './ports/id-generator.js'
 import type { MembershipStore } from './ports/membership-store.js'
 import type { SocialGraph } from './ports/social-graph.js'
+
+export type { Joinery } from './joinery-api.js'
 
 export interface JoineryOptions {
   /** Where state lives: `createInMemoryStore()` or a durable store. */
@@ -32,7 +37,7 @@ export interface JoineryOptions {
  * const joinery = createJoinery({ store: createInMemoryStore() })
  * const group = (await joinery.createGroup({ actor: 'alice', name: 'Climbers' }))._unsafeUnwrap()
  */
-export function createJoinery(options: JoineryOptions) {
+export function createJoinery(options: JoineryOptions): Joinery {
   const ctx = {
     store: options.store,
     clock: options.clock ?? systemClock,
@@ -48,7 +53,7 @@ export function createJoinery(options: JoineryOptions) {
     ...joinCommands(ctx),
     ...requestCommands(ctx),
     ...memberCommands(ctx),
+    ...roleCommands(ctx),
+    ...memberListCommands(ctx),
   }
 }
-
-export type Joinery = ReturnType<typeof createJoinery>

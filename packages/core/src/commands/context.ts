@@ -29,7 +29,7 @@ export type Emit = (event: DomainEvent) => void
  * Runs one command in one transaction: the events it emits are written with it (the store's outbox) and
  * published to the sink only after the commit. If the work fails, nothing is written and nothing is published.
  */
-export function inTransaction<T, E>(
+function inTransaction<T, E>(
   ctx: CommandContext,
   work: (tx: StoreTx, emit: Emit) => ResultAsync<T, E>,
 ): ResultAsync<T, E | StorageError> {
@@ -56,69 +56,6 @@ async function publish(ctx: CommandContext, events: readonly DomainEvent[]): Pro
 }
 
 export type { GroupNotFound, InsufficientRole } from '../decisions/access.js'
-
-export function requireGroup(group: Group | null): Result<Group, GroupNotFound> {
-  return group ? ok(group) : err({ code: 'GroupNotFound' })
-}
-
-/**
- * Locks the group for this command (see `StoreTx.lockGroup`) and loads the actor's membership of it; hidden groups
- * do not exist for non-members. Every writing command starts here, so it decides on the current state.
- */
-export function loadGroupAs(
-  tx: StoreTx,
-  groupId: GroupId,
-  actor: UserId,
-): ResultAsync<{ group: Group; membership: Membership | null }, GroupNotFound | StorageError> {
-  return withMembership(tx, tx.lockGroup({ groupId }), actor)
-}
-
-/** {@link loadGroupAs} without the lock, for commands that only read. */
-export function viewGroupAs(
-  tx: StoreTx,
-  groupId: GroupId,
-  actor: UserId,
-): ResultAsync<{ group: Group; membership: Membership | null }, GroupNotFound | StorageError> {
-  return withMembership(tx, tx.getGroup(groupId), actor)
-}
-
-function withMembership(tx: StoreTx, read: ResultAsync<Group | null, StorageError>, actor: UserId) {
-  return read
-    .andThen(requireGroup)
-    .andThen((group) =>
-      tx
-        .getMembership(group.id, actor)
-        .andThen((membership) =>
-          group.visibility === 'hidden' && !membership
-            ? err<never, GroupNotFound>({ code: 'GroupNotFound' })
-            : ok({ group, membership }),
-        ),
-    )
-}
-
-/** Locks the group and checks the actor's authority in one step (writing commands). */
-export function loadGroupFor(
-  tx: StoreTx,
-  groupId: GroupId,
-  actor: UserId,
-  authority: 'owner' | 'approver' | 'member',
-): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
-  return loadGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
-    decideAccess(group, membership, authority).map((a) => ({ group, membership: a.actor })),
-  )
-}
-
-/** {@link loadGroupFor} without the lock, for commands that only read. */
-export function viewGroupFor(
-  tx: StoreTx,
-  groupId: GroupId,
-  actor: UserId,
-  authority: 'owner' | 'approver' | 'member',
-): ResultAsync<{ group: Group; membership: Membership }, GroupNotFound | InsufficientRole | StorageError> {
-  return viewGroupAs(tx, groupId, actor).andThen(({ group, membership }) =>
-    decideAccess(group, membership, authority).map((a) => ({ group, membership: a.actor })),
-  )
-}
 
 /**
  * How a command ends: done with a value, or refused with a typed error. A refusal still commits what the command
@@ -195,16 +132,6 @@ export async function readWithActor(
 ): Promise<{ group: Group | null; actor: Membership | null }> {
   const group = await step(tx.getGroup(groupId))
   return { group, actor: group && actor ? await step(tx.getMembership(group.id, actor)) : null }
-}
-
-/**
- * What a transaction's work gives back when a refusal must still keep some writes (a refusal counter,
- * an expired request): the writes commit, and {@link settle} turns the refusal into the command's error.
- */
-export type Settled<T, E> = { readonly done: T } | { readonly refused: E }
-
-export function settle<T, E, F>(result: ResultAsync<Settled<T, E>, F>): ResultAsync<T, E | F> {
-  return result.andThen((s) => ('refused' in s ? err(s.refused) : ok(s.done)))
 }
 
 /** A page of rows and the cursor of the next page (`null` on the last page). */

@@ -1,4 +1,4 @@
-import { ok, type Result, type ResultAsync, safeTry } from 'neverthrow'
+import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { needsApproval } from '../decide-join.js'
 import {
@@ -196,38 +196,36 @@ export function joinLinkCommands(ctx: CommandContext) {
     /** What each code leads to, for anyone (the viewer may be anonymous). Writes nothing. */
     previewJoinLinks(input: PreviewJoinLinksInput): ResultAsync<JoinLinkPreview[], InvalidInput | StorageError> {
       return validate(previewJoinLinksInput, input).asyncAndThen((cmd) =>
-        ctx.store.transaction((tx) =>
-          safeTry(async function* () {
-            const now = ctx.clock.now()
-            const previews: JoinLinkPreview[] = []
-            for (const code of cmd.codes) {
-              const link = yield* tx.getLink(code)
-              const group = link ? yield* tx.getGroup(link.groupId) : null
-              if (!link || !group) {
-                previews.push({ kind: 'invalid', code })
-                continue
-              }
-              const reason = linkUnavailability(link, now)
-              if (reason) {
-                previews.push({ kind: 'disabled', code, reason })
-                continue
-              }
-              const viewer = cmd.viewer
-              const viewerMembership = viewer ? yield* tx.getMembership(group.id, viewer) : null
-              const latest = viewer ? yield* tx.getLatestRequest(group.id, viewer) : null
-              previews.push({
-                kind: 'valid',
-                code,
-                link,
-                group,
-                viewerMembership,
-                viewerRequest: latest?.status === 'pending' ? latest : null,
-                requiresApproval: needsApproval(group, link),
-              })
+        runQuery(ctx, async (tx, step): Promise<Outcome<JoinLinkPreview[], never>> => {
+          const now = ctx.clock.now()
+          const previews: JoinLinkPreview[] = []
+          for (const code of cmd.codes) {
+            const link = await step(tx.getLink(code))
+            const group = link ? await step(tx.getGroup(link.groupId)) : null
+            if (!link || !group) {
+              previews.push({ kind: 'invalid', code })
+              continue
             }
-            return ok(previews)
-          }),
-        ),
+            const reason = linkUnavailability(link, now)
+            if (reason) {
+              previews.push({ kind: 'disabled', code, reason })
+              continue
+            }
+            const viewer = cmd.viewer
+            const viewerMembership = viewer ? await step(tx.getMembership(group.id, viewer)) : null
+            const latest = viewer ? await step(tx.getLatestRequest(group.id, viewer)) : null
+            previews.push({
+              kind: 'valid',
+              code,
+              link,
+              group,
+              viewerMembership,
+              viewerRequest: latest?.status === 'pending' ? latest : null,
+              requiresApproval: needsApproval(group, link),
+            })
+          }
+          return { done: previews }
+        }),
       )
     },
   }

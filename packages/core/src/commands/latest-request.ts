@@ -1,30 +1,11 @@
-import { ok, type ResultAsync, safeTry } from 'neverthrow'
+import type { ResultAsync } from 'neverthrow'
 import type { StorageError } from '../domain/errors.js'
-import type { Group, GroupId, UserId } from '../domain/group.js'
+import type { GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Step } from '../internal/storage-flow.js'
 import type { StoreTx } from '../ports/membership-store.js'
 import type { CommandContext, Emit } from './context.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
-
-/**
- * The user's latest request, with an overdue pending one marked expired first (the expiry is kept even if the
- * command then refuses). Every command that looks at a user's request goes through here, so expiry is the same
- * everywhere.
- */
-export function latestRequestOf(ctx: CommandContext, tx: StoreTx, emit: Emit, group: Group, userId: string) {
-  return safeTry(async function* () {
-    const request = yield* tx.getLatestRequest(group.id, userId)
-    if (!request) return ok(null)
-    const now = ctx.clock.now()
-    const ttl = ctx.requestTtlMs
-    if (request.status !== 'pending' || ttl === null || request.createdAt.getTime() + ttl > now.getTime()) {
-      return ok(request)
-    }
-    const expired = yield* expireRequest(tx, emit, request, now)
-    return ok(expired)
-  })
-}
 
 /**
  * The user's latest request as it stands now, read under the group's lock; an overdue pending request is marked

@@ -1,25 +1,35 @@
-import { err, ok, type ResultAsync, safeTry } from 'neverthrow'
+import type { ResultAsync } from 'neverthrow'
 import { z } from 'zod'
+import { decideAccess } from '../decisions/access.js'
+import {
+  decideAddMembers,
+  decideBan,
+  decideInviteMembers,
+  decideLeave,
+  decideRemoveMembers,
+  decideUnban,
+  type Standing,
+} from '../decisions/members.js'
 import type { ErrorOf, StorageError } from '../domain/errors.js'
-import type { Group, UserId } from '../domain/group.js'
+import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
-import { type Removal, removalIsActive } from '../domain/removal.js'
-import { decodeCursor, encodeCursor } from '../internal/keyset.js'
+import type { Removal } from '../domain/removal.js'
+import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
-import type { ListKey, StoreTx } from '../ports/membership-store.js'
+import type { StoreTx } from '../ports/membership-store.js'
 import {
   type CommandContext,
   type Emit,
   type GroupNotFound,
   type InsufficientRole,
-  inTransaction,
-  loadGroupAs,
-  loadGroupFor,
+  lockAccess,
+  lockWithActor,
+  type Outcome,
   type PageOf,
-  viewGroupAs,
+  runCommand,
 } from './context.js'
-import { latestRequestOf } from './latest-request.js'
+import { currentRequest } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import * as s from './schemas.js'
 
@@ -67,7 +77,7 @@ export const listUserGroupsInput = z.object({ actor: s.userId, limit: s.pageLimi
 export type ListUserGroupsInput = z.input<typeof listUserGroupsInput>
 export type LeaveGroupInput = z.input<typeof s.groupTarget>
 
-type ManageError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
+export type ManageError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
 export type AddMembersError = ManageError | ErrorOf<'GroupLocked' | 'MemberLimitReached' | 'UserBanned'>
 export type InviteMembersError = ManageError | ErrorOf<'GroupLocked' | 'UserBanned'>
 export type RemoveMembersError = ManageError | ErrorOf<'TargetIsOwner'>
@@ -114,443 +124,284 @@ export interface MemberPage extends PageOf<Membership> {
   readonly total: number
 }
 
-/** Whether `actor` (with `role`) may remove or ban `target`: nobody touches the owner; only the owner touches moderators. */
-function mayActOn(actorRole: Membership['role'], target: Membership | null, group: Group, targetId: UserId) {
-  if (targetId === group.ownerId) return err({ code: 'TargetIsOwner' } as const)
-  if (target?.role === 'moderator' && actorRole !== 'owner')
-    return err({ code: 'InsufficientRole', required: 'owner' } as const)
-  return ok(undefined)
-}
-
 /** One shared, frozen source for every added member: thousands of members need not hold a copy each. */
 const ADDED: Membership['source'] = Object.freeze({ kind: 'added' })
 
-function pageResult<T>(rows: readonly T[], limit: number, keyOf: (row: T) => ListKey): PageOf<T> {
-  const items = rows.slice(0, limit)
-  const last = items.at(-1)
-  return { items, cursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null }
-}
+type Refusal<E extends ManageError | LeaveError | AddMembersError | InviteMembersError | RemoveMembersError> = Exclude<
+  E,
+  InvalidInput | StorageError
+>
 
-/** How many rows offset paging reads at a time while it skips. */
-const SKIP_CHUNK = 1000
-
-/** The key after the first `count` members following `after` (offset paging over the keyset port). */
-function skipMembers(tx: StoreTx, groupId: string, after: ListKey | null, count: number) {
-  return safeTry(async function* () {
-    let key = after
-    for (let left = count; left > 0; ) {
-      const rows = yield* tx.listMembers(groupId, { after: key, limit: Math.min(left, SKIP_CHUNK) })
-      const last = rows.at(-1)
-      if (!last) break
-      key = { at: last.joinedAt, id: last.userId }
-      left -= rows.length
-    }
-    return ok(key)
-  })
+/**
+ * How each named user stands in the group (each once, in order), read under the group's lock: membership, removal,
+ * and — when the command needs it — their pending request (an overdue one is marked expired here).
+ */
+export async function loadStandings(
+  ctx: CommandContext,
+  tx: StoreTx,
+  emit: Emit,
+  step: Step,
+  groupId: GroupId,
+  userIds: Iterable<UserId>,
+  withRequests: boolean,
+  now: Date,
+): Promise<Standing[]> {
+  const standings: Standing[] = []
+  for (const userId of new Set(userIds)) {
+    const membership = await step(tx.getMembership(groupId, userId))
+    const removal = await step(tx.getRemoval(groupId, userId))
+    const request = withRequests ? await currentRequest(ctx, tx, emit, step, groupId, userId, now) : null
+    standings.push({ userId, membership, removal, pending: request?.status === 'pending' ? request : null })
+  }
+  return standings
 }
 
 export function memberCommands(ctx: CommandContext) {
-  /** Ends a pending request of someone who was just added, kicked or banned. */
-  function closePendingRequest(
+  /** Ends the pending request (or invitation) of someone just added or banned, as the decision said. */
+  async function closePending(
     tx: StoreTx,
     emit: Emit,
-    group: Group,
+    step: Step,
+    request: JoinRequest,
     actor: UserId,
-    userId: UserId,
-    status: 'approved' | 'rejected',
-    reason: string | null,
-  ) {
-    return safeTry(async function* () {
-      const request = yield* latestRequestOf(ctx, tx, emit, group, userId)
-      if (request?.status !== 'pending') return ok(undefined)
-      const now = ctx.clock.now()
-      const closed: JoinRequest = {
+    outcome: { status: 'approved' } | { status: 'rejected'; reason: string | null },
+    now: Date,
+  ): Promise<void> {
+    const reason = outcome.status === 'rejected' ? outcome.reason : null
+    await step(
+      tx.updateRequest({
         ...request,
-        status,
+        status: outcome.status,
         decidedAt: now,
         decidedBy: actor,
-        rejectionReason: status === 'rejected' ? reason : null,
-      }
-      yield* tx.updateRequest(closed)
-      yield* countOnLink(tx, linkCodeOf(request.via), { pending: -1, uses: status === 'approved' ? 1 : 0 })
-      emit(
-        status === 'approved'
-          ? { type: 'JoinRequestApproved', groupId: group.id, actor, at: now, requestId: request.id, subject: userId }
-          : {
-              type: 'JoinRequestRejected',
-              groupId: group.id,
-              actor,
-              at: now,
-              requestId: request.id,
-              subject: userId,
-              reason,
-            },
-      )
-      return ok(undefined)
-    })
-  }
-
-  /**
-   * Gives a member `role` (the caller has checked that the actor owns the group). The owner's role changes only by
-   * transfer (`'owner'`), and a non-member has no role to change (`'not-a-member'`); neither is written.
-   */
-  function setRole(tx: StoreTx, emit: Emit, group: Group, actor: UserId, userId: UserId, role: 'moderator' | 'member') {
-    return safeTry(async function* () {
-      if (userId === group.ownerId) return ok('owner' as const)
-      const target = yield* tx.getMembership(group.id, userId)
-      if (!target) return ok('not-a-member' as const)
-      if (target.role === role) return ok(target)
-      yield* tx.updateMembershipRole(group.id, userId, role)
-      emit({ type: 'RoleChanged', groupId: group.id, actor, at: ctx.clock.now(), subject: userId, role })
-      return ok<Membership>({ ...target, role })
-    })
+        rejectionReason: reason,
+      }),
+    )
+    const approved = outcome.status === 'approved'
+    await step(countOnLink(tx, linkCodeOf(request.via), { pending: -1, uses: approved ? 1 : 0 }))
+    const event = { groupId: request.groupId, actor, at: now, requestId: request.id, subject: request.requesterId }
+    emit(approved ? { type: 'JoinRequestApproved', ...event } : { type: 'JoinRequestRejected', ...event, reason })
   }
 
   return {
     /**
      * Adds users to the group (approvers only), all or none: if one is banned or the limit would be passed,
      * nobody is added. Adding a kicked user lifts the kick; their pending request counts as approved.
+     * Rules: `ADD_MEMBERS_RULES`.
      */
     addMembers(input: AddMembersInput): ResultAsync<AddedMembers, AddMembersError> {
       return validate(addMembersInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
-            if (group.lockStatus !== 'unlocked')
-              return err({ code: 'GroupLocked', lockStatus: group.lockStatus } as const)
-            const now = ctx.clock.now()
-            const added: Membership[] = []
-            const alreadyMembers: UserId[] = []
-            for (const userId of new Set(cmd.userIds)) {
-              const removal = yield* tx.getRemoval(group.id, userId)
-              if (removalIsActive(removal, now) && removal.kind === 'banned')
-                return err({ code: 'UserBanned' } as const)
-              const membership: Membership = {
-                groupId: group.id,
-                userId,
-                role: 'member',
-                joinedAt: now,
-                source: ADDED,
-                addedBy: cmd.actor,
-              }
-              const outcome = yield* tx.insertMembership(membership, group.memberLimit)
-              if (outcome === 'limit-reached')
-                return err({ code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } as const)
-              if (outcome === 'exists') {
-                alreadyMembers.push(userId)
-                continue
-              }
-              if (removal) yield* tx.deleteRemoval(group.id, userId)
-              yield* closePendingRequest(tx, emit, group, cmd.actor, userId, 'approved', null)
-              emit({
-                type: 'MemberJoined',
-                groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                subject: userId,
-                code: null,
-                requestId: null,
-              })
-              added.push(membership)
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<AddedMembers, Refusal<AddMembersError>>> => {
+          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const { group } = access.value
+          const now = ctx.clock.now()
+          const users = await loadStandings(ctx, tx, emit, step, group.id, cmd.userIds, true, now)
+          const decision = decideAddMembers(group, users, now)
+          if (decision.isErr()) return { refused: decision.error }
+          const added: Membership[] = []
+          for (const user of decision.value.add) {
+            const membership: Membership = {
+              groupId: group.id,
+              userId: user.userId,
+              role: 'member',
+              joinedAt: now,
+              source: ADDED,
+              addedBy: cmd.actor,
             }
-            const updated = (yield* tx.getGroup(group.id)) ?? group
-            return ok({ group: updated, added, alreadyMembers })
-          }),
-        ),
+            // The decision counted the seats under the lock; the store's guard stays the last word.
+            const outcome = await step(tx.insertMembership(membership, group.memberLimit))
+            if (outcome === 'limit-reached') {
+              return { refused: { code: 'MemberLimitReached', limit: group.memberLimit ?? 0 } }
+            }
+            if (user.removal) await step(tx.deleteRemoval(group.id, user.userId))
+            if (user.pending) await closePending(tx, emit, step, user.pending, cmd.actor, { status: 'approved' }, now)
+            emit({
+              type: 'MemberJoined',
+              groupId: group.id,
+              actor: cmd.actor,
+              at: now,
+              subject: user.userId,
+              code: null,
+              requestId: null,
+            })
+            added.push(membership)
+          }
+          const updated: Group = { ...group, memberCount: group.memberCount + added.length }
+          return { done: { group: updated, added, alreadyMembers: decision.value.alreadyMembers } }
+        }),
       )
     },
 
     /**
      * Invites users (approvers only), all or none: each gets a pending invitation that they accept by asking to
      * join, with no further approval (the member limit still holds then). Refuses banned users; lifts kicks.
+     * Rules: `INVITE_MEMBERS_RULES`.
      */
     inviteMembers(input: InviteMembersInput): ResultAsync<InvitedMembers, InviteMembersError> {
       return validate(inviteMembersInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
-            if (group.lockStatus !== 'unlocked')
-              return err({ code: 'GroupLocked', lockStatus: group.lockStatus } as const)
-            const now = ctx.clock.now()
-            const invited: JoinRequest[] = []
-            const alreadyMembers: UserId[] = []
-            const alreadyPending: UserId[] = []
-            for (const userId of new Set(cmd.userIds)) {
-              const removal = yield* tx.getRemoval(group.id, userId)
-              if (removalIsActive(removal, now) && removal.kind === 'banned')
-                return err({ code: 'UserBanned' } as const)
-              if (yield* tx.getMembership(group.id, userId)) {
-                alreadyMembers.push(userId)
-                continue
-              }
-              if ((yield* latestRequestOf(ctx, tx, emit, group, userId))?.status === 'pending') {
-                alreadyPending.push(userId)
-                continue
-              }
-              if (removal) yield* tx.deleteRemoval(group.id, userId)
-              const invitation: JoinRequest = {
-                id: ctx.ids.newId(),
-                groupId: group.id,
-                requesterId: userId,
-                via: { kind: 'invitation', invitedBy: cmd.actor },
-                message: cmd.message,
-                status: 'pending',
-                createdAt: now,
-                decidedAt: null,
-                decidedBy: null,
-                rejectionReason: null,
-                read: true,
-              }
-              yield* tx.insertRequest(invitation)
-              emit({
-                type: 'MemberInvited',
-                groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                requestId: invitation.id,
-                subject: userId,
-              })
-              invited.push(invitation)
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<InvitedMembers, Refusal<InviteMembersError>>> => {
+          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const { group } = access.value
+          const now = ctx.clock.now()
+          const users = await loadStandings(ctx, tx, emit, step, group.id, cmd.userIds, true, now)
+          const decision = decideInviteMembers(group, users, now)
+          if (decision.isErr()) return { refused: decision.error }
+          const invited: JoinRequest[] = []
+          for (const user of decision.value.invite) {
+            if (user.removal) await step(tx.deleteRemoval(group.id, user.userId))
+            const invitation: JoinRequest = {
+              id: ctx.ids.newId(),
+              groupId: group.id,
+              requesterId: user.userId,
+              via: { kind: 'invitation', invitedBy: cmd.actor },
+              message: cmd.message,
+              status: 'pending',
+              createdAt: now,
+              decidedAt: null,
+              decidedBy: null,
+              rejectionReason: null,
+              read: true,
             }
-            return ok({ invited, alreadyMembers, alreadyPending })
-          }),
-        ),
+            await step(tx.insertRequest(invitation))
+            emit({
+              type: 'MemberInvited',
+              groupId: group.id,
+              actor: cmd.actor,
+              at: now,
+              requestId: invitation.id,
+              subject: user.userId,
+            })
+            invited.push(invitation)
+          }
+          const { alreadyMembers, alreadyPending } = decision.value
+          return { done: { invited, alreadyMembers, alreadyPending } }
+        }),
       )
     },
 
     /**
      * Kicks members (approvers only): they leave and cannot come back by link or request until the kick is lifted.
      * All or none: one target the actor may not act on (the owner, unless `skipOwner`; a moderator, unless the
-     * actor owns the group) refuses the whole call.
+     * actor owns the group) refuses the whole call. Rules: `REMOVE_MEMBERS_RULES`.
      */
     removeMembers(input: RemoveMembersInput): ResultAsync<RemovedMembers, RemoveMembersError> {
       return validate(removeMembersInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group, membership: actorMembership } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
-            const now = ctx.clock.now()
-            const removed: UserId[] = []
-            const notMembers: UserId[] = []
-            let skippedOwner: UserId | null = null
-            for (const userId of new Set(cmd.userIds)) {
-              if (cmd.skipOwner && userId === group.ownerId) {
-                skippedOwner = userId
-                continue
-              }
-              const target = yield* tx.getMembership(group.id, userId)
-              yield* mayActOn(actorMembership.role, target, group, userId)
-              if (!target) {
-                notMembers.push(userId)
-                continue
-              }
-              yield* tx.deleteMembership(group.id, userId)
-              const existing = yield* tx.getRemoval(group.id, userId)
-              // A ban in force is stronger than a kick: keep it.
-              if (cmd.blockRejoin && !(removalIsActive(existing, now) && existing.kind === 'banned')) {
-                yield* tx.putRemoval({
-                  groupId: group.id,
-                  userId,
-                  kind: 'kicked',
-                  by: cmd.actor,
-                  at: now,
-                  until: null,
-                  reason: cmd.reason,
-                })
-              }
-              emit({
-                type: 'MemberKicked',
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<RemovedMembers, Refusal<RemoveMembersError>>> => {
+          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const { group, actor } = access.value
+          const now = ctx.clock.now()
+          const users = await loadStandings(ctx, tx, emit, step, group.id, cmd.userIds, false, now)
+          const decision = decideRemoveMembers(group, actor, users, cmd, now)
+          if (decision.isErr()) return { refused: decision.error }
+          const { remove, kick, notMembers, skippedOwner } = decision.value
+          for (const user of remove) {
+            await step(tx.deleteMembership(group.id, user.userId))
+            if (kick.includes(user.userId)) {
+              const removal: Removal = {
                 groupId: group.id,
-                actor: cmd.actor,
+                userId: user.userId,
+                kind: 'kicked',
+                by: cmd.actor,
                 at: now,
-                subject: userId,
+                until: null,
                 reason: cmd.reason,
-              })
-              removed.push(userId)
+              }
+              await step(tx.putRemoval(removal))
             }
-            const updated = (yield* tx.getGroup(group.id)) ?? group
-            return ok({ group: updated, removed, notMembers, skippedOwner })
-          }),
-        ),
+            emit({
+              type: 'MemberKicked',
+              groupId: group.id,
+              actor: cmd.actor,
+              at: now,
+              subject: user.userId,
+              reason: cmd.reason,
+            })
+          }
+          const removed = remove.map((u) => u.userId)
+          const updated: Group = { ...group, memberCount: group.memberCount - removed.length }
+          return { done: { group: updated, removed, notMembers, skippedOwner } }
+        }),
       )
     },
 
-    /** Bans a user (approvers only), member or not, optionally until a time; ends their membership and pending request. */
+    /**
+     * Bans a user (approvers only), member or not, optionally until a time; ends their membership and pending
+     * request. Rules: `BAN_RULES`.
+     */
     banUser(input: BanUserInput): ResultAsync<Removal, RemoveMembersError> {
       return validate(banUserInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group, membership: actorMembership } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver')
-            const target = yield* tx.getMembership(group.id, cmd.userId)
-            yield* mayActOn(actorMembership.role, target, group, cmd.userId)
-            const now = ctx.clock.now()
-            if (target) yield* tx.deleteMembership(group.id, cmd.userId)
-            yield* closePendingRequest(tx, emit, group, cmd.actor, cmd.userId, 'rejected', cmd.reason)
-            const removal: Removal = {
-              groupId: group.id,
-              userId: cmd.userId,
-              kind: 'banned',
-              by: cmd.actor,
-              at: now,
-              until: cmd.until ?? null,
-              reason: cmd.reason,
-            }
-            yield* tx.putRemoval(removal)
-            emit({
-              type: 'UserBanned',
-              groupId: group.id,
-              actor: cmd.actor,
-              at: now,
-              subject: cmd.userId,
-              until: removal.until,
-              reason: cmd.reason,
-            })
-            return ok(removal)
-          }),
-        ),
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<Removal, Refusal<RemoveMembersError>>> => {
+          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const { group, actor } = access.value
+          const now = ctx.clock.now()
+          const [target] = await loadStandings(ctx, tx, emit, step, group.id, [cmd.userId], true, now)
+          if (!target) throw new Error('loadStandings returned no standing for the one user asked')
+          const decision = decideBan(group, actor, target)
+          if (decision.isErr()) return { refused: decision.error }
+          if (target.membership) await step(tx.deleteMembership(group.id, cmd.userId))
+          if (target.pending) {
+            const outcome = { status: 'rejected', reason: cmd.reason } as const
+            await closePending(tx, emit, step, target.pending, cmd.actor, outcome, now)
+          }
+          const removal: Removal = {
+            groupId: group.id,
+            userId: cmd.userId,
+            kind: 'banned',
+            by: cmd.actor,
+            at: now,
+            until: cmd.until ?? null,
+            reason: cmd.reason,
+          }
+          await step(tx.putRemoval(removal))
+          emit({
+            type: 'UserBanned',
+            groupId: group.id,
+            actor: cmd.actor,
+            at: now,
+            subject: cmd.userId,
+            until: removal.until,
+            reason: cmd.reason,
+          })
+          return { done: removal }
+        }),
       )
     },
 
-    /** Lifts a ban or a kick (approvers only); `lifted: false` when there was none. */
+    /** Lifts a ban or a kick (approvers only); `lifted: false` when there was none. Rules: `UNBAN_RULES`. */
     unbanUser(input: UnbanUserInput): ResultAsync<{ lifted: boolean }, ManageError> {
       return validate(unbanUserInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          loadGroupFor(tx, cmd.groupId, cmd.actor, 'approver').andThen(({ group }) =>
-            tx.deleteRemoval(group.id, cmd.userId).map((lifted) => {
-              if (lifted)
-                emit({
-                  type: 'UserUnbanned',
-                  groupId: group.id,
-                  actor: cmd.actor,
-                  at: ctx.clock.now(),
-                  subject: cmd.userId,
-                })
-              return { lifted }
-            }),
-          ),
-        ),
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<{ lifted: boolean }, Refusal<ManageError>>> => {
+          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          if (access.isErr()) return { refused: access.error }
+          const { group } = access.value
+          if (decideUnban(await step(tx.getRemoval(group.id, cmd.userId))) === 'unchanged') {
+            return { done: { lifted: false } }
+          }
+          await step(tx.deleteRemoval(group.id, cmd.userId))
+          emit({ type: 'UserUnbanned', groupId: group.id, actor: cmd.actor, at: ctx.clock.now(), subject: cmd.userId })
+          return { done: { lifted: true } }
+        }),
       )
     },
 
-    /** Leaves a group. The owner must transfer ownership first. */
+    /** Leaves a group. The owner must transfer ownership first. Rules: `LEAVE_RULES`. */
     leaveGroup(input: LeaveGroupInput): ResultAsync<{ group: Group }, LeaveError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group, membership } = yield* loadGroupAs(tx, cmd.groupId, cmd.actor)
-            if (!membership) return err({ code: 'NotAMember' } as const)
-            if (membership.role === 'owner') return err({ code: 'OwnerCannotLeave' } as const)
-            yield* tx.deleteMembership(group.id, cmd.actor)
-            emit({ type: 'MemberLeft', groupId: group.id, actor: cmd.actor, at: ctx.clock.now() })
-            return ok({ group: (yield* tx.getGroup(group.id)) ?? group })
-          }),
-        ),
-      )
-    },
-
-    /** Makes a member a moderator or a plain member (owner only). */
-    changeRole(input: ChangeRoleInput): ResultAsync<Membership, ChangeRoleError> {
-      return validate(changeRoleInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            const outcome = yield* setRole(tx, emit, group, cmd.actor, cmd.userId, cmd.role)
-            if (outcome === 'owner') return err({ code: 'TargetIsOwner' } as const)
-            if (outcome === 'not-a-member') return err({ code: 'NotAMember' } as const)
-            return ok(outcome)
-          }),
-        ),
-      )
-    },
-
-    /**
-     * Gives several members one role in one step (owner only), as Bitrix24's `sonet_group.user.update` does: the
-     * owner and non-members are skipped and reported, not refused; an authority error changes nobody.
-     */
-    changeRoles(input: ChangeRolesInput): ResultAsync<ChangedRoles, ChangeRolesError> {
-      return validate(changeRolesInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            const members: Membership[] = []
-            const notMembers: UserId[] = []
-            let skippedOwner: UserId | null = null
-            for (const userId of new Set(cmd.userIds)) {
-              const outcome = yield* setRole(tx, emit, group, cmd.actor, userId, cmd.role)
-              if (outcome === 'owner') skippedOwner = userId
-              else if (outcome === 'not-a-member') notMembers.push(userId)
-              else members.push(outcome)
-            }
-            return ok({ members, skippedOwner, notMembers })
-          }),
-        ),
-      )
-    },
-
-    /** Hands the group to another member (owner only); the old owner stays on as a moderator. */
-    transferOwnership(input: TransferOwnershipInput): ResultAsync<Group, ChangeRoleError> {
-      return validate(transferOwnershipInput, input).asyncAndThen((cmd) =>
-        inTransaction(ctx, (tx, emit) =>
-          safeTry(async function* () {
-            const { group } = yield* loadGroupFor(tx, cmd.groupId, cmd.actor, 'owner')
-            if (cmd.newOwnerId === group.ownerId) return ok(group)
-            const target = yield* tx.getMembership(group.id, cmd.newOwnerId)
-            if (!target) return err({ code: 'NotAMember' } as const)
-            yield* tx.updateMembershipRole(group.id, cmd.newOwnerId, 'owner')
-            yield* tx.updateMembershipRole(group.id, group.ownerId, 'moderator')
-            const updated: Group = { ...group, ownerId: cmd.newOwnerId }
-            yield* tx.updateGroup(group.id, { ownerId: cmd.newOwnerId })
-            emit({
-              type: 'OwnershipTransferred',
-              groupId: group.id,
-              actor: cmd.actor,
-              at: ctx.clock.now(),
-              subject: cmd.newOwnerId,
-            })
-            return ok(updated)
-          }),
-        ),
-      )
-    },
-
-    /**
-     * Lists a group's members in the order they joined, a page after `cursor` and `offset`, with the group's member
-     * count. Hidden groups list only for members; with `membersOnly`, every group does.
-     */
-    listMembers(input: ListMembersInput): ResultAsync<MemberPage, ListMembersError> {
-      return validate(listMembersInput, input).asyncAndThen((cmd) =>
-        ctx.store.transaction((tx) =>
-          safeTry(async function* () {
-            const { group, membership } = yield* viewGroupAs(tx, cmd.groupId, cmd.actor ?? '')
-            if (cmd.membersOnly && !membership) return err({ code: 'NotAMember' } as const)
-            const after = yield* skipMembers(tx, group.id, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
-            const rows = yield* tx.listMembers(group.id, { after, limit: cmd.limit + 1 })
-            const page = pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.userId }))
-            return ok({ ...page, total: group.memberCount })
-          }),
-        ),
-      )
-    },
-
-    /** Lists the actor's own groups with their membership, in the order they joined. */
-    listUserGroups(
-      input: ListUserGroupsInput,
-    ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageError> {
-      return validate(listUserGroupsInput, input).asyncAndThen((cmd) =>
-        ctx.store.transaction((tx) =>
-          safeTry(async function* () {
-            const rows = yield* tx.listMembershipsOfUser(cmd.actor, {
-              after: cmd.cursor ? decodeCursor(cmd.cursor) : null,
-              limit: cmd.limit + 1,
-            })
-            const page = pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.groupId }))
-            const items: { group: Group; membership: Membership }[] = []
-            for (const membership of page.items) {
-              const group = yield* tx.getGroup(membership.groupId)
-              if (group) items.push({ group, membership })
-            }
-            return ok({ items, cursor: page.cursor })
-          }),
-        ),
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<{ group: Group }, Refusal<LeaveError>>> => {
+          const read = await lockWithActor(tx, step, cmd.groupId, cmd.actor)
+          const access = decideAccess(read.group, read.actor, 'anyone')
+          if (access.isErr()) return { refused: access.error }
+          const decision = decideLeave(access.value.actor)
+          if (decision.isErr()) return { refused: decision.error }
+          const { group } = access.value
+          await step(tx.deleteMembership(group.id, cmd.actor))
+          emit({ type: 'MemberLeft', groupId: group.id, actor: cmd.actor, at: ctx.clock.now() })
+          return { done: { group: { ...group, memberCount: group.memberCount - 1 } } }
+        }),
       )
     },
   }
