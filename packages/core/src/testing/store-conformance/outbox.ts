@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import type { DomainEvent } from '../../domain/events.js'
+import { anEvent, t0 } from './fixtures.js'
+import type { StoreUnderTest } from './store-under-test.js'
+
+/** The `Outbox` contract: events appended with the transaction. */
+export function outboxTests(s: StoreUnderTest): void {
+  const { run, withGroup } = s
+
+  describe('events', () => {
+    it('appends events within a transaction', async () => {
+      const group = await withGroup()
+      const events: DomainEvent[] = [anEvent(group.id), { type: 'GroupDeleted', groupId: group.id, actor: 'o', at: t0 }]
+      const value = await run((tx) =>
+        tx
+          .appendEvents(events)
+          .andThen(() => tx.appendEvents([]))
+          .andThen(() => tx.getGroup(group.id)),
+      )
+      expect(value).toEqual(group)
+    })
+  })
+}
