@@ -125,6 +125,20 @@ export function groupRowsTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.getGroup(group.id))).toMatchObject({ name: 'Again', memberCount: 0 })
       expect(await run((tx) => tx.getMembership(group.id, member.userId))).toBeNull()
     })
+
+    it('refuses to update a missing group even with an empty change', async () => {
+      await refused((tx) => tx.updateGroup(uid('missing'), {}))
+      expect(await run((tx) => tx.getGroup(uid('missing')))).toBeNull()
+    })
+
+    it('deletes a missing group as a no-op, twice over, and nothing else', async () => {
+      const [group, other] = [await withGroup(), await withGroup()]
+      await join(aMembership(other.id))
+      expect(await run((tx) => tx.deleteGroup(uid('missing')))).toBeUndefined()
+      await run((tx) => tx.deleteGroup(group.id).andThen(() => tx.deleteGroup(group.id)))
+      expect(await run((tx) => tx.deleteGroup(group.id))).toBeUndefined()
+      expect(await run((tx) => tx.getGroup(other.id))).toEqual({ ...other, memberCount: 1 })
+    })
   })
 
   describe('group queries', () => {
@@ -186,6 +200,14 @@ export function groupRowsTests(s: StoreUnderTest): void {
         }),
       )
       expect(above.groups.map((g) => g.id)).toEqual([large])
+    })
+
+    it('answers an empty page and a total of 0 when no group matches', async () => {
+      const query = { visibleTo: uid('u'), conditions: [{ field: 'name', op: 'eq', value: uid('none') } as const] }
+      expect(await run((tx) => tx.listGroups({ ...query, order: [], offset: 0, limit: 10 }))).toEqual({
+        groups: [],
+        total: 0,
+      })
     })
   })
 }

@@ -67,6 +67,23 @@ export function linkRowsTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.getLink(link.code))).toEqual(link)
       expect(await run((tx) => tx.listLinks(other.id))).toEqual([])
     })
+
+    it('refuses a link whose group does not exist, storing nothing', async () => {
+      const missing = uid('missing')
+      const link = aLink(missing)
+      await refused((tx) => tx.insertLink(link))
+      expect(await run((tx) => tx.getLink(link.code))).toBeNull()
+      expect(await run((tx) => tx.lockGroup({ code: link.code }))).toBeNull()
+      // A group made later with that id does not find the refused link among its own.
+      await withGroup({ id: missing })
+      expect(await run((tx) => tx.listLinks(missing))).toEqual([])
+      expect(await run((tx) => tx.getLink(link.code))).toBeNull()
+    })
+
+    it('refuses to update a missing link even with an empty change', async () => {
+      await refused((tx) => tx.updateLink(uid('none'), {}))
+      expect(await run((tx) => tx.getLink(uid('none')))).toBeNull()
+    })
   })
 
   describe('link counters', () => {

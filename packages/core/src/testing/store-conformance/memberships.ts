@@ -5,7 +5,7 @@ import type { StoreUnderTest } from './store-under-test.js'
 
 /** The `MembershipRows` contract: members, the seat count, and both keyset lists. */
 export function membershipRowsTests(s: StoreUnderTest): void {
-  const { run, withGroup, join, memberCount, pageThrough } = s
+  const { run, refused, withGroup, join, memberCount, pageThrough } = s
 
   describe('memberships', () => {
     it('inserts members, answering exists and limit-reached, and counts them in memberCount', async () => {
@@ -127,6 +127,34 @@ export function membershipRowsTests(s: StoreUnderTest): void {
       const left = await run((tx) => tx.listMembershipsOfUser(user, { after: null, limit: 10 }))
       expect(left.map((m) => m.groupId)).toEqual(expected.filter((id) => id !== `${prefix}-c`))
       expect(await run((tx) => tx.listMembershipsOfUser(uid('nobody'), { after: null, limit: 10 }))).toEqual([])
+    })
+
+    it('refuses a membership in a missing group, with or without a limit, storing nothing', async () => {
+      const member = aMembership(uid('missing'))
+      await refused((tx) => tx.insertMembership(member, null))
+      await refused((tx) => tx.insertMembership(member, 5))
+      expect(await run((tx) => tx.getMembership(member.groupId, member.userId))).toBeNull()
+      expect(await run((tx) => tx.listMembershipsOfUser(member.userId, { after: null, limit: 10 }))).toEqual([])
+    })
+
+    it('refuses to change the role of someone who is not a member, changing nothing', async () => {
+      const group = await withGroup()
+      const [stays, left] = [aMembership(group.id), aMembership(group.id)]
+      await join(stays, left)
+      await run((tx) => tx.deleteMembership(group.id, left.userId))
+      await refused((tx) => tx.updateMembershipRole(group.id, left.userId, 'moderator'))
+      await refused((tx) => tx.updateMembershipRole(group.id, uid('nobody'), 'moderator'))
+      await refused((tx) => tx.updateMembershipRole(uid('missing'), stays.userId, 'moderator'))
+      expect(await run((tx) => tx.getMembership(group.id, left.userId))).toBeNull()
+      expect(await run((tx) => tx.getMembership(group.id, stays.userId))).toEqual(stays)
+      expect(await memberCount(group.id)).toBe(1)
+    })
+
+    it('answers nothing for a missing group: no membership, no members, nothing deleted', async () => {
+      const [missing, user] = [uid('missing'), uid('u')]
+      expect(await run((tx) => tx.getMembership(missing, user))).toBeNull()
+      expect(await run((tx) => tx.listMembers(missing, { after: null, limit: 10 }))).toEqual([])
+      expect(await run((tx) => tx.deleteMembership(missing, user))).toBe(false)
     })
   })
 }

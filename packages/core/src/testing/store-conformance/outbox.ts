@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DomainEvent } from '../../domain/events.js'
-import { anEvent, t0 } from './fixtures.js'
+import { anEvent, t0, uid } from './fixtures.js'
 import type { StoreUnderTest } from './store-under-test.js'
 
 /** The `Outbox` contract: events appended with the transaction. */
@@ -18,6 +18,13 @@ export function outboxTests(s: StoreUnderTest): void {
           .andThen(() => tx.getGroup(group.id)),
       )
       expect(value).toEqual(group)
+    })
+
+    it('records events about a group that no longer exists, or never did', async () => {
+      const group = await withGroup()
+      const deleted: DomainEvent = { type: 'GroupDeleted', groupId: group.id, actor: 'o', at: t0 }
+      await run((tx) => tx.deleteGroup(group.id).andThen(() => tx.appendEvents([deleted])))
+      await run((tx) => tx.appendEvents([anEvent(uid('never'))]))
     })
   })
 }

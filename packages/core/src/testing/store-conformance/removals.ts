@@ -4,7 +4,7 @@ import type { StoreUnderTest } from './store-under-test.js'
 
 /** The `RemovalRows` contract: one kick or ban per user and group. */
 export function removalRowsTests(s: StoreUnderTest): void {
-  const { run, withGroup } = s
+  const { run, refused, withGroup } = s
 
   describe('removals', () => {
     it('puts, replaces, reads and deletes the removal of one user in one group', async () => {
@@ -26,6 +26,13 @@ export function removalRowsTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.getRemoval(other.id, user))).toEqual(elsewhere)
       expect(await run((tx) => tx.getRemoval(group.id, bystander))).toEqual(another)
       expect(await run((tx) => tx.getRemoval(group.id, uid('nobody')))).toBeNull()
+    })
+
+    it('refuses a removal from a missing group, storing nothing, and deletes none there', async () => {
+      const removal = aRemoval(uid('missing'), uid('u'))
+      await refused((tx) => tx.putRemoval(removal))
+      expect(await run((tx) => tx.getRemoval(removal.groupId, removal.userId))).toBeNull()
+      expect(await run((tx) => tx.deleteRemoval(removal.groupId, removal.userId))).toBe(false)
     })
   })
 }

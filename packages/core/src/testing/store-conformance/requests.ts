@@ -168,5 +168,43 @@ export function requestRowsTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.countPendingRequests(group.id))).toEqual({ total: 5, unread: 1 })
       expect(await run((tx) => tx.markRequestsRead(group.id))).toBe(1)
     })
+
+    it('refuses a request to a missing group, storing nothing', async () => {
+      const request = aRequest(uid('missing'))
+      await refused((tx) => tx.insertRequest(request))
+      expect(await run((tx) => tx.getRequest(request.id))).toBeNull()
+      expect(await run((tx) => tx.getLatestRequest(request.groupId, request.requesterId))).toBeNull()
+    })
+
+    it('refuses to update a request that was never inserted, storing nothing', async () => {
+      const group = await withGroup()
+      const request = aRequest(group.id)
+      await refused((tx) => tx.updateRequest(request))
+      await refused((tx) => tx.updateRequest({ ...request, status: 'rejected', decidedAt: at(1), decidedBy: 'o' }))
+      expect(await run((tx) => tx.getRequest(request.id))).toBeNull()
+      expect(await run((tx) => tx.getLatestRequest(group.id, request.requesterId))).toBeNull()
+      expect(await run((tx) => tx.countPendingRequests(group.id))).toEqual({ total: 0, unread: 0 })
+    })
+
+    it('refuses an update that would make a second pending request of one user for one group', async () => {
+      const group = await withGroup()
+      const user = uid('u')
+      const pending = aRequest(group.id, { requesterId: user })
+      const decided = aRequest(group.id, { requesterId: user, status: 'rejected', decidedAt: at(1), decidedBy: 'o' })
+      await run((tx) => tx.insertRequest(pending).andThen(() => tx.insertRequest(decided)))
+      await refused((tx) => tx.updateRequest({ ...decided, status: 'pending', decidedAt: null, decidedBy: null }))
+      expect(await run((tx) => tx.getRequest(decided.id))).toEqual(decided)
+      expect(await run((tx) => tx.countPendingRequests(group.id))).toEqual({ total: 1, unread: 1 })
+    })
+
+    it('answers nothing for a missing group: no requests, no counts, none marked read', async () => {
+      const missing = uid('missing')
+      for (const status of ['pending', 'approved', 'rejected', 'withdrawn', 'expired'] as const) {
+        expect(await run((tx) => tx.listRequests(missing, status, { after: null, limit: 10 }))).toEqual([])
+      }
+      expect(await run((tx) => tx.countPendingRequests(missing))).toEqual({ total: 0, unread: 0 })
+      expect(await run((tx) => tx.markRequestsRead(missing))).toBe(0)
+      expect(await run((tx) => tx.getLatestRequest(missing, uid('u')))).toBeNull()
+    })
   })
 }
