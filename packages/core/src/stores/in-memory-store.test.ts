@@ -1,7 +1,7 @@
 import { errAsync, okAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import type { DomainEvent } from '../domain/events.js'
-import { describeStoreConformance } from '../testing/store-conformance.js'
+import { describeStoreConformance } from '../testing/store-conformance/index.js'
 import { createInMemoryStore } from './in-memory-store.js'
 
 describeStoreConformance('in-memory store', { create: () => createInMemoryStore() })

@@ -172,6 +172,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return okAsync(list)
       },
       insertLink: (link) => {
+        if (!groups.has(link.groupId)) return refuse('group does not exist')
         if (links.has(link.code)) return refuse('duplicate join-link code')
         write(undo, links, link.code, link)
         addToSet(undo, linksByGroup, link.groupId, link.code)
@@ -258,6 +259,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return okAsync((id && requests.get(id)) || null)
       },
       insertRequest: (request) => {
+        if (!groups.has(request.groupId)) return refuse('group does not exist')
         const key = pairKey(request.groupId, request.requesterId)
         if (request.status === 'pending' && pendingByPair.has(key)) {
           return refuse('a pending request of this user for this group exists')
@@ -312,6 +314,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
       getRemoval: (groupId, userId) => okAsync(removals.get(pairKey(groupId, userId)) ?? null),
       putRemoval: (removal) => {
+        if (!groups.has(removal.groupId)) return refuse('group does not exist')
         write(undo, removals, pairKey(removal.groupId, removal.userId), removal)
         return okAsync(undefined)
       },

@@ -18,4 +18,15 @@ export {
   raceScenario,
 } from './race-scenarios.js'
 export { type RaceState, readRaceState } from './race-state.js'
-export { describeStoreConformance, type StoreSetup } from './store-conformance.js'
+export {
+  describeGroupRowsConformance,
+  describeJoinReadsConformance,
+  describeLinkRowsConformance,
+  describeMembershipRowsConformance,
+  describeOutboxConformance,
+  describeRemovalRowsConformance,
+  describeRequestRowsConformance,
+  describeStoreConformance,
+  describeTransactionConformance,
+  type StoreSetup,
+} from './store-conformance/index.js'

@@ -1,0 +1,96 @@
+import type { ResultAsync } from 'neverthrow'
+import type { StorageError } from '../../domain/errors.js'
+import type { Group, GroupId, UserId } from '../../domain/group.js'
+
+/** Which group a command works on: by id, or through one of its join links. */
+export type LockTarget = { readonly groupId: GroupId } | { readonly code: string }
+
+/** The group fields a command may change; `memberCount` changes only with memberships, `id` and `createdAt` never. */
+export type GroupChange = Partial<
+  Pick<
+    Group,
+    | 'name'
+    | 'description'
+    | 'ownerId'
+    | 'memberLimit'
+    | 'lockStatus'
+    | 'admission'
+    | 'visibility'
+    | 'approvers'
+    | 'allowMultipleLinks'
+  >
+>
+
+/** The group fields a query may filter and order on. */
+export type GroupField =
+  | 'id'
+  | 'name'
+  | 'ownerId'
+  | 'createdAt'
+  | 'memberCount'
+  | 'visibility'
+  | 'admission'
+  | 'lockStatus'
+  | 'approvers'
+
+/**
+ * One filter condition. Strings compare by code unit, except `id`, which compares as a number when both sides are
+ * decimal integers; `contains` is a case-insensitive substring match on a string field.
+ */
+export interface GroupCondition {
+  readonly field: GroupField
+  readonly op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'contains'
+  readonly value: string | number | Date
+}
+
+export interface GroupQuery {
+  /** Only public groups and the hidden groups this user is a member of; `null`: public groups only. */
+  readonly visibleTo: UserId | null
+  /** All must hold. */
+  readonly conditions: readonly GroupCondition[]
+  /** Ties are broken by `id` ascending. */
+  readonly order: readonly { readonly field: GroupField; readonly direction: 'asc' | 'desc' }[]
+  readonly offset: number
+  readonly limit: number
+}
+
+/** The groups, one row per id, and the lock that makes commands on one group run one at a time. Part of `StoreTx`. */
+export interface GroupRows {
+  /**
+   * Reads the group (named by id, or by one of its link codes) and holds it until the transaction ends: a second
+   * transaction that locks the same group waits until this one has committed or rolled back, and every read this
+   * transaction makes after the lock sees every change committed by the transactions that held the lock before it.
+   * Every writing command locks its group before it reads anything else, which makes commands on one group run as
+   * if one at a time (see `MembershipStore.transaction`).
+   *
+   * `null` when there is no such group, or no link with that code; then nothing is held, so a concurrent
+   * transaction may still insert that group.
+   */
+  lockGroup(target: LockTarget): ResultAsync<Group | null, StorageError>
+  /** The group as stored now, without locking it; `null` when there is none. */
+  getGroup(id: GroupId): ResultAsync<Group | null, StorageError>
+  /**
+   * Adds the group with `memberCount` 0, whatever the row says. MUST fail with `StorageError`, storing nothing,
+   * when a group with this id exists; the id of a deleted group may be used again.
+   */
+  insertGroup(group: Group): ResultAsync<void, StorageError>
+  /**
+   * Changes only the fields given (an `undefined` field is left alone), leaving every other field as it is in the
+   * store now, `memberCount` included. MUST fail with `StorageError` when the group is missing, even when
+   * `change` is empty.
+   */
+  updateGroup(id: GroupId, change: GroupChange): ResultAsync<void, StorageError>
+  /**
+   * A page of the groups matching the query (from `offset`, at most `limit`) and how many match in all, whatever
+   * the page. No match is an empty page and a `total` of 0, not an error.
+   */
+  listGroups(
+    query: GroupQuery,
+  ): ResultAsync<{ readonly groups: readonly Group[]; readonly total: number }, StorageError>
+  /**
+   * Deletes the group with its links, memberships, requests and removals, and nothing of any other group; events
+   * already appended stay. A missing group is a no-op (`ok`), so deleting twice is safe. Its id may then be used
+   * again, starting empty.
+   */
+  deleteGroup(id: GroupId): ResultAsync<void, StorageError>
+}
