@@ -348,20 +348,24 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
     ].join(', ')
     const countParams = [...params]
     params.push(query.limit, query.offset)
-    return ResultAsync.fromPromise(
-      Promise.all([
-        q.query(
-          `SELECT ${GROUP_COLUMNS.split(', ')
-            .map((c) => `g.${c}`)
-            .join(
-              ', ',
-            )} FROM ${s}.groups g WHERE ${where} ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
-          params,
-        ),
-        q.query<{ total: number }>(`SELECT count(*)::integer AS total FROM ${s}.groups g WHERE ${where}`, countParams),
-      ]),
-      (cause) => storageError('a database query failed', cause),
-    ).map(([rows, count]) => ({ groups: rows.rows.map(groupOf), total: Number(count.rows[0]?.total ?? 0) }))
+    const columns = GROUP_COLUMNS.split(', ')
+      .map((c) => `g.${c}`)
+      .join(', ')
+    // One after the other: a transaction's connection runs one query at a time (pg deprecates queuing them).
+    const both = async () => {
+      const rows = await q.query(
+        `SELECT ${columns} FROM ${s}.groups g WHERE ${where} ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+        params,
+      )
+      const count = await q.query<{ total: number }>(
+        `SELECT count(*)::integer AS total FROM ${s}.groups g WHERE ${where}`,
+        countParams,
+      )
+      return [rows, count] as const
+    }
+    return ResultAsync.fromPromise(both(), (cause) => storageError('a database query failed', cause)).map(
+      ([rows, count]) => ({ groups: rows.rows.map(groupOf), total: Number(count.rows[0]?.total ?? 0) }),
+    )
   }
 
   const store: PostgresStore = {
