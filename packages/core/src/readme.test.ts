@@ -4,7 +4,7 @@ import * as core from './index.js'
 
 // The README lists every command's rules; this keeps the list and the code from drifting apart.
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
-const ruleLists = Object.entries(core).filter(
+const ruleLists = (Object.entries(core) as [string, unknown][]).filter(
   (entry): entry is [string, readonly string[]] => /_RULES$/.test(entry[0]) && Array.isArray(entry[1]),
 )
 
