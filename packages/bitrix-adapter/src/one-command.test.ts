@@ -166,4 +166,34 @@ describe('each Bitrix24 call runs one core command', () => {
     expect(page.value.getTotal()).toBe(161)
     expect((page.value.getData() as { result: Member[] }).result).toHaveLength(11)
   })
+
+  it('sonet_group.user.request.list reads a page of requests and their total in one command, at any start', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Asked', OPENED: 'N' })
+    for (const user of ['2', '3', '4', '5', '6']) {
+      await portal.call(user, 'sonet_group.user.request', { GROUP_ID: group, MESSAGE: `from ${user}` })
+    }
+    const page = await counted(() =>
+      portal.hookFor('1').actions.v2.call.make({
+        method: 'sonet_group.user.request.list',
+        params: { GROUP_ID: group, start: 2 },
+      }),
+    )
+    expect(page.commands).toBe(1)
+    expect(page.value.getTotal()).toBe(5)
+    const rows = (page.value.getData() as { result: { USER_ID: string }[] }).result
+    expect(rows.map((r) => r.USER_ID)).toEqual(['4', '5', '6'])
+  })
+
+  it("sonet_group.user.groups reads a page of the user's groups in one command, at any start", async () => {
+    for (const name of ['A', 'B', 'C']) {
+      const group = await portal.call<number>('1', 'sonet_group.create', { NAME: name })
+      await portal.call('1', 'sonet_group.user.add', { GROUP_ID: group, USER_ID: [2] })
+    }
+    const page = await counted(() =>
+      portal.hookFor('2').actions.v2.call.make({ method: 'sonet_group.user.groups', params: { start: 1 } }),
+    )
+    expect(page.commands).toBe(1)
+    const rows = (page.value.getData() as { result: { GROUP_NAME: string }[] }).result
+    expect(rows.map((r) => r.GROUP_NAME)).toEqual(['B', 'C'])
+  })
 })

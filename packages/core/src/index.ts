@@ -67,6 +67,7 @@ export type {
   ListJoinRequestsInput,
   RejectError,
   RejectJoinRequestInput,
+  RequestPage,
   WithdrawError,
   WithdrawJoinRequestInput,
 } from './commands/requests.js'

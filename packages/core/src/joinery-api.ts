@@ -67,6 +67,7 @@ import type {
   ListJoinRequestsInput,
   RejectError,
   RejectJoinRequestInput,
+  RequestPage,
   WithdrawError,
   WithdrawJoinRequestInput,
 } from './commands/requests.js'
@@ -74,7 +75,6 @@ import type { GroupNotFound, InsufficientRole } from './decisions/access.js'
 import type { StorageError } from './domain/errors.js'
 import type { Group } from './domain/group.js'
 import type { JoinLink } from './domain/join-link.js'
-import type { JoinRequest } from './domain/join-request.js'
 import type { Membership } from './domain/membership.js'
 import type { Removal } from './domain/removal.js'
 import type { InvalidInput } from './internal/validate.js'
@@ -132,7 +132,7 @@ export interface Joinery {
   /** Withdraws the actor's own request (`WITHDRAW_RULES`). */
   withdrawJoinRequest(input: WithdrawJoinRequestInput): ResultAsync<DecidedRequest, WithdrawError>
   /** A group's requests by status, approvers only. */
-  listJoinRequests(input: ListJoinRequestsInput): ResultAsync<PageOf<JoinRequest>, ApproverCommandError>
+  listJoinRequests(input: ListJoinRequestsInput): ResultAsync<RequestPage, ApproverCommandError>
   /** Approves a request and seats the user, approvers only (`APPROVE_RULES`). */
   approveJoinRequest(input: ApproveJoinRequestInput): ResultAsync<ApprovedRequest, ApproveError>
   /** Rejects a request, approvers only (`REJECT_RULES`). */

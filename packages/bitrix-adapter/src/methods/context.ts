@@ -1,4 +1,4 @@
-import type { CoreError, Joinery, PageOf } from '@joinery/core'
+import type { CoreError, Joinery } from '@joinery/core'
 import type { ResultAsync } from 'neverthrow'
 import { toBitrixError } from '../bitrix-errors.js'
 import { type BitrixError, bitrixError, type MethodSuccess } from '../wire/envelope.js'
@@ -28,25 +28,6 @@ export async function answer<T>(
 ): Promise<MethodAnswer> {
   const r = await result
   return r.isOk() ? onOk(r.value) : toBitrixError(r.error, accessDenied)
-}
-
-/**
- * Offset paging (`start`) over a keyset-paged core list: walks pages to `start` and returns up to 50 rows.
- * Cost grows with `start`, as offset paging does everywhere.
- */
-export async function offsetPage<T>(
-  fetchPage: (cursor: string | undefined) => ResultAsync<PageOf<T>, CoreError>,
-  start: number,
-): Promise<T[] | CoreError> {
-  const items: T[] = []
-  let cursor: string | undefined
-  do {
-    const page = await fetchPage(cursor)
-    if (page.isErr()) return page.error
-    items.push(...page.value.items)
-    cursor = page.value.cursor ?? undefined
-  } while (cursor && items.length < start + PAGE_SIZE)
-  return items.slice(start, start + PAGE_SIZE)
 }
 
 /** The `total`/`next` fields of a list answer. */

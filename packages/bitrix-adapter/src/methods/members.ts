@@ -1,8 +1,7 @@
-import { toBitrixError } from '../bitrix-errors.js'
 import { idList, positiveId, startOffset, text } from '../internal/params.js'
 import { memberFields, requestFields } from '../views.js'
 import type { Params } from '../wire/php-params.js'
-import { answer, argumentError, listing, type Method, offsetPage, PAGE_SIZE } from './context.js'
+import { answer, argumentError, listing, type Method, PAGE_SIZE } from './context.js'
 
 const wrongGroupId = () => argumentError('Wrong group ID')
 const wrongUserIds = () => argumentError('Wrong user IDs')
@@ -41,13 +40,8 @@ export const memberMethods: Record<string, Method> = {
   async 'sonet_group.user.groups'({ joinery, user, params }) {
     const start = startOffset(params.START)
     if (start === null) return argumentError('Incorrect input data: start')
-    const rows = await offsetPage(
-      (cursor) => joinery.listUserGroups({ actor: user, limit: 100, ...(cursor ? { cursor } : {}) }),
-      start,
-    )
-    if (!Array.isArray(rows)) return toBitrixError(rows)
-    return {
-      result: rows.map(({ group, membership }) => ({
+    return answer(joinery.listUserGroups({ actor: user, offset: start, limit: PAGE_SIZE }), (page) => ({
+      result: page.items.map(({ group, membership }) => ({
         GROUP_ID: group.id,
         GROUP_NAME: group.name,
         ROLE: memberFields(membership).ROLE,
@@ -55,7 +49,7 @@ export const memberMethods: Record<string, Method> = {
         GROUP_IMAGE_ID: '',
         GROUP_IMAGE: '',
       })),
-    }
+    }))
   },
 
   async 'sonet_group.user.add'({ joinery, user, params }) {
@@ -124,14 +118,11 @@ export const memberMethods: Record<string, Method> = {
     if (!groupId) return wrongGroupId()
     const start = startOffset(params.START)
     if (start === null) return argumentError('Incorrect input data: start')
-    const view = await joinery.getGroup({ viewer: user, groupId })
-    if (view.isErr()) return toBitrixError(view.error)
-    const rows = await offsetPage(
-      (cursor) => joinery.listJoinRequests({ actor: user, groupId, limit: 100, ...(cursor ? { cursor } : {}) }),
-      start,
+    return answer(
+      joinery.listJoinRequests({ actor: user, groupId, offset: start, limit: PAGE_SIZE }),
+      (page) => listing(page.items.map(requestFields), start, page.pending.total),
+      'No permissions to see the requests of this group',
     )
-    if (!Array.isArray(rows)) return toBitrixError(rows, 'No permissions to see the requests of this group')
-    return listing(rows.map(requestFields), start, view.value.pendingRequests?.total ?? rows.length)
   },
 
   async 'sonet_group.user.request.approve'({ joinery, user, params }) {

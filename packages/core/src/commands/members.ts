@@ -73,7 +73,13 @@ export const listMembersInput = z.object({
   membersOnly: z.boolean().default(false),
 })
 export type ListMembersInput = z.input<typeof listMembersInput>
-export const listUserGroupsInput = z.object({ actor: s.userId, limit: s.pageLimit, cursor: s.cursor })
+export const listUserGroupsInput = z.object({
+  actor: s.userId,
+  limit: s.pageLimit,
+  cursor: s.cursor,
+  /** Groups to skip after the cursor (offset paging, as Bitrix24's `start`), read in the same transaction. */
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+})
 export type ListUserGroupsInput = z.input<typeof listUserGroupsInput>
 export type LeaveGroupInput = z.input<typeof s.groupTarget>
 

@@ -161,6 +161,26 @@ describe('listJoinRequests', () => {
     } while (cursor)
     expect(seen).toEqual(users)
   })
+
+  it('skips `offset` requests after the cursor and answers the pending counts from the same read', async () => {
+    const users = Array.from({ length: 7 }, (_, i) => `user${i}`)
+    const { joinery, group, clock } = await withPendingRequests([], { admission: 'approval' })
+    for (const actor of users) {
+      await joinery.requestJoin({ actor, groupId: group.id })
+      clock.advance(1)
+    }
+    const page = (
+      await joinery.listJoinRequests({ actor: 'owner', groupId: group.id, offset: 2, limit: 3 })
+    )._unsafeUnwrap()
+    expect(page.items.map((r) => r.requesterId)).toEqual(['user2', 'user3', 'user4'])
+    expect(page.pending).toEqual({ total: 7, unread: 7 })
+    const next = (
+      await joinery.listJoinRequests({ actor: 'owner', groupId: group.id, cursor: page.cursor ?? '', offset: 1 })
+    )._unsafeUnwrap()
+    expect(next.items.map((r) => r.requesterId)).toEqual(['user6'])
+    const past = (await joinery.listJoinRequests({ actor: 'owner', groupId: group.id, offset: 50 }))._unsafeUnwrap()
+    expect(past).toMatchObject({ items: [], cursor: null })
+  })
 })
 
 describe('markJoinRequestsRead', () => {

@@ -12,10 +12,10 @@ import type { StorageError } from '../domain/errors.js'
 import type { Group, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
-import { decodeCursor, encodeCursor } from '../internal/keyset.js'
+import { decodeCursor } from '../internal/keyset.js'
 import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
-import type { StoreTx } from '../ports/membership-store.js'
+import type { ListKey, Page, StoreTx } from '../ports/membership-store.js'
 import {
   type CommandContext,
   type Emit,
@@ -30,12 +30,17 @@ import {
 } from './context.js'
 import { currentRequest } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
+import { pageOfRows, skipRows } from './paging.js'
 import * as s from './schemas.js'
+
+const requestKey = (r: JoinRequest): ListKey => ({ at: r.createdAt, id: r.id })
 
 export const listJoinRequestsInput = s.groupTarget.extend({
   status: z.enum(['pending', 'approved', 'rejected', 'withdrawn', 'expired']).default('pending'),
   limit: s.pageLimit,
   cursor: s.cursor,
+  /** Requests to skip after the cursor (offset paging, as Bitrix24's `start`), read in the same transaction. */
+  offset: z.number().int().min(0).max(1_000_000).default(0),
 })
 export type ListJoinRequestsInput = z.input<typeof listJoinRequestsInput>
 
@@ -59,6 +64,11 @@ export interface ApprovedRequest {
   readonly membership: Membership | null
   /** `false` when the request was approved already and nothing changed. */
   readonly changed: boolean
+}
+
+/** A page of requests, with the group's pending counts read in the same transaction. */
+export interface RequestPage extends PageOf<JoinRequest> {
+  readonly pending: { readonly total: number; readonly unread: number }
 }
 
 export interface DecidedRequest {
@@ -121,17 +131,16 @@ export function requestCommands(ctx: CommandContext) {
     },
 
     /** Lists a group's requests, oldest first, by status (pending by default); approvers only. */
-    listJoinRequests(input: ListJoinRequestsInput): ResultAsync<PageOf<JoinRequest>, ApproverCommandError> {
+    listJoinRequests(input: ListJoinRequestsInput): ResultAsync<RequestPage, ApproverCommandError> {
       return validate(listJoinRequestsInput, input).asyncAndThen((cmd) =>
-        runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<JoinRequest>, GroupNotFound | InsufficientRole>> => {
+        runQuery(ctx, async (tx, step): Promise<Outcome<RequestPage, GroupNotFound | InsufficientRole>> => {
           const access = await readAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
           if (access.isErr()) return { refused: access.error }
-          const after = cmd.cursor ? decodeCursor(cmd.cursor) : null
-          const rows = await step(tx.listRequests(access.value.group.id, cmd.status, { after, limit: cmd.limit + 1 }))
-          const items = rows.slice(0, cmd.limit)
-          const last = items.at(-1)
-          const cursor = rows.length > cmd.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null
-          return { done: { items, cursor } }
+          const { group } = access.value
+          const list = (page: Page) => tx.listRequests(group.id, cmd.status, page)
+          const after = await skipRows(step, list, requestKey, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
+          const page = pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, requestKey)
+          return { done: { ...page, pending: await step(tx.countPendingRequests(group.id)) } }
         }),
       )
     },
