@@ -100,7 +100,12 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     if (group) write(undo, groups, groupId, { ...group, memberCount: group.memberCount + delta })
   }
 
-  function makeTx(undo: (() => void)[], staged: DomainEvent[]): StoreTx {
+  // The journal of the running transaction. Transactions run one at a time, so one journal and one `StoreTx` object
+  // serve them all: a transaction allocates no closures of its own (the join path runs thousands per second).
+  let undo: (() => void)[] = []
+  let staged: DomainEvent[] = []
+
+  function makeTx(): StoreTx {
     return {
       // Transactions already run one at a time here: holding a group needs nothing more than reading it.
       lockGroup: (target) => {
@@ -332,21 +337,25 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     }
   }
 
+  const tx = makeTx()
+
   return {
     transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
       new ResultAsync<T, E | StorageError>(
         exclusive(async (): Promise<Result<T, E | StorageError>> => {
-          const undo: (() => void)[] = []
-          const staged: DomainEvent[] = []
+          undo = []
+          staged = []
+          const journal = undo
           const rollback = () => {
-            for (let i = undo.length - 1; i >= 0; i--) undo[i]?.()
+            for (let i = journal.length - 1; i >= 0; i--) journal[i]?.()
           }
           try {
-            const result = await work(makeTx(undo, staged))
+            const result = await work(tx)
             if (result.isErr()) rollback()
             else if (staged.length > 0) {
               events.push(...staged)
-              if (events.length > eventLogLimit) events = events.slice(events.length - eventLogLimit)
+              // Trimmed in batches, so keeping the newest events costs O(1) per commit, not a copy of the log.
+              if (events.length > 2 * eventLogLimit) events = events.slice(events.length - eventLogLimit)
             }
             return result
           } catch (cause) {
@@ -355,7 +364,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           }
         }),
       ),
-    recentEvents: () => events.slice(),
+    recentEvents: () => events.slice(Math.max(0, events.length - eventLogLimit)),
   }
 }
 
