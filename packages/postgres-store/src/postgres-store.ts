@@ -149,10 +149,19 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       updateGroup: (id, change) => patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change),
       deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
 
-      readJoinState: (target, userId) =>
-        // One round trip for every read of a join; the latest request is locked as getLatestRequest locks it.
-        run(
-          `WITH l AS (SELECT * FROM ${s}.join_links WHERE code = $1),
+      readJoinState: (target, userId, options) =>
+        // The lock is its own statement, as in lockGroup (a read in the same statement would not see what the
+        // holders before us committed); on a database whose transactions never overlap there is nothing to order.
+        (options?.lock && !db.serial
+          ? none(
+              `SELECT 1 FROM ${s}.groups WHERE id = coalesce((SELECT group_id FROM ${s}.join_links WHERE code = $1), $2) FOR UPDATE`,
+              ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null],
+            )
+          : okAsync(undefined)
+        ).andThen(() =>
+          // One round trip for every read of a join; the latest request is locked as getLatestRequest locks it.
+          run(
+            `WITH l AS (SELECT * FROM ${s}.join_links WHERE code = $1),
                 g AS (SELECT * FROM ${s}.groups WHERE id = coalesce((SELECT group_id FROM l), $2)),
                 r AS (SELECT * FROM ${s}.join_requests WHERE group_id = (SELECT id FROM g) AND requester_id = $3
                         ORDER BY seq DESC LIMIT 1 FOR UPDATE)
@@ -161,26 +170,27 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
                   (SELECT row_to_json(m) FROM ${s}.memberships m WHERE m.group_id = (SELECT id FROM g) AND m.user_id = $3) AS membership,
                   (SELECT row_to_json(r) FROM r) AS request,
                   (SELECT row_to_json(x) FROM ${s}.removals x WHERE x.group_id = (SELECT id FROM g) AND x.user_id = $3) AS removal`,
-          ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null, userId],
-          (rows) => {
-            const row = rows[0] ?? {}
-            const json = (v: unknown) =>
-              v === null || v === undefined
-                ? null
-                : ((typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>)
-            const link = json(row.link)
-            const group = json(row.grp)
-            const membership = json(row.membership)
-            const request = json(row.request)
-            const removal = json(row.removal)
-            return {
-              link: link && linkOf(link),
-              group: group && groupOf(group),
-              membership: membership && membershipOf(membership),
-              latestRequest: request && requestOf(request),
-              removal: removal && removalOf(removal),
-            }
-          },
+            ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null, userId],
+            (rows) => {
+              const row = rows[0] ?? {}
+              const json = (v: unknown) =>
+                v === null || v === undefined
+                  ? null
+                  : ((typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>)
+              const link = json(row.link)
+              const group = json(row.grp)
+              const membership = json(row.membership)
+              const request = json(row.request)
+              const removal = json(row.removal)
+              return {
+                link: link && linkOf(link),
+                group: group && groupOf(group),
+                membership: membership && membershipOf(membership),
+                latestRequest: request && requestOf(request),
+                removal: removal && removalOf(removal),
+              }
+            },
+          ),
         ),
       getLink: (code) => one(`SELECT ${LINK_COLUMNS} FROM ${s}.join_links WHERE code = $1`, [code], linkOf),
       listLinks: (groupId) =>

@@ -7,6 +7,11 @@ export interface SqlExecutor {
 export interface SqlDatabase extends SqlExecutor {
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>
+  /**
+   * `true` when its transactions never overlap (one connection, as PGlite has): a lock taken only to order
+   * concurrent transactions may then be skipped, since there is nothing to order.
+   */
+  readonly serial?: boolean
 }
 
 /** The part of a PGlite instance this package uses. */
@@ -30,6 +35,7 @@ export function fromPglite(db: PgliteLike): SqlDatabase {
   return {
     query: (text, params) => db.query(text, params),
     transaction: (work) => db.transaction((tx) => work(tx)),
+    serial: true,
   }
 }
 

@@ -100,10 +100,11 @@ export function joinCommands(ctx: CommandContext) {
     target: Target,
     actor: UserId,
     follows: boolean | null,
+    lock: boolean,
   ): Promise<LoadedSnapshot> {
     const now = ctx.clock.now()
     const state = await step(
-      tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor),
+      tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor, { lock }),
     )
     const { link, group, membership } = state
     const latest = membership ? null : state.latestRequest
@@ -132,9 +133,8 @@ export function joinCommands(ctx: CommandContext) {
 
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
     return runCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
-      // Hold the group first, so the snapshot is the state every earlier command on it left.
-      await step(tx.lockGroup(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }))
-      const { snapshot, staleRequest } = await loadSnapshot(tx, step, target, actor, follows)
+      // The group is locked first, so the snapshot is the state every earlier command on it left.
+      const { snapshot, staleRequest } = await loadSnapshot(tx, step, target, actor, follows, true)
       const code = target.kind === 'link' ? target.code : null
       const now = snapshot.now
       const decision = decideJoin(snapshot)
@@ -293,7 +293,7 @@ export function joinCommands(ctx: CommandContext) {
           'code' in cmd ? { kind: 'link', code: cmd.code } : { kind: 'direct', groupId: cmd.groupId }
         const explainWith = (follows: boolean | null) =>
           runQuery(ctx, async (tx, step): Promise<Outcome<ReturnType<typeof explainSnapshot>, never>> => {
-            const { snapshot } = await loadSnapshot(tx, step, target, cmd.actor, follows)
+            const { snapshot } = await loadSnapshot(tx, step, target, cmd.actor, follows, false)
             return { done: explainSnapshot(snapshot) }
           })
         return explainWith(null).andThen((first): ResultAsync<JoinExplanation, ExplainError> => {

@@ -21,12 +21,14 @@ export interface JoinReads {
   /**
    * Reads everything a join decision needs in one call (a SQL store answers with one query): the link named by
    * `code` and its group, or the group `groupId`; then the user's membership, latest request and removal there.
-   * MUST answer exactly what the separate reads would, and lock the latest request as `getLatestRequest` does; it
-   * does not lock the group (`lockGroup` does). A code with no link, or an id with no group, answers every field
-   * `null`.
+   * MUST answer exactly what the separate reads would, and lock the latest request as `getLatestRequest` does. With
+   * `lock: true` it first locks the group exactly as `lockGroup` does (the read then sees every change committed
+   * before the lock), so a join costs one call; without it the group is not locked. A code with no link, or an id
+   * with no group, answers every field `null`.
    */
   readJoinState(
     target: { readonly code: string } | { readonly groupId: GroupId },
     userId: UserId,
+    options?: { readonly lock?: boolean },
   ): ResultAsync<JoinState, StorageError>
 }

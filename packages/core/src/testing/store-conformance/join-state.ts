@@ -61,10 +61,17 @@ export function joinReadsTests(s: StoreUnderTest): void {
           ...expected,
           group: { ...group, memberCount: 1 },
         })
+        // Locking first changes what is held, never what is read.
+        for (const target of [{ code: link.code }, { groupId: group.id }]) {
+          expect(await run((tx) => tx.readJoinState(target, userId, { lock: true }))).toEqual(
+            await run((tx) => tx.readJoinState(target, userId)),
+          )
+        }
       }
       const none = { link: null, group: null, membership: null, latestRequest: null, removal: null }
       expect(await run((tx) => tx.readJoinState({ code: uid('nope') }, outsider))).toEqual(none)
       expect(await run((tx) => tx.readJoinState({ groupId: uid('nope') }, outsider))).toEqual(none)
+      expect(await run((tx) => tx.readJoinState({ code: uid('nope') }, outsider, { lock: true }))).toEqual(none)
     })
   })
 }
