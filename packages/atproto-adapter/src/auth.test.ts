@@ -2,6 +2,7 @@ import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryReplayGuard } from './auth.js'
+import { malleate, toDer } from './internal/signature-mutations.js'
 import { SERVICE_DID, startTestService, type TestService } from './internal/test-service.js'
 
 let svc: TestService
@@ -79,6 +80,46 @@ describe('service JWT authentication', () => {
     })
     const token = await createServiceJwt({ iss: plc, aud: SERVICE_DID, lxm: 'chat.bsky.group.createGroup', keypair })
     expect((await createGroupWith(`Bearer ${token}`)).status).toBe(200)
+  })
+
+  it('refuses the malleated (high-S) and the DER form of a valid token signature with BadJwtSignature', async () => {
+    const user = await svc.newUser()
+    const reSigned = async (damage: (sig: Uint8Array) => Uint8Array) => {
+      const [header, payload, sig] = (await user.token('chat.bsky.group.createGroup')).split('.')
+      return `Bearer ${header}.${payload}.${Buffer.from(damage(Buffer.from(sig ?? '', 'base64url'))).toString('base64url')}`
+    }
+    const before = await groupsInStore()
+    for (const header of [await reSigned((sig) => malleate(sig, 'ES256K')), await reSigned(toDer)]) {
+      expect(await createGroupWith(header)).toMatchObject({ status: 401, body: { error: 'BadJwtSignature' } })
+    }
+    expect(await groupsInStore()).toBe(before)
+    expect((await createGroupWith(await reSigned((sig) => sig))).status).toBe(200)
+  })
+
+  it('resolves a non-did:key issuer once, and again only after a signature failure', async () => {
+    await svc.close()
+    const [oldKey, newKey] = [await Secp256k1Keypair.create(), await Secp256k1Keypair.create()]
+    const plc = 'did:plc:abcdefghijklmnopqrstuvwx'
+    let current = oldKey
+    const asked: boolean[] = []
+    svc = await startTestService({
+      resolveSigningKey: async (_did, fresh) => {
+        asked.push(fresh)
+        return current.did()
+      },
+    })
+    const lxm = 'chat.bsky.group.createGroup'
+    const call = async (keypair: Secp256k1Keypair) =>
+      (await createGroupWith(`Bearer ${await createServiceJwt({ iss: plc, aud: SERVICE_DID, lxm, keypair })}`)).status
+    expect([await call(oldKey), await call(oldKey)]).toEqual([200, 200])
+    expect(asked).toEqual([false])
+    current = newKey
+    // The cached key fails on the new signature: the adapter asks afresh once and keeps the new key.
+    expect([await call(newKey), await call(newKey)]).toEqual([200, 200])
+    expect(asked).toEqual([false, true])
+    // The old key no longer signs for the issuer.
+    expect(await call(oldKey)).toBe(401)
+    expect(asked).toEqual([false, true, true])
   })
 
   it('serves getJoinLinkPreviews without a token but refuses a bad one', async () => {

@@ -1,4 +1,9 @@
-import { AuthRequiredError, verifyJwt } from '@atproto/xrpc-server'
+import { AuthRequiredError } from '@atproto/xrpc-server'
+import { err, ok } from 'neverthrow'
+import type { ServiceJwtError } from './jwt/service-jwt-error.js'
+import { type IssuerKeySource, verifyServiceJwt } from './jwt/verify-service-jwt.js'
+import { cacheSigningKeys } from './signatures/signing-key-cache.js'
+import { createSignatureVerifier } from './signatures/verify-signature.js'
 
 /** Resolves the atproto signing key (a `did:key:…`) of a DID; `forceRefresh` after a signature failed. */
 export type SigningKeyResolver = (did: string, forceRefresh: boolean) => Promise<string>
@@ -19,6 +24,10 @@ export interface ServiceAuthOptions {
   readonly resolveSigningKey?: SigningKeyResolver
   /** Refuses a token id seen before (`createMemoryReplayGuard()`); off by default, as in `@atproto/xrpc-server`. */
   readonly replayGuard?: ReplayGuard
+  /** How long a key from `resolveSigningKey` is used before it is resolved again. Default 10 minutes. */
+  readonly signingKeyTtlMs?: number
+  /** How many resolved issuer keys, and separately how many decoded `did:key`s, are kept. Default 10,000 each. */
+  readonly signingKeyCacheSize?: number
 }
 
 /** The verified caller. */
@@ -26,52 +35,54 @@ export interface Caller {
   readonly did: string
 }
 
-function payloadOf(token: string): { aud?: unknown; iss?: unknown; jti?: unknown; exp?: unknown } | null {
-  const part = token.split('.')[1]
-  if (!part) return null
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
-    return parsed && typeof parsed === 'object' ? parsed : null
-  } catch {
-    return null
-  }
+/** Why a request's token was refused: the token checks' reasons, and this adapter's own. */
+type Refusal =
+  | ServiceJwtError
+  | { readonly code: 'AuthMissing' | 'BadJwtIssuer' | 'JwtReplayed' | 'BadJwt'; readonly message: string }
+
+/** The one place a refusal becomes the 401 the protocol answers with. */
+function refuse(r: Refusal): never {
+  throw new AuthRequiredError(r.message, r.code, 'cause' in r && r.cause !== undefined ? { cause: r.cause } : undefined)
 }
 
 /**
- * Verifies atproto inter-service JWTs (`Authorization: Bearer …`) with `@atproto/xrpc-server`'s `verifyJwt`:
- * signature, audience, lexicon method (`lxm`) and expiry. Every failure is a 401 `AuthRequiredError`.
+ * Verifies atproto inter-service JWTs (`Authorization: Bearer …`) with the checks of `@atproto/xrpc-server`'s
+ * `verifyJwt` — audience, lexicon method (`lxm`), expiry, signature by the issuer's key — with signatures checked
+ * by OpenSSL under `@atproto/crypto`'s rules (compact, low-S). Every failure is a 401 `AuthRequiredError`.
  */
 export function createServiceAuth(options: ServiceAuthOptions) {
   const { serviceDid, resolveSigningKey, replayGuard } = options
+  const cacheSize = options.signingKeyCacheSize ?? 10_000
+  const verifySignature = createSignatureVerifier({ maxKeys: cacheSize })
+  const resolve =
+    resolveSigningKey &&
+    cacheSigningKeys(resolveSigningKey, { ttlMs: options.signingKeyTtlMs ?? 10 * 60_000, maxEntries: cacheSize })
 
-  const getSigningKey = async (iss: string, forceRefresh: boolean): Promise<string> => {
-    if (iss.startsWith('did:key:')) return iss
-    if (!resolveSigningKey) throw new AuthRequiredError(`cannot resolve the signing key of ${iss}`, 'UntrustedIss')
-    try {
-      return await resolveSigningKey(iss, forceRefresh)
-    } catch (cause) {
-      throw new AuthRequiredError('could not resolve the issuer signing key', 'UntrustedIss', { cause })
-    }
+  // A bare DID of ours or any `did#service` form of it.
+  const acceptsAudience = (aud: string) => aud === serviceDid || aud.startsWith(`${serviceDid}#`)
+
+  const keyOf: IssuerKeySource = async (iss, forceRefresh) => {
+    if (iss.startsWith('did:key:')) return ok(iss)
+    if (!resolve) return err({ code: 'UntrustedIss', message: `cannot resolve the signing key of ${iss}` })
+    return resolve(iss, forceRefresh).then(
+      (key) => ok(key),
+      (cause: unknown) => err({ code: 'UntrustedIss', message: 'could not resolve the issuer signing key', cause }),
+    )
   }
 
   /** The caller of `nsid` if the request carries a valid token for it; throws 401 otherwise. */
   async function verify(authorization: string | undefined, nsid: string): Promise<Caller> {
     const token = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : null
-    if (!token) throw new AuthRequiredError('missing service token', 'AuthMissing')
-    const claims = payloadOf(token)
-    if (!claims) throw new AuthRequiredError('poorly formatted jwt', 'BadJwt')
-    // verifyJwt compares the audience exactly: accept the bare DID and any `did#service` form of ours.
-    const aud =
-      typeof claims.aud === 'string' && (claims.aud === serviceDid || claims.aud.startsWith(`${serviceDid}#`))
-        ? claims.aud
-        : serviceDid
-    const payload = await verifyJwt(token, aud, nsid, getSigningKey)
+    if (!token) refuse({ code: 'AuthMissing', message: 'missing service token' })
+    const verified = await verifyServiceJwt(token, { acceptsAudience, lxm: nsid }, keyOf, verifySignature)
+    if (verified.isErr()) refuse(verified.error)
+    const payload = verified.value
     if (payload.iss.includes('#'))
-      throw new AuthRequiredError('a user token cannot name a service issuer', 'BadJwtIssuer')
+      refuse({ code: 'BadJwtIssuer', message: 'a user token cannot name a service issuer' })
     if (replayGuard) {
-      if (typeof payload.jti !== 'string') throw new AuthRequiredError('token has no jti', 'BadJwt')
+      if (typeof payload.jti !== 'string') refuse({ code: 'BadJwt', message: 'token has no jti' })
       if (!replayGuard.firstUse(payload.jti, payload.exp * 1000))
-        throw new AuthRequiredError('token replayed', 'JwtReplayed')
+        refuse({ code: 'JwtReplayed', message: 'token replayed' })
     }
     return { did: payload.iss }
   }

@@ -16,6 +16,10 @@ export interface AtprotoAdapterOptions extends ViewOptions {
   readonly resolveSigningKey?: SigningKeyResolver
   /** Refuse replayed token ids (`createMemoryReplayGuard()`). */
   readonly replayGuard?: ReplayGuard
+  /** How long a key from `resolveSigningKey` is used before it is resolved again. Default 10 minutes. */
+  readonly signingKeyTtlMs?: number
+  /** How many resolved issuer keys, and separately decoded `did:key`s, are kept. Default 10,000 each. */
+  readonly signingKeyCacheSize?: number
   /** Attempts with unknown codes allowed per caller; answered with `RateLimitExceeded` beyond. */
   readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
