@@ -19,6 +19,15 @@ export interface ServerConfig {
   readonly groupMemberLimit: number
   /** Print one line per request. */
   readonly log: boolean
+  /** Bounds on the PostgreSQL server (`DATABASE_URL`): connect, statement, lock and idle-in-transaction timeouts. */
+  readonly dbTimeouts: {
+    readonly connectTimeoutMs: number
+    readonly statementTimeoutMs: number
+    readonly lockTimeoutMs: number
+    readonly idleInTransactionTimeoutMs: number
+  }
+  /** `Retry-After` (seconds) of the 503 both protocols answer while the storage is unavailable. */
+  readonly retryAfterSeconds: number
 }
 
 export const DEMO_WEBHOOKS = '1:demo-hook-1,2:demo-hook-2,3:demo-hook-3'
@@ -50,5 +59,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     appViewUrl: env.APPVIEW_URL || null,
     groupMemberLimit: int(env.GROUP_MEMBER_LIMIT, 100, 'GROUP_MEMBER_LIMIT'),
     log: env.LOG !== 'off',
+    dbTimeouts: {
+      connectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000, 'DB_CONNECT_TIMEOUT_MS'),
+      statementTimeoutMs: int(env.DB_STATEMENT_TIMEOUT_MS, 5_000, 'DB_STATEMENT_TIMEOUT_MS'),
+      lockTimeoutMs: int(env.DB_LOCK_TIMEOUT_MS, 3_000, 'DB_LOCK_TIMEOUT_MS'),
+      idleInTransactionTimeoutMs: int(
+        env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+        10_000,
+        'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      ),
+    },
+    retryAfterSeconds: int(env.RETRY_AFTER_SECONDS, 5, 'RETRY_AFTER_SECONDS'),
   }
 }

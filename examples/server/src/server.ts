@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { inspect } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { createAppViewSocialGraph, createJoineryXrpcServer } from '@joinery/atproto-adapter'
 import { createBitrixHandler, createWebhookAuth } from '@joinery/bitrix-adapter'
@@ -47,9 +48,13 @@ export async function startServer(
   let storage: string
   let db: ReturnType<typeof fromPglite>
   if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl })
+    // The pool's own connect timeout abandons a connection attempt to a stopped server; fromPgPool bounds the rest.
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      connectionTimeoutMillis: config.dbTimeouts.connectTimeoutMs,
+    })
     pool.on('error', () => {})
-    db = fromPgPool(pool)
+    db = fromPgPool(pool, config.dbTimeouts)
     closeDb = () => pool.end()
     storage = 'PostgreSQL server (DATABASE_URL)'
   } else {
@@ -66,8 +71,24 @@ export async function startServer(
       ? createAppViewSocialGraph({ service: config.appViewUrl })
       : createInMemorySocialGraph(),
   })
-  const xrpc = createJoineryXrpcServer({ joinery, serviceDid: config.serviceDid, memberLimit: config.groupMemberLimit })
-  const rest = createBitrixHandler({ joinery, auth: createWebhookAuth(config.bitrixWebhooks) })
+  // The cause of every 500 goes to the log (always, even with LOG=off); the client only sees "internal error".
+  const onError = (cause: unknown, { method }: { method: string }) =>
+    log(
+      `${new Date().toISOString()} ${method} failed: ${inspect(cause, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`,
+    )
+  const xrpc = createJoineryXrpcServer({
+    joinery,
+    serviceDid: config.serviceDid,
+    memberLimit: config.groupMemberLimit,
+    onError,
+    retryAfterSeconds: config.retryAfterSeconds,
+  })
+  const rest = createBitrixHandler({
+    joinery,
+    auth: createWebhookAuth(config.bitrixWebhooks),
+    onError,
+    retryAfterSeconds: config.retryAfterSeconds,
+  })
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = Date.now()

@@ -14,7 +14,12 @@ export interface MethodCall {
   readonly params: Record<string, unknown>
 }
 
-export type MethodOutcome = { readonly body: Record<string, unknown> } | { readonly error: XrpcErrorResult }
+/** A method's answer: a body, or an XRPC error with the core error it maps (`cause`), kept for the `onError` hook. */
+export type MethodOutcome =
+  | { readonly body: Record<string, unknown> }
+  | { readonly error: XrpcErrorResult; readonly cause?: CoreError }
+
+const failed = (nsid: ServedMethod, cause: CoreError): MethodOutcome => ({ error: toXrpcError(nsid, cause), cause })
 
 export interface MethodDeps {
   readonly joinery: Joinery
@@ -44,7 +49,7 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     onOk: (value: T) => MethodOutcome | Promise<MethodOutcome>,
   ): Promise<MethodOutcome> {
     const r = await result
-    return r.isOk() ? onOk(r.value) : { error: toXrpcError(nsid, r.error) }
+    return r.isOk() ? onOk(r.value) : failed(nsid, r.error)
   }
 
   /** Answers `{convo}` with the group a command returned, as the caller sees it. */
@@ -67,7 +72,7 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       const result = await joinery.requestJoinByCode({ actor: did, code: str(call.input.code) })
       if (result.isErr()) {
         if (result.error.code === 'InvalidCode') deps.unknownCodes.recordUnknownCode(did)
-        return { error: toXrpcError('chat.bsky.group.requestJoin', result.error) }
+        return failed('chat.bsky.group.requestJoin', result.error)
       }
       if (result.value.status === 'pending') return ok({ status: 'pending' })
       return ok({ status: 'joined', convo: await views.convoView(result.value.group, did) })
@@ -132,7 +137,7 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.getJoinLinkPreviews': async (call) => {
       const codes = call.params.codes as string[]
       const result = await joinery.previewJoinLinks({ viewer: call.caller, codes })
-      if (result.isErr()) return { error: toXrpcError('chat.bsky.group.getJoinLinkPreviews', result.error) }
+      if (result.isErr()) return failed('chat.bsky.group.getJoinLinkPreviews', result.error)
       const profile = await views.profileMap(result.value.flatMap((p) => (p.kind === 'valid' ? [p.group.ownerId] : [])))
       const previews = await Promise.all(result.value.map((p) => previewView(p)))
       return ok({ joinLinkPreviews: previews })

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { createServer, type Server } from '@atproto/xrpc-server'
+import { createServer, InternalServerError, type Server, XRPCError } from '@atproto/xrpc-server'
 import type { Joinery } from '@joinery/core'
 import { createServiceAuth, type ReplayGuard, type SigningKeyResolver } from './auth.js'
 import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
@@ -24,7 +24,17 @@ export interface AtprotoAdapterOptions extends ViewOptions {
   readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
   readonly memberLimit?: number
+  /**
+   * Called with the cause of every unexpected failure: each answer with status 500 (a `StorageError`, a handler or
+   * token check that threw) or 502 (`SocialGraphUnavailable`). The client only ever sees a generic body.
+   */
+  readonly onError?: (cause: unknown, context: { readonly method: ServedMethod }) => void
+  /** The `Retry-After` (seconds) of a 503 answered when the storage is unavailable. Default 5. */
+  readonly retryAfterSeconds?: number
 }
+
+/** The body of every 500: nothing of the cause. */
+const INTERNAL = { status: 500, error: 'InternalServerError', message: 'Internal Server Error' } as const
 
 /** Methods anyone may call without a token (a token, when sent, must still be valid). */
 const ANONYMOUS_ALLOWED: ReadonlySet<ServedMethod> = new Set(['chat.bsky.group.getJoinLinkPreviews'])
@@ -47,23 +57,48 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
     defaultMemberLimit: memberLimit,
   })
 
+  const retryAfter = String(options.retryAfterSeconds ?? 5)
+  const report = (cause: unknown, method: ServedMethod) => {
+    try {
+      options.onError?.(cause, { method })
+    } catch {
+      // A failing hook must not change the answer.
+    }
+  }
+
   for (const nsid of SERVED_METHODS) {
     const handle = methods[nsid]
     server.method(nsid, {
       auth: async ({ req }: { req: IncomingMessage }) => {
         const header = req.headers.authorization
         if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) return { credentials: null }
-        return { credentials: await auth.verify(header, nsid) }
+        try {
+          return { credentials: await auth.verify(header, nsid) }
+        } catch (error) {
+          // Refusals are XRPC errors (401, 400); anything else is unexpected: reported, answered without detail.
+          if (error instanceof XRPCError && !(error instanceof InternalServerError)) throw error
+          report(error, nsid)
+          throw new InternalServerError(INTERNAL.message)
+        }
       },
-      handler: async ({ auth: verified, input, params }) => {
-        const credentials = (verified as { credentials: { did: string } | null }).credentials
-        const outcome = await handle({
-          caller: credentials?.did ?? null,
-          input: ((input as { body?: unknown } | undefined)?.body ?? {}) as Record<string, unknown>,
-          params: params as Record<string, unknown>,
-        })
-        if ('error' in outcome) return outcome.error
-        return { encoding: 'application/json', body: outcome.body }
+      handler: async ({ auth: verified, input, params, res }) => {
+        try {
+          const credentials = (verified as { credentials: { did: string } | null }).credentials
+          const outcome = await handle({
+            caller: credentials?.did ?? null,
+            input: ((input as { body?: unknown } | undefined)?.body ?? {}) as Record<string, unknown>,
+            params: params as Record<string, unknown>,
+          })
+          if (!('error' in outcome)) return { encoding: 'application/json', body: outcome.body }
+          const { status } = outcome.error
+          if (status === 503) res.setHeader('Retry-After', retryAfter)
+          else if (status >= 500) report(outcome.cause ?? outcome.error, nsid)
+          return outcome.error
+        } catch (error) {
+          // The one funnel for the unexpected in a method: the cause goes to onError, never to the client.
+          report(error, nsid)
+          return INTERNAL
+        }
       },
     })
   }

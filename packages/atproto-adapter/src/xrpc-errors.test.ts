@@ -32,10 +32,17 @@ describe(toXrpcError, () => {
       status: 502,
       error: 'UpstreamFailure',
     })
+    expect(
+      toXrpcError('chat.bsky.group.requestJoin', { code: 'StorageUnavailable', message: 'secret detail' }),
+    ).toEqual({
+      status: 503,
+      error: 'NotEnoughResources',
+      message: 'Storage is temporarily unavailable, try again later',
+    })
   })
 
   it('never answers a name the method does not declare, for any core error and method', () => {
-    const generic = new Set(['InvalidRequest', 'InternalServerError', 'UpstreamFailure'])
+    const generic = new Set(['InvalidRequest', 'InternalServerError', 'UpstreamFailure', 'NotEnoughResources'])
     for (const nsid of SERVED_METHODS) {
       for (const code of Object.keys(XRPC_ERRORS) as CoreError['code'][]) {
         const { error } = toXrpcError(nsid, { code, issues: [] } as unknown as CoreError)

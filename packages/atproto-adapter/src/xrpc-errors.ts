@@ -16,6 +16,11 @@ export interface XrpcErrorResult {
 export const XRPC_ERRORS = {
   InvalidInput: { names: [], fallback: 'InvalidRequest', message: 'Invalid request' },
   StorageError: { names: [], fallback: 'InternalServerError', message: 'Internal Server Error' },
+  StorageUnavailable: {
+    names: [],
+    fallback: 'NotEnoughResources',
+    message: 'Storage is temporarily unavailable, try again later',
+  },
   SocialGraphUnavailable: { names: [], fallback: 'UpstreamFailure', message: 'Could not check who the owner follows' },
   GroupNotFound: {
     names: ['InvalidConvo', 'InvalidCode', 'InvalidJoinRequest'],
@@ -87,12 +92,14 @@ export const XRPC_ERRORS = {
   },
 } as const satisfies Record<CoreErrorCode, { names: readonly string[]; fallback: GenericError; message: string }>
 
-type GenericError = 'InvalidRequest' | 'InternalServerError' | 'UpstreamFailure'
+/** XRPC's generic error names (`@atproto/xrpc` `ResponseType`), for errors no lexicon declares. */
+type GenericError = 'InvalidRequest' | 'InternalServerError' | 'UpstreamFailure' | 'NotEnoughResources'
 
 const GENERIC_STATUS: Record<GenericError, number> = {
   InvalidRequest: 400,
   InternalServerError: 500,
   UpstreamFailure: 502,
+  NotEnoughResources: 503,
 }
 
 const declared = new Map(SERVED_METHODS.map((nsid) => [nsid, declaredErrors(nsid)]))

@@ -5,10 +5,16 @@ import { BITRIX_ERRORS, toBitrixError } from './bitrix-errors.js'
 describe(toBitrixError, () => {
   it('never sends an empty code, and hides storage details', () => {
     for (const entry of Object.values(BITRIX_ERRORS)) expect(entry.code.length).toBeGreaterThan(0)
-    expect(toBitrixError({ code: 'StorageError', message: 'password=hunter2' })).toEqual({
+    // The cause stays on the error for the handler's onError; the wire carries only `error` and its text.
+    expect(toBitrixError({ code: 'StorageError', message: 'password=hunter2' })).toMatchObject({
       status: 500,
       error: 'INTERNAL_SERVER_ERROR',
       error_description: 'Internal server error',
+    })
+    expect(toBitrixError({ code: 'StorageUnavailable', message: 'password=hunter2' })).toMatchObject({
+      status: 503,
+      error: 'QUERY_LIMIT_EXCEEDED',
+      error_description: 'Service temporarily unavailable, try again later',
     })
   })
   it('uses a method-specific text for access errors', () => {

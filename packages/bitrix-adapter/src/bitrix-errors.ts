@@ -9,6 +9,12 @@ import { type BitrixError, bitrixError } from './wire/envelope.js'
 export const BITRIX_ERRORS = {
   InvalidInput: { code: 'ERROR_ARGUMENT', status: 400, description: 'Incorrect input data' },
   StorageError: { code: 'INTERNAL_SERVER_ERROR', status: 500, description: 'Internal server error' },
+  // Bitrix24's own "try again later" answer (its leaky bucket's 503): the official SDK retries it by itself.
+  StorageUnavailable: {
+    code: 'QUERY_LIMIT_EXCEEDED',
+    status: 503,
+    description: 'Service temporarily unavailable, try again later',
+  },
   SocialGraphUnavailable: { code: 'INTERNAL_SERVER_ERROR', status: 500, description: 'Internal server error' },
   GroupNotFound: { code: 'ERROR_GROUP_NOT_FOUND', status: 400, description: 'Socialnetwork group not found' },
   InsufficientRole: {
@@ -84,5 +90,8 @@ export function toBitrixError(error: CoreError, accessDenied?: string): BitrixEr
     const detail = error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')
     return bitrixError(entry.status, entry.code, `${entry.description}: ${detail}`)
   }
-  return bitrixError(entry.status, entry.code, entry.description)
+  // A server error keeps its core error as the cause, for the handler's onError (never sent).
+  return entry.status >= 500
+    ? bitrixError(entry.status, entry.code, entry.description, { cause: error })
+    : bitrixError(entry.status, entry.code, entry.description)
 }

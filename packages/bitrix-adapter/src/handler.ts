@@ -20,7 +20,16 @@ export interface BitrixAdapterOptions {
   readonly rateLimit?: Partial<LeakyBucketOptions> | false
   /** Called with each answered call, for logs. */
   readonly onCall?: (entry: { method: string; user: string | null; status: number; error?: string; ms: number }) => void
+  /**
+   * Called with the cause of every unexpected failure, answered 500 without detail: a `StorageError` (with its
+   * driver `cause`), a `SocialGraphUnavailable`, or whatever a method or the request reading threw.
+   */
+  readonly onError?: (cause: unknown, context: { readonly method: string }) => void
+  /** The `Retry-After` (seconds) of a 503 answered when the storage is unavailable. Default 5. */
+  readonly retryAfterSeconds?: number
 }
+
+const INTERNAL_ERROR = () => bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error')
 
 /** Every method this adapter answers, standard and extension. */
 export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...memberMethods }
@@ -30,13 +39,28 @@ export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...m
  * Every failure is a Bitrix24 error envelope; an unexpected one is a 500 without internal detail.
  */
 export function createBitrixHandler(options: BitrixAdapterOptions) {
-  const bucket =
-    options.rateLimit === false ? null : createLeakyBucket({ burst: 50, perSecond: 2, ...options.rateLimit })
+  const limits = { burst: 50, perSecond: 2, ...(options.rateLimit || {}) }
+  const bucket = options.rateLimit === false ? null : createLeakyBucket(limits)
+  const report = (cause: unknown, method: string) => {
+    try {
+      options.onError?.(cause, { method })
+    } catch {
+      // A failing hook must not change the answer.
+    }
+  }
 
+  /** Runs one method (alone or in a batch); never throws: the unexpected becomes a reported 500. */
   async function runMethod(method: string, user: string, params: Params): Promise<MethodSuccess | BitrixError> {
     const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
     if (!handler) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
-    return handler({ joinery: options.joinery, user, params: upperKeys(params) })
+    try {
+      const answer = await handler({ joinery: options.joinery, user, params: upperKeys(params) })
+      if (isBitrixError(answer) && answer.status >= 500 && answer.status !== 503) report(answer.cause, method)
+      return answer
+    } catch (error) {
+      report(error, method)
+      return INTERNAL_ERROR()
+    }
   }
 
   async function answer(
@@ -49,7 +73,9 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
       return { body: bitrixError(auth.status, auth.error, auth.description), method: call.method, user: null }
     if (bucket && !bucket.take(auth.user)) {
       return {
-        body: bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
+        body: bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', {
+          retryAfterSeconds: Math.max(1, Math.ceil(1 / limits.perSecond)),
+        }),
         method: call.method,
         user: auth.user,
       }
@@ -66,9 +92,10 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
     let outcome: { body: MethodSuccess | BitrixError; method: string; user: string | null }
     try {
       outcome = await answer(req)
-    } catch {
-      // The one funnel for the unexpected: no internal detail leaves the process.
-      outcome = { body: bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'), method: '?', user: null }
+    } catch (error) {
+      // The one funnel for the unexpected: the cause goes to onError, no internal detail leaves the process.
+      report(error, '?')
+      outcome = { body: INTERNAL_ERROR(), method: '?', user: null }
     }
     const { body } = outcome
     const status = isBitrixError(body) ? body.status : 200
@@ -79,6 +106,9 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(text),
+      ...(status === 503 && isBitrixError(body)
+        ? { 'retry-after': String(body.retryAfterSeconds ?? options.retryAfterSeconds ?? 5) }
+        : {}),
     })
     res.end(text)
     options.onCall?.({

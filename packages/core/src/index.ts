@@ -141,9 +141,13 @@ export {
   type CoreErrorCode,
   type ErrorOf,
   type InputIssue,
+  isStorageUnavailable,
   type JoinRefusal,
   type StorageError,
+  type StorageFailure,
+  type StorageUnavailable,
   storageError,
+  storageUnavailable,
 } from './domain/errors.js'
 export type { DomainEvent, DomainEventType } from './domain/events.js'
 export type {

@@ -72,7 +72,7 @@ import type {
   WithdrawJoinRequestInput,
 } from './commands/requests.js'
 import type { GroupNotFound, InsufficientRole } from './decisions/access.js'
-import type { StorageError } from './domain/errors.js'
+import type { StorageFailure } from './domain/errors.js'
 import type { Group } from './domain/group.js'
 import type { JoinLink } from './domain/join-link.js'
 import type { Membership } from './domain/membership.js'
@@ -90,11 +90,11 @@ export interface Joinery {
   /** Makes a group owned by `actor`, its first member (`CREATE_GROUP_RULES`). */
   createGroup(input: CreateGroupInput): ResultAsync<Group, CreateGroupError>
   /** A group as `viewer` sees it; hidden groups exist only for their members. */
-  getGroup(input: GetGroupInput): ResultAsync<GroupView, InvalidInput | GroupNotFound | StorageError>
+  getGroup(input: GetGroupInput): ResultAsync<GroupView, InvalidInput | GroupNotFound | StorageFailure>
   /** The groups `viewer` can see, filtered, ordered and paged, with the total. */
   listGroups(
     input: ListGroupsInput,
-  ): ResultAsync<{ groups: readonly Group[]; total: number }, InvalidInput | StorageError>
+  ): ResultAsync<{ groups: readonly Group[]; total: number }, InvalidInput | StorageFailure>
   /** Changes settings and the lock in one step, owner only (`UPDATE_GROUP_RULES`). */
   updateGroup(input: UpdateGroupInput): ResultAsync<Group, UpdateGroupError>
   /** Locks a group, owner only (`LOCK_GROUP_RULES`). */
@@ -116,9 +116,9 @@ export interface Joinery {
   /** A group's links with their counters, owner only. */
   listJoinLinks(
     input: GroupTargetInput,
-  ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageError>
+  ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageFailure>
   /** What each code leads to, for anyone, with whether joining needs approval. */
-  previewJoinLinks(input: PreviewJoinLinksInput): ResultAsync<JoinLinkPreview[], InvalidInput | StorageError>
+  previewJoinLinks(input: PreviewJoinLinksInput): ResultAsync<JoinLinkPreview[], InvalidInput | StorageFailure>
 
   // Joining
   /** Joins, or asks to join, through a link (`JOIN_RULES`). */
@@ -164,5 +164,5 @@ export interface Joinery {
   /** The actor's own groups with their membership. */
   listUserGroups(
     input: ListUserGroupsInput,
-  ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageError>
+  ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageFailure>
 }

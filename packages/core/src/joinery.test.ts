@@ -1,6 +1,6 @@
 import { errAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
-import { storageError } from './domain/errors.js'
+import { storageError, storageUnavailable } from './domain/errors.js'
 import type { DomainEvent } from './domain/events.js'
 import { createManualClock } from './internal/test-kit.js'
 import { createJoinery } from './joinery.js'
@@ -58,5 +58,27 @@ describe(createJoinery, () => {
     const r = await joinery.createGroup({ actor: 'owner', name: 'G' })
     expect(r._unsafeUnwrapErr()).toEqual({ code: 'StorageError', message: 'disk on fire' })
     expect(published).toEqual([])
+  })
+
+  it('ends a command with StorageUnavailable, unchanged, when a store call answers it', async () => {
+    const inner = createInMemoryStore()
+    const down = storageUnavailable('database paused')
+    // The store runs the transaction but its first read answers StorageUnavailable, as a paused database would.
+    const paused: MembershipStore = {
+      transaction: (work) =>
+        inner.transaction((tx) => work({ ...tx, getGroup: () => errAsync(down), lockGroup: () => errAsync(down) })),
+    }
+    const joinery = createJoinery({ store: paused })
+    expect((await joinery.requestJoin({ actor: 'a', groupId: 'g1' }))._unsafeUnwrapErr()).toBe(down)
+    expect((await joinery.getGroup({ groupId: 'g1' }))._unsafeUnwrapErr()).toBe(down)
+  })
+
+  it('keeps StorageUnavailable from an id generator that rejects with it', async () => {
+    const down = storageUnavailable('database paused')
+    const joinery = createJoinery({
+      store: createInMemoryStore(),
+      ids: { newGroupId: () => Promise.reject(down), newId: () => 'id', newCode: () => 'code-code-code-code' },
+    })
+    expect((await joinery.createGroup({ actor: 'owner', name: 'G' }))._unsafeUnwrapErr()).toBe(down)
   })
 })

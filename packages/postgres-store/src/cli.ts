@@ -20,7 +20,8 @@ async function main(): Promise<number> {
   } else if (process.env.DATABASE_URL) {
     const pg = await import('pg')
     const pool = new pg.default.Pool({ connectionString: process.env.DATABASE_URL, max: 1 })
-    db = fromPgPool(pool)
+    // Migrations may build indexes on big tables and wait for another instance's migration: no statement or lock bound.
+    db = fromPgPool(pool, { statementTimeoutMs: 0, lockTimeoutMs: 0, idleInTransactionTimeoutMs: 0 })
     close = () => pool.end()
   } else {
     console.error('joinery-migrate: set DATABASE_URL, or pass --data-dir for PGlite')

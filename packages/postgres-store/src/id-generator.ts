@@ -1,4 +1,5 @@
-import { createCryptoIdGenerator, type IdGenerator } from '@joinery/core'
+import { createCryptoIdGenerator, type IdGenerator, storageUnavailable } from '@joinery/core'
+import { isUnavailable } from './internal/classify-failure.js'
 import { schemaIdentifier } from './migrations.js'
 import type { SqlExecutor } from './sql-database.js'
 
@@ -10,8 +11,14 @@ export function createDatabaseIdGenerator(db: SqlExecutor, options: { schema?: s
   const s = schemaIdentifier(options.schema ?? 'joinery')
   const random = createCryptoIdGenerator()
   return {
-    newGroupId: async () =>
-      (await db.query<{ id: string }>(`SELECT nextval('${s}.group_ids')::text AS id`)).rows[0]?.id ?? '',
+    newGroupId: async () => {
+      try {
+        return (await db.query<{ id: string }>(`SELECT nextval('${s}.group_ids')::text AS id`)).rows[0]?.id ?? ''
+      } catch (cause) {
+        // The id port's way to say "unavailable": reject with the core's StorageUnavailable (see IdGenerator).
+        throw isUnavailable(cause) ? storageUnavailable('could not make a new group id', cause) : cause
+      }
+    },
     newId: random.newId,
     newCode: random.newCode,
   }

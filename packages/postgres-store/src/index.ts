@@ -2,10 +2,12 @@ export { createDatabaseIdGenerator } from './id-generator.js'
 export { MIGRATIONS, migrate } from './migrations.js'
 export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js'
 export {
+  DEFAULT_PG_TIMEOUTS,
   fromPglite,
   fromPgPool,
   type PgliteLike,
   type PgPoolLike,
+  type PgTimeouts,
   type SqlDatabase,
   type SqlExecutor,
 } from './sql-database.js'

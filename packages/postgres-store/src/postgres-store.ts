@@ -6,11 +6,12 @@ import {
   type GroupQuery,
   type LinkChange,
   type MembershipStore,
-  type StorageError,
+  type StorageFailure,
   type StoreTx,
   storageError,
 } from '@joinery/core'
 import { err, okAsync, type Result, ResultAsync } from 'neverthrow'
+import { classifyFailure } from './internal/classify-failure.js'
 import {
   GROUP_COLUMNS,
   groupOf,
@@ -38,8 +39,8 @@ export interface PostgresStore extends MembershipStore {
   /** The outbox: events written with their change, for a relay to deliver at least once. */
   readonly outbox: {
     /** The oldest events not marked published, with their outbox ids. */
-    unpublished(limit: number): ResultAsync<readonly { id: string; event: DomainEvent }[], StorageError>
-    markPublished(ids: readonly string[]): ResultAsync<void, StorageError>
+    unpublished(limit: number): ResultAsync<readonly { id: string; event: DomainEvent }[], StorageFailure>
+    markPublished(ids: readonly string[]): ResultAsync<void, StorageFailure>
   }
 }
 
@@ -95,10 +96,10 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       text: string,
       params: unknown[],
       map: (rows: Record<string, unknown>[]) => R,
-    ): ResultAsync<R, StorageError> =>
+    ): ResultAsync<R, StorageFailure> =>
       ResultAsync.fromPromise(
         q.query(text, params).then((r) => map(r.rows)),
-        (cause) => storageError('a database query failed', cause),
+        (cause) => classifyFailure('a database query failed', cause),
       )
     const one = <R>(text: string, params: unknown[], map: (row: Record<string, unknown>) => R) =>
       run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
@@ -111,7 +112,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       keyValue: unknown,
       columns: Record<K, string>,
       change: Partial<Record<K, unknown>>,
-    ): ResultAsync<void, StorageError> => {
+    ): ResultAsync<void, StorageFailure> => {
       const params: unknown[] = [keyValue]
       const sets: string[] = []
       for (const field of Object.keys(columns) as K[]) {
@@ -373,14 +374,14 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       )
       return [rows, count] as const
     }
-    return ResultAsync.fromPromise(both(), (cause) => storageError('a database query failed', cause)).map(
+    return ResultAsync.fromPromise(both(), (cause) => classifyFailure('a database query failed', cause)).map(
       ([rows, count]) => ({ groups: rows.rows.map(groupOf), total: Number(count.rows[0]?.total ?? 0) }),
     )
   }
 
   const store: PostgresStore = {
     transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
-      new ResultAsync<T, E | StorageError>(
+      new ResultAsync<T, E | StorageFailure>(
         db
           .transaction(async (q) => {
             const result = await work(makeTx(q))
@@ -388,7 +389,9 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
             return result
           })
           .catch((e: unknown) =>
-            e instanceof Rollback ? (e.result as Result<T, E>) : err(storageError('a database transaction failed', e)),
+            e instanceof Rollback
+              ? (e.result as Result<T, E>)
+              : err(classifyFailure('a database transaction failed', e)),
           ),
       ),
     outbox: {
@@ -398,12 +401,12 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
             `SELECT id::text AS id, event FROM ${s}.outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
             [limit],
           ),
-          (cause) => storageError('a database query failed', cause),
+          (cause) => classifyFailure('a database query failed', cause),
         ).map((r) => r.rows.map((row) => ({ id: row.id, event: reviveEvent(row.event) }))),
       markPublished: (ids) =>
         ResultAsync.fromPromise(
           db.query(`UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]),
-          (cause) => storageError('a database query failed', cause),
+          (cause) => classifyFailure('a database query failed', cause),
         ).map(() => undefined),
     },
   }

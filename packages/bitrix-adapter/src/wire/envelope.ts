@@ -40,10 +40,19 @@ export interface BitrixError {
   readonly status: number
   readonly error: string
   readonly error_description: string
+  /** What caused a server error, for the `onError` hook; never sent. */
+  readonly cause?: unknown
+  /** The `Retry-After` of a 503, in seconds; the handler's `retryAfterSeconds` when absent. Never in the body. */
+  readonly retryAfterSeconds?: number
 }
 
-export function bitrixError(status: number, error: string, description: string): BitrixError {
-  return { status, error, error_description: description }
+export function bitrixError(
+  status: number,
+  error: string,
+  description: string,
+  extra: { cause?: unknown; retryAfterSeconds?: number } = {},
+): BitrixError {
+  return { status, error, error_description: description, ...extra }
 }
 
 export function isBitrixError(value: MethodSuccess | BitrixError): value is BitrixError {

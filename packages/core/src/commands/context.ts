@@ -1,6 +1,6 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { type Access, decideAccess, type GroupNotFound, type InsufficientRole } from '../decisions/access.js'
-import { type StorageError, storageError } from '../domain/errors.js'
+import { isStorageUnavailable, type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
@@ -32,7 +32,7 @@ export type Emit = (event: DomainEvent) => void
 function inTransaction<T, E>(
   ctx: CommandContext,
   work: (tx: StoreTx, emit: Emit) => ResultAsync<T, E>,
-): ResultAsync<T, E | StorageError> {
+): ResultAsync<T, E | StorageFailure> {
   let emitted: DomainEvent[] = []
   return ctx.store
     .transaction((tx) => {
@@ -72,7 +72,7 @@ export type CommandBody<T, E> = (tx: StoreTx, emit: Emit, step: Step) => Promise
  * snapshot, ask a pure decision function, write what it decided. Events go to the outbox with the writes and to
  * the sink after the commit.
  */
-export function runCommand<T, E>(ctx: CommandContext, body: CommandBody<T, E>): ResultAsync<T, E | StorageError> {
+export function runCommand<T, E>(ctx: CommandContext, body: CommandBody<T, E>): ResultAsync<T, E | StorageFailure> {
   return inTransaction(ctx, (tx, emit) => storageFlow((step) => body(tx, emit, step))).andThen(outcomeResult)
 }
 
@@ -80,7 +80,7 @@ export function runCommand<T, E>(ctx: CommandContext, body: CommandBody<T, E>): 
 export function runQuery<T, E>(
   ctx: CommandContext,
   body: (tx: StoreTx, step: Step) => Promise<Outcome<T, E>>,
-): ResultAsync<T, E | StorageError> {
+): ResultAsync<T, E | StorageFailure> {
   return ctx.store.transaction((tx) => storageFlow((step) => body(tx, step))).andThen(outcomeResult)
 }
 
@@ -140,10 +140,11 @@ export interface PageOf<T> {
   readonly cursor: string | null
 }
 
-/** A new group id from the id port, which may answer asynchronously; a failure is a storage error. */
-export function nextGroupId(ctx: CommandContext): ResultAsync<string, StorageError> {
+/** A new group id from the id port, which may answer asynchronously; a failure is a storage error (kept as it is
+ * when the port rejects with `StorageUnavailable`). */
+export function nextGroupId(ctx: CommandContext): ResultAsync<string, StorageFailure> {
   return ResultAsync.fromPromise(
     Promise.resolve().then(() => ctx.ids.newGroupId()),
-    (cause) => storageError('could not make a new group id', cause),
+    (cause) => (isStorageUnavailable(cause) ? cause : storageError('could not make a new group id', cause)),
   )
 }

@@ -2,7 +2,7 @@ import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideAccess } from '../decisions/access.js'
 import { decideCreateGroup, decideLock, decideUnlock, decideUpdateGroup } from '../decisions/groups.js'
-import type { ErrorOf, StorageError } from '../domain/errors.js'
+import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, LockStatus, UserId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
@@ -101,8 +101,8 @@ export const listGroupsInput = z.object({
 })
 export type ListGroupsInput = z.input<typeof listGroupsInput>
 
-export type CreateGroupError = InvalidInput | ErrorOf<'MemberLimitReached'> | StorageError
-export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
+export type CreateGroupError = InvalidInput | ErrorOf<'MemberLimitReached'> | StorageFailure
+export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
 export type UpdateGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
 export type UnlockGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
 
@@ -198,7 +198,7 @@ export function groupCommands(ctx: CommandContext) {
     },
 
     /** Reads a group as `viewer` sees it. Hidden groups exist only for their members. */
-    getGroup(input: GetGroupInput): ResultAsync<GroupView, InvalidInput | GroupNotFound | StorageError> {
+    getGroup(input: GetGroupInput): ResultAsync<GroupView, InvalidInput | GroupNotFound | StorageFailure> {
       return validate(getGroupInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<GroupView, GroupNotFound>> => {
           const read = await readWithActor(tx, step, cmd.groupId, cmd.viewer ?? null)
@@ -214,7 +214,7 @@ export function groupCommands(ctx: CommandContext) {
     /** Lists the groups `viewer` can see, filtered, ordered (ties by id) and paged by offset, with the total. */
     listGroups(
       input: ListGroupsInput,
-    ): ResultAsync<{ groups: readonly Group[]; total: number }, InvalidInput | StorageError> {
+    ): ResultAsync<{ groups: readonly Group[]; total: number }, InvalidInput | StorageFailure> {
       return validate(listGroupsInput, input).asyncAndThen((cmd) =>
         runQuery(
           ctx,

@@ -9,7 +9,7 @@ import {
   type LinkDecision,
   pickLink,
 } from '../decisions/links.js'
-import type { ErrorOf, StorageError } from '../domain/errors.js'
+import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { Group } from '../domain/group.js'
 import { emptyCounters, type JoinLink, linkUnavailability } from '../domain/join-link.js'
 import type { JoinRequest } from '../domain/join-request.js'
@@ -64,13 +64,13 @@ export const previewJoinLinksInput = z.object({
 })
 export type PreviewJoinLinksInput = z.input<typeof previewJoinLinksInput>
 
-export type LinkCommandError = InvalidInput | GroupNotFound | InsufficientRole | ErrorOf<'NoJoinLink'> | StorageError
+export type LinkCommandError = InvalidInput | GroupNotFound | InsufficientRole | ErrorOf<'NoJoinLink'> | StorageFailure
 export type CreateJoinLinkError =
   | InvalidInput
   | GroupNotFound
   | InsufficientRole
   | ErrorOf<'EnabledLinkExists'>
-  | StorageError
+  | StorageFailure
 export type EnableJoinLinkError = LinkCommandError | ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'>
 
 /** What a link shows before joining, one per code asked, in the same order. */
@@ -96,7 +96,7 @@ export function joinLinkCommands(ctx: CommandContext) {
   function changeLink<E>(
     cmd: { actor: string; groupId: string; code?: string | undefined },
     decide: (link: JoinLink, group: Group, links: readonly JoinLink[]) => Result<LinkDecision, E>,
-  ): ResultAsync<JoinLink, LinkRefusal<E> | StorageError> {
+  ): ResultAsync<JoinLink, LinkRefusal<E> | StorageFailure> {
     return runCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinLink, LinkRefusal<E>>> => {
       const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
       if (access.isErr()) return { refused: access.error }
@@ -133,7 +133,7 @@ export function joinLinkCommands(ctx: CommandContext) {
             tx,
             emit,
             step,
-          ): Promise<Outcome<JoinLink, Exclude<CreateJoinLinkError, InvalidInput | StorageError>>> => {
+          ): Promise<Outcome<JoinLink, Exclude<CreateJoinLinkError, InvalidInput | StorageFailure>>> => {
             const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
             if (access.isErr()) return { refused: access.error }
             const { group } = access.value
@@ -183,7 +183,7 @@ export function joinLinkCommands(ctx: CommandContext) {
     /** The group's links, newest first, with their counters (owner only). */
     listJoinLinks(
       input: GroupTargetInput,
-    ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageError> {
+    ): ResultAsync<readonly JoinLink[], InvalidInput | GroupNotFound | InsufficientRole | StorageFailure> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<readonly JoinLink[], GroupNotFound | InsufficientRole>> => {
           const access = await readAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
@@ -194,7 +194,7 @@ export function joinLinkCommands(ctx: CommandContext) {
     },
 
     /** What each code leads to, for anyone (the viewer may be anonymous). Writes nothing. */
-    previewJoinLinks(input: PreviewJoinLinksInput): ResultAsync<JoinLinkPreview[], InvalidInput | StorageError> {
+    previewJoinLinks(input: PreviewJoinLinksInput): ResultAsync<JoinLinkPreview[], InvalidInput | StorageFailure> {
       return validate(previewJoinLinksInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<JoinLinkPreview[], never>> => {
           const now = ctx.clock.now()

@@ -1,7 +1,7 @@
 import { err, errAsync, ok, okAsync, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideJoin, type JoinSnapshot } from '../decide-join.js'
-import type { ErrorOf, JoinRefusal, StorageError } from '../domain/errors.js'
+import type { ErrorOf, JoinRefusal, StorageFailure } from '../domain/errors.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
@@ -35,7 +35,7 @@ export type JoinResult =
     }
   | { readonly status: 'pending'; readonly group: Group; readonly request: JoinRequest; readonly changed: boolean }
 
-export type JoinError = InvalidInput | JoinRefusal | ErrorOf<'SocialGraphUnavailable'> | StorageError
+export type JoinError = InvalidInput | JoinRefusal | ErrorOf<'SocialGraphUnavailable'> | StorageFailure
 
 export type JoinExplanation =
   | { readonly outcome: 'join' | 'request'; readonly group: Group }
@@ -66,7 +66,7 @@ interface LoadedSnapshot {
   readonly staleRequest: JoinRequest | null
 }
 
-export type ExplainError = InvalidInput | ErrorOf<'SocialGraphUnavailable'> | StorageError
+export type ExplainError = InvalidInput | ErrorOf<'SocialGraphUnavailable'> | StorageFailure
 
 function refusedExplanation(refusal: JoinRefusal): JoinExplanation {
   return { outcome: 'refused', refusal, fix: REFUSAL_FIXES[refusal.code] }

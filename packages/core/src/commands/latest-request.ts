@@ -1,5 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
-import type { StorageError } from '../domain/errors.js'
+import type { StorageFailure } from '../domain/errors.js'
 import type { GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Step } from '../internal/storage-flow.js'
@@ -38,7 +38,7 @@ export function expireRequest(
   emit: Emit,
   request: JoinRequest,
   now: Date,
-): ResultAsync<JoinRequest, StorageError> {
+): ResultAsync<JoinRequest, StorageFailure> {
   const expired: JoinRequest = { ...request, status: 'expired', decidedAt: now, decidedBy: null }
   emit({
     type: 'JoinRequestExpired',

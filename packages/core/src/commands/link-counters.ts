@@ -1,5 +1,5 @@
 import { okAsync, type ResultAsync } from 'neverthrow'
-import type { StorageError } from '../domain/errors.js'
+import type { StorageFailure } from '../domain/errors.js'
 import type { JoinRequestVia } from '../domain/join-request.js'
 import type { LinkCounterChange, StoreTx } from '../ports/membership-store.js'
 
@@ -8,7 +8,7 @@ export function countOnLink(
   tx: StoreTx,
   code: string | null,
   change: LinkCounterChange,
-): ResultAsync<void, StorageError> {
+): ResultAsync<void, StorageFailure> {
   return code === null ? okAsync(undefined) : tx.countOnLink(code, change)
 }
 

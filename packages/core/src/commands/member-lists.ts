@@ -1,6 +1,6 @@
 import type { ResultAsync } from 'neverthrow'
 import { decideAccess, type GroupNotFound } from '../decisions/access.js'
-import type { ErrorOf, StorageError } from '../domain/errors.js'
+import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { Group } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
 import { decodeCursor } from '../internal/keyset.js'
@@ -45,7 +45,7 @@ export function memberListCommands(ctx: CommandContext) {
     /** Lists the actor's own groups with their membership, in the order they joined. */
     listUserGroups(
       input: ListUserGroupsInput,
-    ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageError> {
+    ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageFailure> {
       return validate(listUserGroupsInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<{ group: Group; membership: Membership }>, never>> => {
           const list = (page: Page) => tx.listMembershipsOfUser(cmd.actor, page)

@@ -10,7 +10,7 @@ import {
   decideUnban,
   type Standing,
 } from '../decisions/members.js'
-import type { ErrorOf, StorageError } from '../domain/errors.js'
+import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
@@ -83,14 +83,14 @@ export const listUserGroupsInput = z.object({
 export type ListUserGroupsInput = z.input<typeof listUserGroupsInput>
 export type LeaveGroupInput = z.input<typeof s.groupTarget>
 
-export type ManageError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
+export type ManageError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
 export type AddMembersError = ManageError | ErrorOf<'GroupLocked' | 'MemberLimitReached' | 'UserBanned'>
 export type InviteMembersError = ManageError | ErrorOf<'GroupLocked' | 'UserBanned'>
 export type RemoveMembersError = ManageError | ErrorOf<'TargetIsOwner'>
 export type ChangeRoleError = ManageError | ErrorOf<'TargetIsOwner' | 'NotAMember'>
 export type ChangeRolesError = ManageError
-export type ListMembersError = InvalidInput | GroupNotFound | ErrorOf<'NotAMember'> | StorageError
-export type LeaveError = InvalidInput | GroupNotFound | StorageError | ErrorOf<'NotAMember' | 'OwnerCannotLeave'>
+export type ListMembersError = InvalidInput | GroupNotFound | ErrorOf<'NotAMember'> | StorageFailure
+export type LeaveError = InvalidInput | GroupNotFound | StorageFailure | ErrorOf<'NotAMember' | 'OwnerCannotLeave'>
 
 export interface AddedMembers {
   readonly group: Group
@@ -135,7 +135,7 @@ const ADDED: Membership['source'] = Object.freeze({ kind: 'added' })
 
 type Refusal<E extends ManageError | LeaveError | AddMembersError | InviteMembersError | RemoveMembersError> = Exclude<
   E,
-  InvalidInput | StorageError
+  InvalidInput | StorageFailure
 >
 
 /**

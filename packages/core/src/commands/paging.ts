@@ -1,5 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
-import type { StorageError } from '../domain/errors.js'
+import type { StorageFailure } from '../domain/errors.js'
 import { encodeCursor } from '../internal/keyset.js'
 import type { Step } from '../internal/storage-flow.js'
 import type { ListKey, Page } from '../ports/membership-store.js'
@@ -14,7 +14,7 @@ const SKIP_CHUNK = 1000
  */
 export async function skipRows<T>(
   step: Step,
-  list: (page: Page) => ResultAsync<readonly T[], StorageError>,
+  list: (page: Page) => ResultAsync<readonly T[], StorageFailure>,
   keyOf: (row: T) => ListKey,
   after: ListKey | null,
   count: number,

@@ -8,7 +8,7 @@ import {
   type RequestAlreadyDecided,
   type RequestNotFound,
 } from '../decisions/requests.js'
-import type { StorageError } from '../domain/errors.js'
+import type { StorageFailure } from '../domain/errors.js'
 import type { Group, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
@@ -50,12 +50,12 @@ export const rejectJoinRequestInput = decideRequestInput.extend({ reason: s.reas
 export type RejectJoinRequestInput = z.input<typeof rejectJoinRequestInput>
 export type WithdrawJoinRequestInput = z.input<typeof s.groupTarget>
 
-export type ApproverCommandError = InvalidInput | GroupNotFound | InsufficientRole | StorageError
+export type ApproverCommandError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
 export type ApproveError = ApproverCommandError | ApproveRefusal
 type RejectRefusal = GroupNotFound | InsufficientRole | RequestNotFound | RequestAlreadyDecided
 export type RejectError = ApproverCommandError | RejectRefusal
 type WithdrawRefusal = GroupNotFound | RequestNotFound | RequestAlreadyDecided
-export type WithdrawError = InvalidInput | StorageError | WithdrawRefusal
+export type WithdrawError = InvalidInput | StorageFailure | WithdrawRefusal
 
 export interface ApprovedRequest {
   readonly group: Group

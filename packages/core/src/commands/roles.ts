@@ -24,7 +24,7 @@ import {
   transferOwnershipInput,
 } from './members.js'
 
-type Refused<E> = Exclude<E, { code: 'InvalidInput' | 'StorageError' }>
+type Refused<E> = Exclude<E, { code: 'InvalidInput' | 'StorageError' | 'StorageUnavailable' }>
 
 /** The users' memberships (each once, in order): all a role change looks at. */
 async function standingsOf(tx: StoreTx, step: Step, groupId: GroupId, userIds: Iterable<UserId>) {

@@ -16,6 +16,7 @@ export interface InputIssue {
 export type CoreError =
   | { readonly code: 'InvalidInput'; readonly issues: readonly InputIssue[] }
   | { readonly code: 'StorageError'; readonly message: string; readonly cause?: unknown }
+  | { readonly code: 'StorageUnavailable'; readonly message: string; readonly cause?: unknown }
   | { readonly code: 'SocialGraphUnavailable'; readonly cause?: unknown }
   | { readonly code: 'GroupNotFound' }
   | { readonly code: 'InsufficientRole'; readonly required: 'owner' | 'approver' | 'member' }
@@ -41,8 +42,22 @@ export type CoreError =
 export type CoreErrorCode = CoreError['code']
 export type ErrorOf<C extends CoreErrorCode> = Extract<CoreError, { readonly code: C }>
 
-/** Failures of the store port. Adapters answer them with their protocol's generic server error. */
+/**
+ * A storage failure that retrying will not fix by itself (a bug, a broken row, a constraint the code did not expect).
+ * Adapters answer it with their protocol's generic server error, without detail.
+ */
 export type StorageError = ErrorOf<'StorageError'>
+
+/**
+ * The storage cannot answer now, and a later retry may succeed: the database refused or dropped the connection,
+ * a connect, statement or lock timeout ran out, the server is paused, starting, restarting or shutting down, or has
+ * no connection left. Nothing the command wrote is kept (a timed-out commit excepted: its outcome is unknown).
+ * Adapters answer it with 503 and `Retry-After`.
+ */
+export type StorageUnavailable = ErrorOf<'StorageUnavailable'>
+
+/** Every way a store call can fail: what each store method answers instead of a value. */
+export type StorageFailure = StorageError | StorageUnavailable
 
 /** The refusals of a join attempt, in the order `decideJoin` checks them. */
 export type JoinRefusal = ErrorOf<
@@ -61,4 +76,13 @@ export type JoinRefusal = ErrorOf<
 
 export function storageError(message: string, cause?: unknown): StorageError {
   return cause === undefined ? { code: 'StorageError', message } : { code: 'StorageError', message, cause }
+}
+
+export function storageUnavailable(message: string, cause?: unknown): StorageUnavailable {
+  return cause === undefined ? { code: 'StorageUnavailable', message } : { code: 'StorageUnavailable', message, cause }
+}
+
+/** Whether `value` is a `StorageUnavailable` error (e.g. one an id generator rejected with). */
+export function isStorageUnavailable(value: unknown): value is StorageUnavailable {
+  return typeof value === 'object' && value !== null && (value as { code?: unknown }).code === 'StorageUnavailable'
 }

@@ -1,13 +1,13 @@
 import { err, ok, ResultAsync } from 'neverthrow'
-import type { StorageError } from '../domain/errors.js'
+import type { StorageFailure } from '../domain/errors.js'
 
 /** Carries a storage error out of a flow; never leaves `storageFlow`. */
 class Stop {
-  constructor(readonly error: StorageError) {}
+  constructor(readonly error: StorageFailure) {}
 }
 
 /** Gives the value of a store call, or stops the flow with its storage error. */
-export type Step = <V>(call: ResultAsync<V, StorageError>) => Promise<V>
+export type Step = <V>(call: ResultAsync<V, StorageFailure>) => Promise<V>
 
 const step: Step = async (call) => {
   const r = await call
@@ -21,7 +21,7 @@ const step: Step = async (call) => {
  * fraction of the cost (neverthrow's `yield*` on a ResultAsync goes through a polyfilled async iterator).
  * Anything else thrown stays a rejection, which the store's transaction turns into a storage error.
  */
-export function storageFlow<T>(body: (step: Step) => Promise<T>): ResultAsync<T, StorageError> {
+export function storageFlow<T>(body: (step: Step) => Promise<T>): ResultAsync<T, StorageFailure> {
   return new ResultAsync(
     body(step).then(
       (value) => ok(value),

@@ -2,7 +2,8 @@
 export interface IdGenerator {
   /**
    * A new unique group id. May be asynchronous (a database sequence): it is asked before the creating transaction
-   * opens, so it may use the same database.
+   * opens, so it may use the same database. It may reject with a `StorageUnavailable` error when that database
+   * cannot answer now; the command then ends with it. Any other rejection becomes a `StorageError`.
    */
   newGroupId(): string | Promise<string>
   /** A new unique id for a request. */

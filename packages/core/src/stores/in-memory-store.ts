@@ -1,5 +1,5 @@
 import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow'
-import { type StorageError, storageError } from '../domain/errors.js'
+import { type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinLink } from '../domain/join-link.js'
@@ -341,8 +341,8 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   return {
     transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
-      new ResultAsync<T, E | StorageError>(
-        exclusive(async (): Promise<Result<T, E | StorageError>> => {
+      new ResultAsync<T, E | StorageFailure>(
+        exclusive(async (): Promise<Result<T, E | StorageFailure>> => {
           undo = []
           staged = []
           const journal = undo

@@ -6,7 +6,7 @@ import type {
   ListKey,
   Membership,
   MembershipStore,
-  StorageError,
+  StorageFailure,
   StoreTx,
   UserId,
 } from '../index.js'
@@ -61,9 +61,9 @@ const byUser = <T extends readonly [UserId, ...unknown[]]>(a: T, b: T) => (a[0] 
 
 /** Every row of a keyset-paged list. */
 function allPages<T>(
-  read: (after: ListKey | null) => ResultAsync<readonly T[], StorageError>,
+  read: (after: ListKey | null) => ResultAsync<readonly T[], StorageFailure>,
   keyOf: (row: T) => ListKey,
-): ResultAsync<T[], StorageError> {
+): ResultAsync<T[], StorageFailure> {
   return safeTry(async function* () {
     const rows: T[] = []
     let after: ListKey | null = null

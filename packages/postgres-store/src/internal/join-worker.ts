@@ -8,7 +8,9 @@ import { fromPgPool } from '../sql-database.js'
 const input = JSON.parse(process.argv[2] ?? '{}') as { url: string; schema: string; groupId: string; users: string[] }
 const pool = new pg.Pool({ connectionString: input.url, max: 8 })
 pool.on('error', () => {})
-const joinery = createJoinery({ store: createPostgresStore(fromPgPool(pool), { schema: input.schema }) })
+const joinery = createJoinery({
+  store: createPostgresStore(fromPgPool(pool, { connectTimeoutMs: 60_000 }), { schema: input.schema }),
+})
 
 const outcomes: Record<string, number> = {}
 await Promise.all(

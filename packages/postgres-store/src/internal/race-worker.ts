@@ -34,7 +34,9 @@ const nextLine = async () => {
 const input = JSON.parse(await nextLine()) as RaceWorkerInput
 const pool = new pg.Pool({ connectionString: input.url, max: POOL_SIZE })
 pool.on('error', () => {})
-const joinery = createJoinery({ store: createPostgresStore(fromPgPool(pool), { schema: input.schema }) })
+const joinery = createJoinery({
+  store: createPostgresStore(fromPgPool(pool, { connectTimeoutMs: 60_000 }), { schema: input.schema }),
+})
 // Open every connection before the start, so the first slots do not wait on connects the other process skipped.
 await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')))
 process.stdout.write('ready\n')

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,6 +12,17 @@ export interface ThrowawayPostgres {
   readonly url: string
   /** Restarts the server (immediate shutdown): connections in flight fail. Only for clusters started here. */
   restart(): Promise<void>
+  /** Stops the server immediately without restarting it (`restart` or `start` brings it back). */
+  shutdown(): Promise<void>
+  /** Starts a server stopped by `shutdown`. */
+  start(): Promise<void>
+  /**
+   * Pauses the server: SIGSTOP to the postmaster and every backend, so connections stay open and nothing answers,
+   * as with a frozen VM or a stalled disk. Always `resume()` in a `finally`. Only for clusters started here.
+   */
+  pause(): Promise<void>
+  /** SIGCONT to every process `pause` stopped. Does nothing when not paused. */
+  resume(): Promise<void>
   /** Stops the server and removes its files; does nothing for `DATABASE_URL`. */
   stop(): Promise<void>
 }
@@ -44,6 +55,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     return {
       url: given,
       restart: () => Promise.reject(new Error('cannot restart a server given by DATABASE_URL')),
+      shutdown: () => Promise.reject(new Error('cannot shut down a server given by DATABASE_URL')),
+      start: () => Promise.reject(new Error('cannot start a server given by DATABASE_URL')),
+      pause: () => Promise.reject(new Error('cannot pause a server given by DATABASE_URL')),
+      resume: async () => {},
       stop: async () => {},
     }
   }
@@ -64,13 +79,69 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   await as('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync'])
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`
   await as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+  const start = async () => {
+    await as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+  }
+  const shutdown = async () => {
+    await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
+  }
+  let paused: number[] = []
+  // A test process that dies while the server is paused must not leave it stopped: SIGCONT on the way out.
+  const resumeOnExit = () => {
+    for (const pid of paused) {
+      try {
+        process.kill(pid, 'SIGCONT')
+      } catch {
+        // gone already
+      }
+    }
+  }
+  const resume = async () => {
+    process.off('exit', resumeOnExit)
+    // Backends first, then the postmaster, so that it finds its children running again.
+    for (const pid of [...paused].reverse()) {
+      try {
+        process.kill(pid, 'SIGCONT')
+      } catch {
+        // gone already
+      }
+    }
+    paused = []
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     restart: async () => {
-      await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop'])
-      await as('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start'])
+      await shutdown()
+      await start()
     },
+    shutdown,
+    start,
+    pause: async () => {
+      if (paused.length) return
+      // The first line of postmaster.pid is the postmaster's pid; its children are the backends and helpers.
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0])
+      if (!Number.isInteger(postmaster) || postmaster <= 0) throw new Error('no postmaster pid')
+      // Stop the postmaster first so that it forks no new backend, then every child it has.
+      process.once('exit', resumeOnExit)
+      process.kill(postmaster, 'SIGSTOP')
+      paused = [postmaster]
+      try {
+        const children = await run('pgrep', ['-P', String(postmaster)]).then(
+          (r) => r.stdout.split('\n').filter(Boolean).map(Number),
+          () => [],
+        )
+        for (const pid of children) {
+          process.kill(pid, 'SIGSTOP')
+          paused.push(pid)
+        }
+      } catch (error) {
+        await resume()
+        throw error
+      }
+    },
+    resume,
     stop: async () => {
+      await resume()
       await as('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {})
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,5 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
-import type { StorageError } from '../../domain/errors.js'
+import type { StorageFailure } from '../../domain/errors.js'
 import type { Group, GroupId, UserId } from '../../domain/group.js'
 
 /** Which group a command works on: by id, or through one of its join links. */
@@ -66,31 +66,31 @@ export interface GroupRows {
    * `null` when there is no such group, or no link with that code; then nothing is held, so a concurrent
    * transaction may still insert that group.
    */
-  lockGroup(target: LockTarget): ResultAsync<Group | null, StorageError>
+  lockGroup(target: LockTarget): ResultAsync<Group | null, StorageFailure>
   /** The group as stored now, without locking it; `null` when there is none. */
-  getGroup(id: GroupId): ResultAsync<Group | null, StorageError>
+  getGroup(id: GroupId): ResultAsync<Group | null, StorageFailure>
   /**
    * Adds the group with `memberCount` 0, whatever the row says. MUST fail with `StorageError`, storing nothing,
    * when a group with this id exists; the id of a deleted group may be used again.
    */
-  insertGroup(group: Group): ResultAsync<void, StorageError>
+  insertGroup(group: Group): ResultAsync<void, StorageFailure>
   /**
    * Changes only the fields given (an `undefined` field is left alone), leaving every other field as it is in the
    * store now, `memberCount` included. MUST fail with `StorageError` when the group is missing, even when
    * `change` is empty.
    */
-  updateGroup(id: GroupId, change: GroupChange): ResultAsync<void, StorageError>
+  updateGroup(id: GroupId, change: GroupChange): ResultAsync<void, StorageFailure>
   /**
    * A page of the groups matching the query (from `offset`, at most `limit`) and how many match in all, whatever
    * the page. No match is an empty page and a `total` of 0, not an error.
    */
   listGroups(
     query: GroupQuery,
-  ): ResultAsync<{ readonly groups: readonly Group[]; readonly total: number }, StorageError>
+  ): ResultAsync<{ readonly groups: readonly Group[]; readonly total: number }, StorageFailure>
   /**
    * Deletes the group with its links, memberships, requests and removals, and nothing of any other group; events
    * already appended stay. A missing group is a no-op (`ok`), so deleting twice is safe. Its id may then be used
    * again, starting empty.
    */
-  deleteGroup(id: GroupId): ResultAsync<void, StorageError>
+  deleteGroup(id: GroupId): ResultAsync<void, StorageFailure>
 }

@@ -1,5 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
-import type { StorageError } from '../../domain/errors.js'
+import type { StorageFailure } from '../../domain/errors.js'
 import type { Group, GroupId, UserId } from '../../domain/group.js'
 import type { JoinLink } from '../../domain/join-link.js'
 import type { JoinRequest } from '../../domain/join-request.js'
@@ -30,5 +30,5 @@ export interface JoinReads {
     target: { readonly code: string } | { readonly groupId: GroupId },
     userId: UserId,
     options?: { readonly lock?: boolean },
-  ): ResultAsync<JoinState, StorageError>
+  ): ResultAsync<JoinState, StorageFailure>
 }

@@ -1,6 +1,6 @@
 import type { ResultAsync } from 'neverthrow'
 import { afterEach, beforeEach, expect } from 'vitest'
-import type { StorageError } from '../../domain/errors.js'
+import type { StorageFailure } from '../../domain/errors.js'
 import type { Group, GroupId } from '../../domain/group.js'
 import type { Membership } from '../../domain/membership.js'
 import type { ListKey, MembershipStore, Page, StoreTx } from '../../ports/membership-store.js'
@@ -22,16 +22,16 @@ export interface StoreUnderTest {
   /** A fresh store for each test (see `StoreSetup.create`). */
   readonly store: MembershipStore
   /** Runs one transaction and unwraps its value (an error fails the test). */
-  run<T>(work: (tx: StoreTx) => ResultAsync<T, StorageError>): Promise<T>
+  run<T>(work: (tx: StoreTx) => ResultAsync<T, StorageFailure>): Promise<T>
   /** Runs one transaction that the store must refuse with a StorageError. */
-  refused(work: (tx: StoreTx) => ResultAsync<unknown, StorageError>): Promise<void>
+  refused(work: (tx: StoreTx) => ResultAsync<unknown, StorageFailure>): Promise<void>
   withGroup(overrides?: Partial<Group>): Promise<Group>
   /** Inserts each membership with no limit, expecting `inserted`. */
   join(...memberships: Membership[]): Promise<void>
   memberCount(groupId: GroupId): Promise<number | undefined>
   /** Follows `after` from page to page until a short page, checking each page's size. */
   pageThrough<T>(
-    list: (tx: StoreTx, page: Page) => ResultAsync<readonly T[], StorageError>,
+    list: (tx: StoreTx, page: Page) => ResultAsync<readonly T[], StorageFailure>,
     keyOf: (row: T) => ListKey,
     limit: number,
   ): Promise<{ rows: T[]; pages: number }>
@@ -52,11 +52,11 @@ export function useStoreUnderTest(setup: StoreSetup): StoreUnderTest {
     return current
   }
 
-  async function run<T>(work: (tx: StoreTx) => ResultAsync<T, StorageError>): Promise<T> {
+  async function run<T>(work: (tx: StoreTx) => ResultAsync<T, StorageFailure>): Promise<T> {
     return (await store().transaction(work))._unsafeUnwrap()
   }
 
-  async function refused(work: (tx: StoreTx) => ResultAsync<unknown, StorageError>): Promise<void> {
+  async function refused(work: (tx: StoreTx) => ResultAsync<unknown, StorageFailure>): Promise<void> {
     expect((await store().transaction(work))._unsafeUnwrapErr().code).toBe('StorageError')
   }
 
@@ -73,7 +73,7 @@ export function useStoreUnderTest(setup: StoreSetup): StoreUnderTest {
   const memberCount = async (groupId: GroupId) => (await run((tx) => tx.getGroup(groupId)))?.memberCount
 
   async function pageThrough<T>(
-    list: (tx: StoreTx, page: Page) => ResultAsync<readonly T[], StorageError>,
+    list: (tx: StoreTx, page: Page) => ResultAsync<readonly T[], StorageFailure>,
     keyOf: (row: T) => ListKey,
     limit: number,
   ): Promise<{ rows: T[]; pages: number }> {
