@@ -3,7 +3,7 @@ import { decideAccess, type GroupNotFound } from '../decisions/access.js'
 import type { ErrorOf, StorageError } from '../domain/errors.js'
 import type { Group, GroupId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
-import { decodeCursor, encodeCursor } from '../internal/keyset.js'
+import { encodeCursor } from '../internal/keyset.js'
 import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { ListKey, StoreTx } from '../ports/membership-store.js'
@@ -53,7 +53,7 @@ export function memberListCommands(ctx: CommandContext) {
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           if (cmd.membersOnly && !actor) return { refused: { code: 'NotAMember' } }
-          const after = await skipMembers(tx, step, group.id, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
+          const after = await skipMembers(tx, step, group.id, cmd.cursor ?? null, cmd.offset)
           const rows = await step(tx.listMembers(group.id, { after, limit: cmd.limit + 1 }))
           const page = pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.userId }))
           return { done: { ...page, total: group.memberCount } }
@@ -67,7 +67,7 @@ export function memberListCommands(ctx: CommandContext) {
     ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageError> {
       return validate(listUserGroupsInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<{ group: Group; membership: Membership }>, never>> => {
-          const after = cmd.cursor ? decodeCursor(cmd.cursor) : null
+          const after = cmd.cursor ?? null
           const rows = await step(tx.listMembershipsOfUser(cmd.actor, { after, limit: cmd.limit + 1 }))
           const page = pageResult(rows, cmd.limit, (m) => ({ at: m.joinedAt, id: m.groupId }))
           const items: { group: Group; membership: Membership }[] = []

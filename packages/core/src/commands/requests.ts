@@ -12,7 +12,7 @@ import type { StorageError } from '../domain/errors.js'
 import type { Group, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
-import { decodeCursor, encodeCursor } from '../internal/keyset.js'
+import { encodeCursor } from '../internal/keyset.js'
 import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
@@ -22,6 +22,7 @@ import {
   type GroupNotFound,
   type InsufficientRole,
   lockAccess,
+  lockWithActor,
   type Outcome,
   type PageOf,
   readAccess,
@@ -99,11 +100,10 @@ export function requestCommands(ctx: CommandContext) {
     withdrawJoinRequest(input: WithdrawJoinRequestInput): ResultAsync<DecidedRequest, WithdrawError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
         runCommand(ctx, async (tx, emit, step): Promise<Outcome<DecidedRequest, WithdrawRefusal>> => {
-          // Requesters may withdraw from a hidden group they are not yet a member of: it is their own request.
-          const group = await step(tx.lockGroup({ groupId: cmd.groupId }))
-          if (!group) return { refused: { code: 'GroupNotFound' } }
+          const { group, actor } = await lockWithActor(tx, step, cmd.groupId, cmd.actor)
           const now = ctx.clock.now()
-          const decision = decideWithdraw(await currentRequest(ctx, tx, emit, step, group.id, cmd.actor, now))
+          const latest = group ? await currentRequest(ctx, tx, emit, step, group.id, cmd.actor, now) : null
+          const decision = decideWithdraw({ group, membership: actor, request: latest })
           if (decision.isErr()) return { refused: decision.error }
           const { request } = decision.value
           if (decision.value.kind === 'unchanged') return { done: { request, changed: false } }
@@ -126,7 +126,7 @@ export function requestCommands(ctx: CommandContext) {
         runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<JoinRequest>, GroupNotFound | InsufficientRole>> => {
           const access = await readAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
           if (access.isErr()) return { refused: access.error }
-          const after = cmd.cursor ? decodeCursor(cmd.cursor) : null
+          const after = cmd.cursor ?? null
           const rows = await step(tx.listRequests(access.value.group.id, cmd.status, { after, limit: cmd.limit + 1 }))
           const items = rows.slice(0, cmd.limit)
           const last = items.at(-1)
