@@ -1,3 +1,7 @@
+import { PGlite } from '@electric-sql/pglite'
+import { createJoinery, createSequentialIdGenerator } from '@joinery/core'
+import { createPostgresStore, fromPglite, migrate, type SqlDatabase } from '@joinery/postgres-store'
+import { tableDigest } from '@joinery/postgres-store/testing'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METHODS } from './handler.js'
@@ -106,6 +110,147 @@ describe('fuzzing every Bitrix24 method', () => {
         ),
         { numRuns: 1000 },
       )
+    }, 120_000)
+  }
+})
+
+// Hostile input over HTTP on the PostgreSQL store (PGlite): what the stores cannot hold (NUL, lone surrogates,
+// years PostgreSQL's drivers do not write, integers past int4, crafted paths) in every parameter of every method.
+// Every answer is a 4xx envelope or a success, never a 5xx; a refused call writes nothing to any table.
+describe('hostile input on the PostgreSQL store, every Bitrix24 method', () => {
+  const SCHEMA = 'fuzz'
+  let pglite: PGlite
+  let db: SqlDatabase
+  let pgPortal: TestPortal
+  beforeAll(async () => {
+    pglite = new PGlite()
+    db = fromPglite(pglite)
+    await migrate(db, SCHEMA)
+    const joinery = createJoinery({
+      store: createPostgresStore(db, { schema: SCHEMA }),
+      ids: createSequentialIdGenerator(),
+    })
+    pgPortal = await startTestPortal({ rateLimit: false, joinery })
+    await pgPortal.call('1', 'sonet_group.create', { NAME: 'Fuzzed', OPENED: 'N' })
+    await pgPortal.call('1', 'sonet_group.create', { NAME: 'Hidden', VISIBLE: 'N' })
+    await pgPortal.call('1', 'sonet_group.user.add', { GROUP_ID: 1, USER_ID: [2] })
+    await pgPortal.call('3', 'sonet_group.user.request', { GROUP_ID: 1, MESSAGE: 'hi' })
+  }, 60_000)
+  afterAll(async () => {
+    await pgPortal?.close()
+    await pglite?.close()
+  })
+
+  const hostileText = fc.oneof(
+    fc.constantFrom(
+      '\u0000',
+      'a\u0000b',
+      '\uD800',
+      'x\uDC00',
+      'x'.repeat(5000),
+      '€'.repeat(700),
+      '275760-09-13',
+      '-271821-04-20',
+      '0000-12-31',
+      '+010000-01-01',
+      '9999-12-31',
+      '99999999999',
+      '2147483648',
+      '2147483647',
+      '-1',
+      '1.5',
+      'NaN',
+      'Infinity',
+      '1e400',
+      '9007199254740991_a',
+      '1_\u0000',
+    ),
+    fc.string({ unit: fc.constantFrom('\u0000', '\uD800', '\uDFFF', 'a', '1', '%', '€'), maxLength: 12 }),
+  )
+  const hostileParam = fc.oneof(
+    hostileText,
+    fc.constantFrom(99_999_999_999, 2 ** 31, -(2 ** 31) - 1, 1e300, -0.5),
+    fc.array(hostileText, { minLength: 1, maxLength: 2 }),
+    fc.dictionary(
+      fc.constantFrom(
+        '>DATE_CREATE',
+        '<DATE_CREATE',
+        '%DATE_CREATE',
+        '>NUMBER_OF_MEMBERS',
+        '%NUMBER_OF_MEMBERS',
+        '%NAME',
+        'ID',
+        '>ID',
+        'OWNER_ID',
+      ),
+      fc.oneof(hostileText, fc.constantFrom(99_999_999_999, 1e300)),
+      { minKeys: 1, maxKeys: 2 },
+    ),
+  )
+  const plain = fc.constantFrom('1', '2', '3', 'Y', 'N', 'E', 'K')
+  const hostileParams = fc.dictionary(keys, fc.oneof(hostileParam, hostileParam, plain), { minKeys: 1, maxKeys: 4 })
+  const enc = (v: string) => encodeURIComponent(v.replace(/[\uD800-\uDFFF]/g, '')) // urlencoded can't carry lone surrogates
+  /** PHP bracket notation for a query string or form: `%00` and friends go as escapes. */
+  function form(p: Record<string, unknown>): string {
+    const out: string[] = []
+    const walk = (key: string, v: unknown) => {
+      if (Array.isArray(v)) for (const [i, x] of v.entries()) walk(`${key}[${i}]`, x)
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(`${key}[${k}]`, x)
+      else out.push(`${enc(key)}=${enc(String(v))}`)
+    }
+    for (const [k, v] of Object.entries(p)) walk(k, v)
+    return out.join('&')
+  }
+  const hostilePath = fc.constantFrom(
+    '/rest/%zz',
+    '/rest/%',
+    '/rest/1/%E0%A4%A/sonet_group.get',
+    '/rest/1/code-1/%E0%A4%A',
+    '/rest/1/code-1/sonet_group.get%00',
+    '/rest/%00/code-1/sonet_group.get',
+    '/rest/1/code-1%00/sonet_group.get',
+    '/rest/%ED%A0%80/x',
+  )
+
+  for (const method of [...Object.keys(METHODS), 'batch']) {
+    it(`${method}: 0 × 5xx, and a refused call writes nothing`, async () => {
+      const statuses: Record<number, number> = {}
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('query', 'form', 'json'),
+          hostileParams,
+          fc.option(hostilePath, { freq: 8 }),
+          async (how, p, badPath) => {
+            const before = await tableDigest(db, SCHEMA)
+            const path = badPath ?? `/rest/1/${codeOf('1')}/${method}`
+            const url = `${pgPortal.httpUrl}${path}${how === 'query' ? `?${form(p)}` : ''}`
+            const res = await fetch(
+              url,
+              how === 'query'
+                ? {}
+                : {
+                    method: 'POST',
+                    headers: {
+                      'content-type': how === 'json' ? 'application/json' : 'application/x-www-form-urlencoded',
+                    },
+                    body: how === 'json' ? JSON.stringify(p) : form(p),
+                  },
+            )
+            const text = await res.text()
+            statuses[res.status] = (statuses[res.status] ?? 0) + 1
+            expect(res.status, `${path} ${how} ${JSON.stringify(p).slice(0, 300)} → ${text}`).toBeLessThan(500)
+            if (res.status >= 400) {
+              expect((JSON.parse(text) as { error?: string }).error?.length).toBeGreaterThan(0)
+              expect(await tableDigest(db, SCHEMA), text).toBe(before)
+            }
+          },
+        ),
+        { numRuns: 150 },
+      )
+      expect(
+        Object.keys(statuses).some((s) => Number(s) === 400),
+        JSON.stringify(statuses),
+      ).toBe(true)
     }, 120_000)
   }
 })

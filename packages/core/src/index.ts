@@ -135,6 +135,7 @@ export {
   REJECT_RULES,
   type RequestSnapshot,
   WITHDRAW_RULES,
+  type WithdrawSnapshot,
 } from './decisions/requests.js'
 export {
   type CoreError,

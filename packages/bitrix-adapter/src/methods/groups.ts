@@ -66,13 +66,14 @@ function conditionsOf(key: string, raw: ParamValue): Where[] | string {
   const value = String(raw)
   if (field in PLAIN_FIELDS) {
     const core = PLAIN_FIELDS[field as keyof typeof PLAIN_FIELDS]
+    if (core !== 'createdAt' && core !== 'memberCount') return [{ field: core, op, value }]
+    // A date or a count is compared, never searched in; the core refuses dates and counts it cannot store.
+    if (op === 'contains') return `Filter ${key} cannot use %`
     if (core === 'createdAt') {
       const date = new Date(value)
       return Number.isNaN(date.getTime()) ? `Filter ${key} takes a date` : [{ field: core, op, value: date }]
     }
-    if (core === 'memberCount')
-      return /^\d+$/.test(value) ? [{ field: core, op, value: Number(value) }] : `Filter ${key} takes a number`
-    return [{ field: core, op, value }]
+    return /^\d+$/.test(value) ? [{ field: core, op, value: Number(value) }] : `Filter ${key} takes a number`
   }
   // Flags: Y/N, optionally negated with "!".
   const flag = yesNo(value)

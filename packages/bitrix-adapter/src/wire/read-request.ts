@@ -26,7 +26,9 @@ const METHOD = /^[a-z0-9_.]+$/i
  */
 export async function readRestCall(req: IncomingMessage): Promise<RestCall | BitrixError> {
   const url = new URL(req.url ?? '/', 'http://localhost')
-  const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+  const segments = decodedSegments(url.pathname)
+  if (!segments)
+    return bitrixError(400, 'ERROR_ARGUMENT', 'Could not read the request path: malformed percent-encoding')
   if (segments[0] !== 'rest' || segments.length < 2 || segments.length > 4) return notFound()
   let route = segments.slice(1)
   let credentials: Credentials = { kind: 'none' }
@@ -56,6 +58,15 @@ export async function readRestCall(req: IncomingMessage): Promise<RestCall | Bit
   }
   delete params.auth
   return { method, credentials, params }
+}
+
+/** The path's segments, percent-decoded; `null` when an escape is malformed (`%zz`, a cut UTF-8 sequence). */
+function decodedSegments(pathname: string): string[] | null {
+  try {
+    return pathname.split('/').filter(Boolean).map(decodeURIComponent)
+  } catch {
+    return null
+  }
 }
 
 function notFound(): BitrixError {

@@ -23,8 +23,8 @@ import {
 import * as s from './schemas.js'
 
 const groupSettings = {
-  name: z.string().trim().min(1).max(255),
-  description: z.string().max(10_000),
+  name: s.safeText().trim().min(1).max(255),
+  description: s.safeText().max(10_000),
   memberLimit: s.memberLimit,
   admission: z.enum(['open', 'approval', 'invite-only']),
   visibility: z.enum(['public', 'hidden']),
@@ -68,6 +68,20 @@ export type GroupTargetInput = z.input<typeof s.groupTarget>
 export const getGroupInput = z.object({ viewer: s.userId.nullish(), groupId: s.groupId })
 export type GetGroupInput = z.input<typeof getGroupInput>
 
+const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
+/**
+ * One `where` condition, checked by field: a date for `createdAt` and an int4 integer for `memberCount` (neither
+ * takes `contains`), storable text up to 1,000 characters for every other field.
+ */
+const groupCondition = z.discriminatedUnion('field', [
+  z.object({ field: z.literal('createdAt'), op: ORDERING, value: s.storableDate }),
+  z.object({ field: z.literal('memberCount'), op: ORDERING, value: s.boundedInt(s.INT4_MIN, s.INT4_MAX) }),
+  z.object({
+    field: z.enum(['id', 'name', 'ownerId', 'visibility', 'admission', 'lockStatus', 'approvers']),
+    op: z.enum([...ORDERING.options, 'contains']),
+    value: s.safeText().max(1000),
+  }),
+])
 const groupField = z.enum([
   'id',
   'name',
@@ -82,22 +96,13 @@ const groupField = z.enum([
 export const listGroupsInput = z.object({
   /** Whose view: public groups plus the hidden ones the viewer is a member of. */
   viewer: s.userId.nullish(),
-  where: z
-    .array(
-      z.object({
-        field: groupField,
-        op: z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'contains']),
-        value: z.union([z.string().max(1000), z.number(), z.date()]),
-      }),
-    )
-    .max(20)
-    .default([]),
+  where: z.array(groupCondition).max(20).default([]),
   orderBy: z
     .array(z.object({ field: groupField, direction: z.enum(['asc', 'desc']).default('asc') }))
     .max(5)
     .default([]),
-  offset: z.number().int().min(0).max(10_000_000).default(0),
-  limit: z.number().int().min(1).max(100).default(50),
+  offset: s.boundedInt(0, 10_000_000).default(0),
+  limit: s.boundedInt(1, 100).default(50),
 })
 export type ListGroupsInput = z.input<typeof listGroupsInput>
 

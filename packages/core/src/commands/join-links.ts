@@ -30,9 +30,9 @@ import * as s from './schemas.js'
 const linkSettings = {
   joinRule: z.enum(['anyone', 'followed-by-owner']),
   requireApproval: z.boolean(),
-  name: z.string().trim().min(1).max(100).nullable(),
-  expiresAt: z.date().nullable(),
-  maxUses: z.number().int().min(1).max(1_000_000_000).nullable(),
+  name: s.safeText().trim().min(1).max(100).nullable(),
+  expiresAt: s.storableDate.nullable(),
+  maxUses: s.boundedInt(1, 1_000_000_000).nullable(),
 }
 
 export const createJoinLinkInput = s.groupTarget.extend({
@@ -60,7 +60,7 @@ export type EditJoinLinkInput = z.input<typeof editJoinLinkInput>
 
 export const previewJoinLinksInput = z.object({
   viewer: s.userId.nullish(),
-  codes: z.array(z.string().max(256)).min(1).max(50),
+  codes: z.array(s.safeText().max(256)).min(1).max(50),
 })
 export type PreviewJoinLinksInput = z.input<typeof previewJoinLinksInput>
 

@@ -3,7 +3,6 @@ import { decideAccess, type GroupNotFound } from '../decisions/access.js'
 import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { Group } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
-import { decodeCursor } from '../internal/keyset.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { ListKey, Page } from '../ports/membership-store.js'
 import { type CommandContext, type Outcome, type PageOf, readWithActor, runQuery } from './context.js'
@@ -35,7 +34,7 @@ export function memberListCommands(ctx: CommandContext) {
           const { group, actor } = access.value
           if (cmd.membersOnly && !actor) return { refused: { code: 'NotAMember' } }
           const list = (page: Page) => tx.listMembers(group.id, page)
-          const after = await skipRows(step, list, memberKey, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
+          const after = await skipRows(step, list, memberKey, cmd.cursor ?? null, cmd.offset)
           const page = pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, memberKey)
           return { done: { ...page, total: group.memberCount } }
         }),
@@ -49,7 +48,7 @@ export function memberListCommands(ctx: CommandContext) {
       return validate(listUserGroupsInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<{ group: Group; membership: Membership }>, never>> => {
           const list = (page: Page) => tx.listMembershipsOfUser(cmd.actor, page)
-          const after = await skipRows(step, list, groupKey, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
+          const after = await skipRows(step, list, groupKey, cmd.cursor ?? null, cmd.offset)
           const page = pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, groupKey)
           const items: { group: Group; membership: Membership }[] = []
           for (const membership of page.items) {

@@ -49,7 +49,11 @@ export const removeMembersInput = s.groupTarget.extend({
   skipOwner: z.boolean().default(false),
 })
 export type RemoveMembersInput = z.input<typeof removeMembersInput>
-export const banUserInput = s.groupTarget.extend({ userId: s.userId, until: z.date().nullish(), reason: s.reason })
+export const banUserInput = s.groupTarget.extend({
+  userId: s.userId,
+  until: s.storableDate.nullish(),
+  reason: s.reason,
+})
 export type BanUserInput = z.input<typeof banUserInput>
 export const unbanUserInput = s.groupTarget.extend({ userId: s.userId })
 export type UnbanUserInput = z.input<typeof unbanUserInput>
@@ -65,7 +69,7 @@ export const listMembersInput = z.object({
   limit: s.pageLimit,
   cursor: s.cursor,
   /** Members to skip after the cursor (offset paging, as Bitrix24's `start`), read in the same transaction. */
-  offset: z.number().int().min(0).max(1_000_000).default(0),
+  offset: s.boundedInt(0, 1_000_000).default(0),
   /**
    * List only for the group's own members: anyone else gets `NotAMember` (or `GroupNotFound` for a hidden group),
    * as a chat lists its members only to those in it. Default false: a public group lists for anyone.

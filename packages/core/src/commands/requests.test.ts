@@ -207,5 +207,14 @@ describe('withdrawJoinRequest in a hidden group', () => {
   it('lets the requester withdraw though the group is hidden from non-members', async () => {
     const { joinery, group } = await withPendingRequests(['bob'], { visibility: 'hidden' })
     expect((await joinery.withdrawJoinRequest({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().changed).toBe(true)
+    expect((await joinery.withdrawJoinRequest({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().changed).toBe(false)
+  })
+
+  it('answers anyone else exactly as a missing group: no existence oracle', async () => {
+    const { joinery, group } = await withPendingRequests(['bob'], { visibility: 'hidden' })
+    const hidden = await joinery.withdrawJoinRequest({ actor: 'carol', groupId: group.id })
+    const missing = await joinery.withdrawJoinRequest({ actor: 'carol', groupId: 'no-such-group' })
+    expect(hidden._unsafeUnwrapErr()).toEqual({ code: 'GroupNotFound' })
+    expect(hidden._unsafeUnwrapErr()).toEqual(missing._unsafeUnwrapErr())
   })
 })

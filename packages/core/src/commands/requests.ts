@@ -12,7 +12,6 @@ import type { StorageFailure } from '../domain/errors.js'
 import type { Group, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
-import { decodeCursor } from '../internal/keyset.js'
 import type { Step } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { ListKey, Page, StoreTx } from '../ports/membership-store.js'
@@ -22,6 +21,7 @@ import {
   type GroupNotFound,
   type InsufficientRole,
   lockAccess,
+  lockWithActor,
   type Outcome,
   type PageOf,
   readAccess,
@@ -109,11 +109,10 @@ export function requestCommands(ctx: CommandContext) {
     withdrawJoinRequest(input: WithdrawJoinRequestInput): ResultAsync<DecidedRequest, WithdrawError> {
       return validate(s.groupTarget, input).asyncAndThen((cmd) =>
         runCommand(ctx, async (tx, emit, step): Promise<Outcome<DecidedRequest, WithdrawRefusal>> => {
-          // Requesters may withdraw from a hidden group they are not yet a member of: it is their own request.
-          const group = await step(tx.lockGroup({ groupId: cmd.groupId }))
-          if (!group) return { refused: { code: 'GroupNotFound' } }
+          const { group, actor } = await lockWithActor(tx, step, cmd.groupId, cmd.actor)
           const now = ctx.clock.now()
-          const decision = decideWithdraw(await currentRequest(ctx, tx, emit, step, group.id, cmd.actor, now))
+          const latest = group ? await currentRequest(ctx, tx, emit, step, group.id, cmd.actor, now) : null
+          const decision = decideWithdraw({ group, membership: actor, request: latest })
           if (decision.isErr()) return { refused: decision.error }
           const { request } = decision.value
           if (decision.value.kind === 'unchanged') return { done: { request, changed: false } }
@@ -138,7 +137,7 @@ export function requestCommands(ctx: CommandContext) {
           if (access.isErr()) return { refused: access.error }
           const { group } = access.value
           const list = (page: Page) => tx.listRequests(group.id, cmd.status, page)
-          const after = await skipRows(step, list, requestKey, cmd.cursor ? decodeCursor(cmd.cursor) : null, cmd.offset)
+          const after = await skipRows(step, list, requestKey, cmd.cursor ?? null, cmd.offset)
           const page = pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, requestKey)
           return { done: { ...page, pending: await step(tx.countPendingRequests(group.id)) } }
         }),

@@ -1,24 +1,86 @@
 import { z } from 'zod'
 import { MAX_REQUEST_MESSAGE_LENGTH } from '../domain/join-request.js'
+import { decodeCursor } from '../internal/keyset.js'
+import {
+  LONE_SURROGATE,
+  MAX_GROUP_ID_BYTES,
+  MAX_STORABLE_DATE,
+  MAX_USER_ID_BYTES,
+  MIN_STORABLE_DATE,
+  utf8Bytes,
+} from '../internal/storable.js'
+import type { ListKey } from '../ports/membership-store.js'
+
+export { INT4_MAX, INT4_MIN, MAX_STORABLE_DATE, MIN_STORABLE_DATE } from '../internal/storable.js'
+
+// The edge of the core: every value a command accepts is one every store can hold and the domain means. What a
+// store cannot hold (a NUL in PostgreSQL text, a year PostgreSQL's drivers do not write, an integer past int4) is
+// refused here as `InvalidInput` naming the field, never left to fail in the store as a `StorageError`.
+
+/**
+ * Text every store can hold: no NUL (PostgreSQL's `text` and `jsonb` refuse U+0000) and no unpaired surrogate
+ * (not Unicode: UTF-8 cannot carry it, and drivers would silently turn it into U+FFFD).
+ */
+export function safeText() {
+  return z
+    .string()
+    .refine((v) => !v.includes('\u0000'), { message: 'must not contain the NUL character (U+0000)' })
+    .refine((v) => !LONE_SURROGATE.test(v), { message: 'must not contain unpaired surrogates (malformed UTF-16)' })
+}
+
+/**
+ * Safe text that also fits in `maxBytes` of UTF-8: ids and codes sit in PostgreSQL b-tree indexes, whose entries
+ * must stay under 2,704 bytes, so their size is bounded in bytes, not only in characters.
+ */
+export function safeKey(maxBytes: number) {
+  return safeText()
+    .min(1)
+    .refine((v) => utf8Bytes(v) <= maxBytes, { message: `must be at most ${maxBytes} bytes in UTF-8` })
+}
+
+/**
+ * A valid date within years 1–9999 UTC. PostgreSQL's `timestamptz` reaches further (4713 BC to 294276 AD), but
+ * drivers write years past 9999 or before 1 in forms the server refuses, and no group needs them.
+ */
+export const storableDate = z
+  .date({ error: (issue) => (issue.input instanceof Date ? 'must be a valid date' : undefined) })
+  .min(MIN_STORABLE_DATE, { message: 'must not be before the year 1' })
+  .max(MAX_STORABLE_DATE, { message: 'must not be after the year 9999' })
+
+/** A finite integer from `min` to `max` (both within int4 unless the column is wider). */
+export function boundedInt(min: number, max: number) {
+  return z.number().int().min(min).max(max)
+}
 
 /** Shapes shared by the command inputs. */
-export const userId = z.string().min(1).max(2048)
-export const groupId = z.string().min(1).max(256)
-export const joinCode = z.string().min(1).max(256)
-export const reason = z
-  .string()
+export const userId = safeKey(MAX_USER_ID_BYTES)
+export const groupId = safeKey(MAX_GROUP_ID_BYTES)
+export const joinCode = safeKey(MAX_GROUP_ID_BYTES)
+export const reason = safeText()
   .max(1000)
   .nullish()
   .transform((v) => v ?? null)
-export const message = z
-  .string()
+export const message = safeText()
   .max(MAX_REQUEST_MESSAGE_LENGTH)
   .nullish()
   .transform((v) => (v ? v : null))
-export const memberLimit = z.number().int().min(1).max(1_000_000_000).nullable()
-export const pageLimit = z.number().int().min(1).max(100).default(50)
-export const cursor = z.string().max(3000).optional()
-export const futureOrNullDate = z.date().nullable()
+export const memberLimit = boundedInt(1, 1_000_000_000).nullable()
+export const pageLimit = boundedInt(1, 100).default(50)
+export const futureOrNullDate = storableDate.nullable()
 export const userIds = z.array(userId).min(1).max(10_000)
+
+/** A page cursor: given (and not empty), it must be one this service made; it reaches the command as the key it names. */
+export const cursor = z
+  .string()
+  .max(3000)
+  .transform((value, ctx): ListKey | undefined => {
+    // An empty cursor is no cursor: the first page, as when none is given.
+    if (value === '') return undefined
+    const key = decodeCursor(value)
+    if (key) return key
+    ctx.addIssue({ code: 'custom', message: 'is not a cursor from this service' })
+    return z.NEVER
+  })
+  .optional()
 
 export const groupTarget = z.object({ actor: userId, groupId })

@@ -175,13 +175,37 @@ describe('decideReject and decideWithdraw', () => {
       [list[3] as string, () => 'ok:close'],
     ]
   }
+  type WithdrawCase = { group: Group | null; membership: Membership | null; request: JoinRequest | null }
+  const withdrawRules: [string, (c: WithdrawCase) => string | null][] = [
+    [
+      WITHDRAW_RULES[0],
+      (c) =>
+        c.group === null || (c.group.visibility === 'hidden' && c.membership === null && c.request === null)
+          ? 'GroupNotFound'
+          : null,
+    ],
+    ...closeRules('withdrawn').map(([rule, f]): [string, (c: WithdrawCase) => string | null] => [
+      rule,
+      (c) => f(c.request),
+    ]),
+  ]
   it('answer by the first rule that applies, in REJECT_RULES and WITHDRAW_RULES order', () => {
     expect(closeRules('rejected').map(([r]) => r)).toEqual(REJECT_RULES.slice(ACCESS_RULES.length))
-    expect(closeRules('withdrawn').map(([r]) => r)).toEqual(WITHDRAW_RULES.slice(1))
+    expect(withdrawRules.map(([r]) => r)).toEqual([...WITHDRAW_RULES])
     fc.assert(
-      fc.property(aRequest, (request) => {
+      fc.property(aRequest, fc.option(aGroup, { nil: null }), aMembership('u'), (request, group, membership) => {
         expect(answerOf(decideReject(request))).toBe(firstRule(closeRules('rejected'), request))
-        expect(answerOf(decideWithdraw(request))).toBe(firstRule(closeRules('withdrawn'), request))
+        const c = { group, membership, request }
+        expect(answerOf(decideWithdraw(c))).toBe(firstRule(withdrawRules, c))
+      }),
+    )
+  })
+
+  it('withdrawJoinRequest answers a hidden group as a missing one to a user with no membership, request or invitation', () => {
+    fc.assert(
+      fc.property(aGroup, (group) => {
+        const hidden = decideWithdraw({ group: { ...group, visibility: 'hidden' }, membership: null, request: null })
+        expect(hidden).toEqual(decideWithdraw({ group: null, membership: null, request: null }))
       }),
     )
   })

@@ -78,18 +78,34 @@ export function decideReject(
 }
 
 export const WITHDRAW_RULES = [
-  'the group must exist; its requester may withdraw even from a hidden group (GroupNotFound)',
+  'the group must exist; a hidden group exists only for its members and for users who hold a request or an invitation there (GroupNotFound)',
   'the actor must have a request or an invitation there (RequestNotFound)',
   'a withdrawn request is answered as it is; nothing changes',
   'an approved, rejected or expired request stays decided (RequestAlreadyDecided)',
   'otherwise the request is withdrawn',
 ] as const
 
-/** Decides a requester's withdrawal. Pure. */
+/** What a withdrawal looks at, read after the group is locked. */
+export interface WithdrawSnapshot {
+  /** `null` when there is no such group. */
+  readonly group: Group | null
+  /** The actor's membership, if they are a member. */
+  readonly membership: Membership | null
+  /** The actor's latest request or invitation as it stands now (an overdue pending request reads as expired). */
+  readonly request: JoinRequest | null
+}
+
+/**
+ * Decides a requester's withdrawal. Pure. A hidden group answers a user who is neither a member nor holds a
+ * request or invitation there exactly as a missing group does: a requester may still withdraw, and nobody else
+ * learns the group exists.
+ */
 export function decideWithdraw(
-  request: JoinRequest | null,
-): Result<CloseDecision, RequestNotFound | RequestAlreadyDecided> {
-  return decideClose(request, 'withdrawn')
+  s: WithdrawSnapshot,
+): Result<CloseDecision, ErrorOf<'GroupNotFound'> | RequestNotFound | RequestAlreadyDecided> {
+  if (!s.group || (s.group.visibility === 'hidden' && !s.membership && !s.request))
+    return err({ code: 'GroupNotFound' })
+  return decideClose(s.request, 'withdrawn')
 }
 
 function decideClose(

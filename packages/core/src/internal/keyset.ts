@@ -1,4 +1,5 @@
 import type { ListKey, Page } from '../ports/membership-store.js'
+import { isStorableText, isStorableTime, MAX_USER_ID_BYTES, utf8Bytes } from './storable.js'
 
 export function compareKeys(a: ListKey, b: ListKey): number {
   const byTime = a.at.getTime() - b.at.getTime()
@@ -20,10 +21,17 @@ export function encodeCursor(key: ListKey): string {
   return `${key.at.getTime()}_${key.id}`
 }
 
+const CURSOR = /^(-?\d{1,16})_(.+)$/s
+
+/**
+ * The key a cursor made by `encodeCursor` names; `null` when the text is not such a cursor (a time outside the
+ * storable range, an id that is not storable text). A caller refuses a `null`: it is never "the first page".
+ */
 export function decodeCursor(cursor: string): ListKey | null {
-  const cut = cursor.indexOf('_')
-  if (cut <= 0) return null
-  const ms = Number(cursor.slice(0, cut))
-  if (!Number.isSafeInteger(ms)) return null
-  return { at: new Date(ms), id: cursor.slice(cut + 1) }
+  const m = CURSOR.exec(cursor)
+  if (!m) return null
+  const ms = Number(m[1])
+  const id = m[2] as string
+  if (!isStorableTime(ms) || !isStorableText(id) || utf8Bytes(id) > MAX_USER_ID_BYTES) return null
+  return { at: new Date(ms), id }
 }
