@@ -23,7 +23,10 @@ function throwingStore(): MembershipStore {
   const fail = () => {
     throw new Error(SECRET)
   }
-  return { transaction: (work) => inner.transaction((tx) => work({ ...tx, getGroup: fail, lockGroup: fail })) }
+  return {
+    transaction: (work) =>
+      inner.transaction((tx) => work({ ...tx, getGroup: fail, lockGroup: fail, readJoinState: fail })),
+  }
 }
 
 let svc: TestService | undefined

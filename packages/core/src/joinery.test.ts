@@ -66,7 +66,14 @@ describe(createJoinery, () => {
     // The store runs the transaction but its first read answers StorageUnavailable, as a paused database would.
     const paused: MembershipStore = {
       transaction: (work) =>
-        inner.transaction((tx) => work({ ...tx, getGroup: () => errAsync(down), lockGroup: () => errAsync(down) })),
+        inner.transaction((tx) =>
+          work({
+            ...tx,
+            getGroup: () => errAsync(down),
+            lockGroup: () => errAsync(down),
+            readJoinState: () => errAsync(down),
+          }),
+        ),
     }
     const joinery = createJoinery({ store: paused })
     expect((await joinery.requestJoin({ actor: 'a', groupId: 'g1' }))._unsafeUnwrapErr()).toBe(down)
