@@ -17,13 +17,16 @@ const pausedStore: MembershipStore = {
   transaction: () => errAsync(storageUnavailable('the database is unavailable', new Error(SECRET))),
 }
 
-/** A store whose group reads throw a plain Error: an unexpected failure, a bug. */
+/** A store whose group reads (joins read theirs through readJoinState) throw a plain Error: an unexpected failure, a bug. */
 function throwingStore(): MembershipStore {
   const inner = createInMemoryStore()
   const fail = () => {
     throw new Error(SECRET)
   }
-  return { transaction: (work) => inner.transaction((tx) => work({ ...tx, getGroup: fail, lockGroup: fail })) }
+  return {
+    transaction: (work) =>
+      inner.transaction((tx) => work({ ...tx, getGroup: fail, lockGroup: fail, readJoinState: fail })),
+  }
 }
 
 let svc: TestService | undefined
