@@ -3,8 +3,8 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
-import { createAppViewSocialGraph, createJoineryXrpcServer } from '@joinery/atproto-adapter'
-import { createBitrixHandler, createWebhookAuth } from '@joinery/bitrix-adapter'
+import { createAppViewSocialGraph, createJoineryXrpcServer, verifiedCaller } from '@joinery/atproto-adapter'
+import { createBitrixHandler, createWebhookAuth, verifiedBitrixUser } from '@joinery/bitrix-adapter'
 import { createThrowawayCertificate } from '@joinery/bitrix-adapter/node'
 import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
 import {
@@ -16,6 +16,7 @@ import {
 } from '@joinery/postgres-store'
 import pg from 'pg'
 import type { ServerConfig } from './config.js'
+import { escapeForLog } from './log-line.js'
 
 export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
@@ -28,22 +29,24 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
-/** The caller a request named, for the log only: the service JWT's issuer (verified unless the answer is 401). */
-function claimedCaller(req: IncomingMessage): string {
-  const token = req.headers.authorization?.replace(/^Bearer /, '').split('.')[1]
-  if (!token) return req.url?.startsWith('/rest/') ? `user ${req.url.split('/')[2] ?? '?'}` : 'anonymous'
-  try {
-    return String(JSON.parse(Buffer.from(token, 'base64url').toString()).iss ?? '?')
-  } catch {
-    return '?'
-  }
+/**
+ * Who the log names as a request's caller: the one an adapter verified (a DID, or `user <id>` for a Bitrix24 webhook
+ * or token), else `unauthenticated`. Never a claim read from an unverified token or URL.
+ */
+function verifiedCallerOf(req: IncomingMessage): string {
+  const did = verifiedCaller(req)
+  if (did !== null) return did
+  const user = verifiedBitrixUser(req)
+  return user !== null ? `user ${user}` : 'unauthenticated'
 }
 
 /** One Node process: both adapters over one core on the PostgreSQL store. */
 export async function startServer(
   config: ServerConfig,
-  log: (line: string) => void = console.log,
+  print: (line: string) => void = console.log,
 ): Promise<RunningServer> {
+  // Every line is escaped whole: nothing a request carries (a path, an error's text) can start a line of its own.
+  const log = (line: string) => print(escapeForLog(line))
   let closeDb: () => Promise<void>
   let storage: string
   let db: ReturnType<typeof fromPglite>
@@ -96,8 +99,9 @@ export async function startServer(
       res.on('finish', () => {
         const path = (req.url ?? '').split('?')[0] ?? ''
         const method = path.startsWith('/xrpc/') ? path.slice(6) : (path.split('/').at(-1) ?? path)
-        const caller = res.statusCode === 401 ? 'unauthenticated' : claimedCaller(req)
-        log(`${new Date().toISOString()} ${method} ${caller} → ${res.statusCode} in ${Date.now() - started} ms`)
+        log(
+          `${new Date().toISOString()} ${method} ${verifiedCallerOf(req)} → ${res.statusCode} in ${Date.now() - started} ms`,
+        )
       })
     }
     if (req.url?.startsWith('/rest/')) void rest(req, res)

@@ -9,8 +9,15 @@ export {
   type SigningKeyResolver,
 } from './auth.js'
 export { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
+export { maxMembersPerCall } from './methods.js'
 export { type Listening, listen } from './node.js'
-export { type AtprotoAdapterOptions, createJoineryXrpcServer, registerJoineryMethods } from './register.js'
+export {
+  type AtprotoAdapterOptions,
+  type CallEntry,
+  createJoineryXrpcServer,
+  registerJoineryMethods,
+  verifiedCaller,
+} from './register.js'
 export type { UnknownCodeLimit } from './unknown-code-limiter.js'
 export type { ConvoEnricher, ConvoView, ProfileBasics, ProfileLookup, ProfileViewBasic, ViewOptions } from './views.js'
 export { toXrpcError, XRPC_ERRORS, type XrpcErrorResult } from './xrpc-errors.js'

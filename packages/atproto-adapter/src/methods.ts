@@ -1,4 +1,11 @@
-import type { CoreError, Group, Joinery, JoinLink, JoinLinkPreview } from '@joinery/core'
+import {
+  type CoreError,
+  type Group,
+  type Joinery,
+  type JoinLink,
+  type JoinLinkPreview,
+  MAX_USERS_PER_COMMAND,
+} from '@joinery/core'
 import type { ResultAsync } from 'neverthrow'
 import type { ServedMethod } from './lexicons/index.js'
 import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
@@ -31,6 +38,15 @@ export interface MethodDeps {
 type Handler = (call: MethodCall) => Promise<MethodOutcome>
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '')
+
+/**
+ * The most DIDs one `members` list may hold: a Bluesky group holds at most its member limit (100), so no call needs
+ * more (createGroup's lexicon allows 10,000 but says implementations may enforce their member limit; addMembers' and
+ * removeMembers' set no bound), and never more than the core takes in one command (`MAX_USERS_PER_COMMAND`).
+ */
+export function maxMembersPerCall(memberLimit: number): number {
+  return Math.min(memberLimit, MAX_USERS_PER_COMMAND)
+}
 const ok = (body: Record<string, unknown>): MethodOutcome => ({ body })
 
 /**
@@ -61,6 +77,17 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
   const linkOf = (nsid: ServedMethod, result: ResultAsync<JoinLink, CoreError>) =>
     answer(nsid, result, (link) => ok({ joinLink: joinLinkView(link) }))
 
+  const maxMembers = maxMembersPerCall(deps.defaultMemberLimit)
+  /** The `members` list of a call, or the InvalidRequest naming it when it is longer than a group can hold. */
+  const membersOf = (nsid: ServedMethod, call: MethodCall): string[] | MethodOutcome => {
+    const members = (call.input.members as string[] | undefined) ?? []
+    if (members.length <= maxMembers) return members
+    return failed(nsid, {
+      code: 'InvalidInput',
+      issues: [{ path: ['members'], code: 'too_big', message: `must hold at most ${maxMembers} items` }],
+    })
+  }
+
   const joinRule = (wire: unknown) => JOIN_RULE_FROM_WIRE[wire as keyof typeof JOIN_RULE_FROM_WIRE] ?? (wire as never)
 
   return {
@@ -78,8 +105,10 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       return ok({ status: 'joined', convo: await views.convoView(result.value.group, did) })
     },
 
-    'chat.bsky.group.createGroup': (call) =>
-      convoOf(
+    'chat.bsky.group.createGroup': async (call) => {
+      const members = membersOf('chat.bsky.group.createGroup', call)
+      if (!Array.isArray(members)) return members
+      return convoOf(
         'chat.bsky.group.createGroup',
         call,
         joinery.createGroup({
@@ -89,9 +118,10 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
           admission: 'invite-only',
           visibility: 'hidden',
           memberLimit: deps.defaultMemberLimit,
-          initialMembers: (call.input.members as string[] | undefined) ?? [],
+          initialMembers: members,
         }),
-      ),
+      )
+    },
 
     'chat.bsky.group.editGroup': (call) =>
       convoOf(
@@ -215,31 +245,29 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
         () => ok({}),
       ),
 
-    'chat.bsky.group.addMembers': async (call) =>
-      answer(
+    'chat.bsky.group.addMembers': async (call) => {
+      const members = membersOf('chat.bsky.group.addMembers', call)
+      if (!Array.isArray(members)) return members
+      return answer(
         'chat.bsky.group.addMembers',
-        joinery.addMembers({
-          actor: caller(call),
-          groupId: str(call.input.convoId),
-          userIds: (call.input.members as string[]) ?? [],
-        }),
+        joinery.addMembers({ actor: caller(call), groupId: str(call.input.convoId), userIds: members }),
         async (added) =>
           ok({
             convo: await views.convoView(added.group, caller(call)),
             addedMembers: await views.memberViews(added.added),
           }),
-      ),
+      )
+    },
 
-    'chat.bsky.group.removeMembers': (call) =>
-      convoOf(
+    'chat.bsky.group.removeMembers': async (call) => {
+      const members = membersOf('chat.bsky.group.removeMembers', call)
+      if (!Array.isArray(members)) return members
+      return convoOf(
         'chat.bsky.group.removeMembers',
         call,
-        joinery.removeMembers({
-          actor: caller(call),
-          groupId: str(call.input.convoId),
-          userIds: (call.input.members as string[]) ?? [],
-        }),
-      ),
+        joinery.removeMembers({ actor: caller(call), groupId: str(call.input.convoId), userIds: members }),
+      )
+    },
 
     'chat.bsky.convo.lockConvo': (call) =>
       convoOf(

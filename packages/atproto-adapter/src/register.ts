@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer, InternalServerError, type Server, XRPCError } from '@atproto/xrpc-server'
 import type { Joinery } from '@joinery/core'
 import { createServiceAuth, type ReplayGuard, type SigningKeyResolver } from './auth.js'
@@ -31,6 +31,31 @@ export interface AtprotoAdapterOptions extends ViewOptions {
   readonly onError?: (cause: unknown, context: { readonly method: ServedMethod }) => void
   /** The `Retry-After` (seconds) of a 503 answered when the storage is unavailable. Default 5. */
   readonly retryAfterSeconds?: number
+  /**
+   * Called once per call of a served method whose parameters were valid (the token check is reached), when its
+   * answer has been sent: `caller` is the DID whose service JWT was verified, `null` when none was (no token, or a
+   * refused one) — never a claim read from an unverified token. For logs; a throwing hook is ignored.
+   */
+  readonly onCall?: (entry: CallEntry) => void
+}
+
+/** What `onCall` reports of one answered call. */
+export interface CallEntry {
+  readonly method: ServedMethod
+  /** The verified caller's DID, or `null` when the call was not authenticated. */
+  readonly caller: string | null
+  readonly status: number
+  readonly ms: number
+}
+
+const verified = new WeakMap<IncomingMessage, string>()
+
+/**
+ * The DID whose service JWT this adapter verified for `req`, or `null` when it verified none (no token, a refused
+ * one, or a request it never checked: an unknown method, invalid parameters). For a host's logs.
+ */
+export function verifiedCaller(req: IncomingMessage): string | null {
+  return verified.get(req) ?? null
 }
 
 /** The body of every 500: nothing of the cause. */
@@ -69,11 +94,28 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
   for (const nsid of SERVED_METHODS) {
     const handle = methods[nsid]
     server.method(nsid, {
-      auth: async ({ req }: { req: IncomingMessage }) => {
+      auth: async ({ req, res }: { req: IncomingMessage; res: ServerResponse }) => {
+        if (options.onCall) {
+          const started = Date.now()
+          res.once('finish', () => {
+            try {
+              options.onCall?.({
+                method: nsid,
+                caller: verifiedCaller(req),
+                status: res.statusCode,
+                ms: Date.now() - started,
+              })
+            } catch {
+              // A failing hook must not change anything.
+            }
+          })
+        }
         const header = req.headers.authorization
         if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) return { credentials: null }
         try {
-          return { credentials: await auth.verify(header, nsid) }
+          const credentials = await auth.verify(header, nsid)
+          verified.set(req, credentials.did)
+          return { credentials }
         } catch (error) {
           // Refusals are XRPC errors (401, 400); anything else is unexpected: reported, answered without detail.
           if (error instanceof XRPCError && !(error instanceof InternalServerError)) throw error

@@ -17,7 +17,7 @@ const pausedStore: MembershipStore = {
   transaction: () => errAsync(storageUnavailable('the database is unavailable', new Error(SECRET))),
 }
 
-/** A store whose group reads throw a plain Error: an unexpected failure, a bug. */
+/** A store whose group reads (joins read theirs through readJoinState) throw a plain Error: an unexpected failure, a bug. */
 function throwingStore(): MembershipStore {
   const inner = createInMemoryStore()
   const fail = () => {

@@ -1,3 +1,5 @@
+import { upperKeys } from './internal/params.js'
+import { MAX_USER_IDS_PER_CALL } from './limits.js'
 import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
 import { type Params, type ParamValue, parsePhpParams } from './wire/php-params.js'
 
@@ -6,6 +8,28 @@ export const MAX_BATCH_COMMANDS = 50
 
 /** Runs one method as the batch's caller; never a nested batch. */
 export type RunCommand = (method: string, params: Params) => Promise<MethodSuccess | BitrixError>
+
+/** The most user ids all the commands of one batch may name together (as one call: `MAX_USER_IDS_PER_CALL`). */
+export const MAX_BATCH_USER_IDS = MAX_USER_IDS_PER_CALL
+
+/**
+ * A batch's budget: asked before each command (with its index) runs; an error answers that command instead of
+ * running it (and stops the batch with `halt`). The handler charges each command after the first to the caller's
+ * rate limit, and every command's user ids to one budget of MAX_BATCH_USER_IDS.
+ */
+export type BatchBudget = (index: number, params: Params) => BitrixError | null
+
+/** The user ids a command names in `USER_ID` (one, a list, or none). */
+export function userIdsNamed(params: Params): number {
+  const ids = params.USER_ID
+  return ids === undefined
+    ? 0
+    : Array.isArray(ids)
+      ? ids.length
+      : typeof ids === 'object' && ids !== null
+        ? Object.keys(ids).length
+        : 1
+}
 
 const REFERENCE = /\$result\[([^\]]+)\]((?:\[[^\]]*\])*)/g
 
@@ -50,7 +74,11 @@ function commandEntries(query: string, results: Record<string, unknown>): [strin
  * `batch`: up to 50 commands `{key: "method?query"}`, run in order as the same user, each able to use earlier
  * results through `$result[key][field]`. With `halt=1` the first error stops the batch.
  */
-export async function runBatch(params: Params, run: RunCommand): Promise<MethodSuccess | BitrixError> {
+export async function runBatch(
+  params: Params,
+  run: RunCommand,
+  budget: BatchBudget = () => null,
+): Promise<MethodSuccess | BitrixError> {
   const cmd = params.CMD
   if (typeof cmd !== 'object' || cmd === null || (Array.isArray(cmd) && cmd.length === 0)) {
     return bitrixError(400, 'ERROR_ARGUMENT', 'Incorrect input data: cmd must be a map of commands')
@@ -66,7 +94,7 @@ export async function runBatch(params: Params, run: RunCommand): Promise<MethodS
   const resultNext: Record<string, number> = {}
   const resultTime: Record<string, unknown> = {}
 
-  for (const [key, command] of commands) {
+  for (const [index, [key, command]] of commands.entries()) {
     if (typeof command !== 'string') return bitrixError(400, 'ERROR_ARGUMENT', `Incorrect input data: command ${key}`)
     const [rawMethod = '', query = ''] = command.split(/\?(.*)/s, 2)
     const method = rawMethod
@@ -78,7 +106,8 @@ export async function runBatch(params: Params, run: RunCommand): Promise<MethodS
     const started = Date.now()
     let answer: MethodSuccess | BitrixError
     try {
-      answer = await run(method, parsePhpParams(commandEntries(query, result)))
+      const commandParams = parsePhpParams(commandEntries(query, result))
+      answer = budget(index, upperKeys(commandParams)) ?? (await run(method, commandParams))
     } catch {
       answer = bitrixError(400, 'ERROR_ARGUMENT', `Could not read the parameters of command ${key}`)
     }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Joinery } from '@joinery/core'
 import { authenticate, type BitrixAuthResolver } from './auth.js'
-import { runBatch } from './batch.js'
+import { MAX_BATCH_USER_IDS, runBatch, userIdsNamed } from './batch.js'
 import { upperKeys } from './internal/params.js'
 import type { Method } from './methods/context.js'
 import { groupMethods } from './methods/groups.js'
@@ -18,7 +18,10 @@ export interface BitrixAdapterOptions {
   readonly auth: BitrixAuthResolver
   /** The per-user leaky bucket; default 50 burst, 2 per second, as Bitrix24. `false` turns it off. */
   readonly rateLimit?: Partial<LeakyBucketOptions> | false
-  /** Called with each answered call, for logs. */
+  /**
+   * Called with each answered call, for logs: `user` is the verified caller (`null` when the call was not
+   * authenticated), never a claim read from the request. See also `verifiedBitrixUser(req)`.
+   */
   readonly onCall?: (entry: { method: string; user: string | null; status: number; error?: string; ms: number }) => void
   /**
    * Called with the cause of every unexpected failure, answered 500 without detail: a `StorageError` (with its
@@ -27,6 +30,16 @@ export interface BitrixAdapterOptions {
   readonly onError?: (cause: unknown, context: { readonly method: string }) => void
   /** The `Retry-After` (seconds) of a 503 answered when the storage is unavailable. Default 5. */
   readonly retryAfterSeconds?: number
+}
+
+const verified = new WeakMap<IncomingMessage, string>()
+
+/**
+ * The Bitrix24 user a request was verified as (its webhook or token checked by the adapter's `auth`), or `null`
+ * when it was not (yet): no credentials, refused ones, or a request this adapter never read. For a host's logs.
+ */
+export function verifiedBitrixUser(req: IncomingMessage): string | null {
+  return verified.get(req) ?? null
 }
 
 const INTERNAL_ERROR = () => bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error')
@@ -41,6 +54,10 @@ export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...m
 export function createBitrixHandler(options: BitrixAdapterOptions) {
   const limits = { burst: 50, perSecond: 2, ...(options.rateLimit || {}) }
   const bucket = options.rateLimit === false ? null : createLeakyBucket(limits)
+  const tooManyRequests = () =>
+    bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', {
+      retryAfterSeconds: Math.max(1, Math.ceil(1 / limits.perSecond)),
+    })
   const report = (cause: unknown, method: string) => {
     try {
       options.onError?.(cause, { method })
@@ -71,17 +88,29 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
     const auth = await authenticate(options.auth, call.credentials)
     if ('status' in auth)
       return { body: bitrixError(auth.status, auth.error, auth.description), method: call.method, user: null }
+    verified.set(req, auth.user)
     if (bucket && !bucket.take(auth.user)) {
-      return {
-        body: bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', {
-          retryAfterSeconds: Math.max(1, Math.ceil(1 / limits.perSecond)),
-        }),
-        method: call.method,
-        user: auth.user,
-      }
+      return { body: tooManyRequests(), method: call.method, user: auth.user }
     }
     if (call.method === 'batch') {
-      const body = await runBatch(upperKeys(call.params), (method, params) => runMethod(method, auth.user, params))
+      // Each command counts against the rate limit (the request paid for the first), and all of them together name
+      // at most MAX_BATCH_USER_IDS user ids: one batch does no more work than one big call.
+      let userIdsLeft = MAX_BATCH_USER_IDS
+      const body = await runBatch(
+        upperKeys(call.params),
+        (method, params) => runMethod(method, auth.user, params),
+        (index, params) => {
+          if (index > 0 && bucket && !bucket.take(auth.user)) return tooManyRequests()
+          userIdsLeft -= userIdsNamed(params)
+          return userIdsLeft < 0
+            ? bitrixError(
+                400,
+                'ERROR_BATCH_LIMIT_EXCEEDED',
+                `The commands of one batch may name at most ${MAX_BATCH_USER_IDS} user IDs in all`,
+              )
+            : null
+        },
+      )
       return { body, method: call.method, user: auth.user }
     }
     return { body: await runMethod(call.method, auth.user, call.params), method: call.method, user: auth.user }

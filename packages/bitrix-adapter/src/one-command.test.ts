@@ -197,3 +197,59 @@ describe('each Bitrix24 call runs one core command', () => {
     expect(rows.map((r) => r.GROUP_NAME)).toEqual(['B', 'C'])
   })
 })
+
+describe('bounded work per call', () => {
+  const ids = (n: number, from = 100) => Array.from({ length: n }, (_, i) => from + i)
+
+  it('sonet_group.user.add of 1,000 users runs ten core commands of at most 100, and refuses 1,001', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Big' })
+    const added = await counted(() =>
+      portal.call<string[]>('1', 'sonet_group.user.add', { GROUP_ID: group, USER_ID: ids(1000) }),
+    )
+    expect(added.commands).toBe(10)
+    expect(added.value).toEqual(ids(1000).map(String))
+    const tooMany = await counted(() =>
+      sdkErrorOf(portal.call('1', 'sonet_group.user.add', { GROUP_ID: group, USER_ID: ids(1001, 5000) })),
+    )
+    expect(tooMany.value).toMatchObject({
+      code: 'ERROR_ARGUMENT',
+      status: 400,
+      message: 'Too many user IDs: at most 1000 in USER_ID in one call',
+    })
+    expect(tooMany.commands).toBe(0)
+  })
+
+  it('user.update and user.delete answer over all their slices', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Roles' })
+    await portal.call('1', 'sonet_group.user.add', { GROUP_ID: group, USER_ID: ids(450) })
+    const update = await counted(() =>
+      portal.call<string[]>('1', 'sonet_group.user.update', { GROUP_ID: group, USER_ID: [1, ...ids(450)], ROLE: 'E' }),
+    )
+    expect(update.commands).toBe(5)
+    expect(update.value).toEqual(ids(450).map(String))
+    const removed = await portal.call<string[]>('1', 'sonet_group.user.delete', { GROUP_ID: group, USER_ID: ids(450) })
+    expect(removed).toHaveLength(450)
+    expect(Object.keys(await roles(group))).toEqual(['1'])
+  })
+
+  it('a batch names at most 1,000 user ids in all: the command past the budget is refused, not run', async () => {
+    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Batch' })
+    const query = (from: number) =>
+      `sonet_group.user.add?GROUP_ID=${group}&${ids(600, from)
+        .map((id) => `USER_ID[]=${id}`)
+        .join('&')}`
+    const res = await fetch(`${portal.httpUrl}/rest/1/${'code-1'}/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ cmd: { a: query(100), b: query(1000) } }),
+    })
+    const body = (await res.json()) as {
+      result: { result: Record<string, string[]>; result_error: Record<string, { error: string }> }
+    }
+    expect(body.result.result.a).toHaveLength(600)
+    expect(body.result.result_error.b).toMatchObject({ error: 'ERROR_BATCH_LIMIT_EXCEEDED' })
+    expect(await portal.call('1', 'sonet_group.get', { FILTER: { ID: group } })).toMatchObject([
+      { NUMBER_OF_MEMBERS: '601' },
+    ])
+  })
+})

@@ -29,3 +29,26 @@ describe('rate limit over HTTP', () => {
     expect((await get('2')).status).toBe(200)
   })
 })
+
+describe('rate limit of a batch', () => {
+  let portal: TestPortal
+  afterEach(() => portal.close())
+
+  it("counts each command of a batch against the caller's bucket", async () => {
+    portal = await startTestPortal({ rateLimit: { burst: 5, perSecond: 0.001 } })
+    const cmd = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`c${i}`, 'sonet_group.user.groups']))
+    const res = await fetch(`${portal.httpUrl}/rest/1/${codeOf('1')}/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ cmd }),
+    })
+    const body = (await res.json()) as { result: { result: object; result_error: Record<string, { error: string }> } }
+    expect(Object.keys(body.result.result)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4'])
+    expect(body.result.result_error).toEqual({
+      c5: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+      c6: { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' },
+    })
+    // The bucket is full: the next request is refused whole.
+    expect((await fetch(`${portal.httpUrl}/rest/1/${codeOf('1')}/sonet_group.user.groups`)).status).toBe(503)
+  })
+})

@@ -71,6 +71,7 @@ export type {
   WithdrawError,
   WithdrawJoinRequestInput,
 } from './commands/requests.js'
+export { MAX_USERS_PER_COMMAND } from './commands/schemas.js'
 export { decideJoin, JOIN_RULES, type JoinDecision, type JoinSnapshot, needsApproval } from './decide-join.js'
 export { ACCESS_RULES, type Access, type Authority, decideAccess } from './decisions/access.js'
 export {

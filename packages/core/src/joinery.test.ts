@@ -63,7 +63,8 @@ describe(createJoinery, () => {
   it('ends a command with StorageUnavailable, unchanged, when a store call answers it', async () => {
     const inner = createInMemoryStore()
     const down = storageUnavailable('database paused')
-    // The store runs the transaction but its first read answers StorageUnavailable, as a paused database would.
+    // The store runs the transaction but its first read answers StorageUnavailable, as a paused database would
+    // (joins read their group through readJoinState).
     const paused: MembershipStore = {
       transaction: (work) =>
         inner.transaction((tx) =>

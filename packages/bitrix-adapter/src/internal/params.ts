@@ -1,3 +1,4 @@
+import { MAX_USER_IDS_PER_CALL } from '../limits.js'
 import type { Params, ParamValue } from '../wire/php-params.js'
 
 /** Bitrix24 reads top-level parameter names in upper case; so do we, whatever case they arrive in. */
@@ -15,10 +16,10 @@ export function positiveId(value: ParamValue | undefined): string | null {
   return null
 }
 
-/** One id or a list of ids; `null` if any is not a positive integer or there are none. */
+/** One id or a list of up to MAX_USER_IDS_PER_CALL ids; `null` if any is not a positive integer, or none or too many. */
 export function idList(value: ParamValue | undefined): string[] | null {
   const items = Array.isArray(value) ? value : value === undefined ? [] : [value]
-  if (items.length === 0 || items.length > 10_000) return null
+  if (items.length === 0 || items.length > MAX_USER_IDS_PER_CALL) return null
   const ids = items.map((v) => positiveId(v))
   return ids.every((id): id is string => id !== null) ? ids : null
 }

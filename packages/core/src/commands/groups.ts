@@ -42,7 +42,7 @@ export const createGroupInput = z.object({
   approvers: groupSettings.approvers.default('owner'),
   allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
   /** Added by the creator at once, within the member limit. */
-  initialMembers: z.array(s.userId).max(10_000).default([]),
+  initialMembers: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
   /** `locked`: the group is born locked (as if `lockGroup` had run in the same step): nobody joins until unlocked. */
   lockStatus: z.enum(['unlocked', 'locked']).default('unlocked'),
 })

@@ -2,11 +2,14 @@ import type { ResultAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import type { CoreError } from '../domain/errors.js'
 import { createTestKit } from '../internal/test-kit.js'
+import { MAX_USERS_PER_COMMAND } from './schemas.js'
 
 // The edge of the core: each limit refused as InvalidInput naming the field, before anything is read or written.
 // (The PostgreSQL store runs every command with arbitrary hostile input: packages/postgres-store, hostile-input.)
 
 const NUL = '\u0000'
+const usersOf = (n: number) => Array.from({ length: n }, (_, i) => `user${i}`)
+const tooMany = () => usersOf(MAX_USERS_PER_COMMAND + 1)
 
 async function world() {
   const kit = createTestKit()
@@ -135,6 +138,32 @@ const CASES: Case[] = [
     ['cursor'],
   ],
   ['a cursor with a loose number', (k) => k.joinery.listUserGroups({ actor: 'mia', cursor: '1e3_a' }), ['cursor']],
+  // One command holds its group for its whole transaction: at most MAX_USERS_PER_COMMAND users in one.
+  [
+    'too many users to add',
+    (k) => k.joinery.addMembers({ actor: 'owner', groupId: k.group.id, userIds: tooMany() }),
+    ['userIds'],
+  ],
+  [
+    'too many users to invite',
+    (k) => k.joinery.inviteMembers({ actor: 'owner', groupId: k.group.id, userIds: tooMany() }),
+    ['userIds'],
+  ],
+  [
+    'too many users to remove',
+    (k) => k.joinery.removeMembers({ actor: 'owner', groupId: k.group.id, userIds: tooMany() }),
+    ['userIds'],
+  ],
+  [
+    'too many users for a role',
+    (k) => k.joinery.changeRoles({ actor: 'owner', groupId: k.group.id, userIds: tooMany(), role: 'moderator' }),
+    ['userIds'],
+  ],
+  [
+    'too many initial members',
+    (k) => k.joinery.createGroup({ actor: 'owner', name: 'x', initialMembers: tooMany() }),
+    ['initialMembers'],
+  ],
 ]
 
 describe('the edge of the core', () => {
@@ -181,5 +210,15 @@ describe('the edge of the core', () => {
       expect((await k.joinery.listGroups({ where: [{ field: 'memberCount', op: 'lt', value }] })).isOk()).toBe(true)
     expect((await k.joinery.listMembers({ groupId: k.group.id, cursor: '' }))._unsafeUnwrap().items).toHaveLength(2)
     expect((await k.joinery.createGroup({ actor: 'owner', name: 'Party 🎉' }))._unsafeUnwrap().name).toBe('Party 🎉')
+    const full = await k.joinery.addMembers({
+      actor: 'owner',
+      groupId: k.group.id,
+      userIds: usersOf(MAX_USERS_PER_COMMAND),
+    })
+    expect(full._unsafeUnwrap().added).toHaveLength(MAX_USERS_PER_COMMAND)
+  })
+
+  it('bounds one command at 100 users', () => {
+    expect(MAX_USERS_PER_COMMAND).toBe(100)
   })
 })
