@@ -75,9 +75,14 @@ describe.runIf(available)('a bounded burst against the demo server on PostgreSQL
                     },
                   )
             const body = await res.text()
-            statuses[res.status] = (statuses[res.status] ?? 0) + 1
+            // Each Bitrix24 client sends 100 calls in a row: past Bitrix24's leaky bucket (50 at once, 2 a second)
+            // its rate limit answers 503 QUERY_LIMIT_EXCEEDED "Too many requests", as a portal does. That is the
+            // protocol's answer, not a failure; every other 5xx is.
+            const key = res.status === 503 && body.includes('Too many requests') ? 'rate-limited' : String(res.status)
+            statuses[key] = (statuses[key] ?? 0) + 1
             // The first server error's answer, for the failure message.
-            if (res.status >= 500 && firstServerError === null) firstServerError = `${res.status} ${body}`
+            if (res.status >= 500 && key !== 'rate-limited' && firstServerError === null)
+              firstServerError = `${res.status} ${body}`
           }
         }),
       )
