@@ -157,22 +157,28 @@ describe('the official @bitrix24/b24jssdk against the adapter', () => {
     })
   })
 
-  it('pages lists by 50 with total and next', async () => {
-    const group = await portal.call<number>('1', 'sonet_group.create', { NAME: 'Big' })
-    await portal.call('1', 'sonet_group.user.add', {
-      GROUP_ID: group,
-      USER_ID: Array.from({ length: 60 }, (_, i) => 100 + i),
-    })
-    const response = await portal
-      .hookFor('1')
-      .actions.v2.call.make({ method: 'sonet_group.user.get', params: { ID: group } })
-    const first = response.getData() as { result: Member[] }
-    expect(response.getTotal()).toBe(61)
+  it('pages sonet_group.get by 50 with total and next, and lists every member at once', async () => {
+    // sonet_group.get pages (api-reference/sonet-group/sonet-group-get.md); sonet_group.user.get answers the whole
+    // list (api-reference/sonet-group/members/sonet-group-user-get.md).
+    for (let i = 0; i < 55; i++) (await portal.joinery.createGroup({ actor: '1', name: `G${i}` }))._unsafeUnwrap()
+    const response = await portal.hookFor('1').actions.v2.call.make({ method: 'sonet_group.get', params: {} })
+    const first = response.getData() as { result: { ID: string }[] }
+    expect(response.getTotal()).toBe(55)
     expect(response.isMore()).toBe(true)
     expect(first.result).toHaveLength(50)
-    const second = await portal.call<Member[]>('1', 'sonet_group.user.get', { ID: group, start: 50 })
-    expect(second).toHaveLength(11)
-    expect(new Set([...first.result, ...second].map((m) => m.USER_ID)).size).toBe(61)
+    const second = await portal.call<{ ID: string }[]>('1', 'sonet_group.get', { start: 50 })
+    expect(second).toHaveLength(5)
+    expect(new Set([...first.result, ...second].map((g) => g.ID)).size).toBe(55)
+
+    await portal.call('1', 'sonet_group.user.add', {
+      GROUP_ID: 1,
+      USER_ID: Array.from({ length: 60 }, (_, i) => 100 + i),
+    })
+    const members = await portal
+      .hookFor('1')
+      .actions.v2.call.make({ method: 'sonet_group.user.get', params: { ID: 1 } })
+    expect((members.getData() as { result: Member[] }).result).toHaveLength(61)
+    expect(members.isMore()).toBe(false)
   })
 
   it('runs a batch with $result references through the SDK', async () => {

@@ -1,4 +1,5 @@
 import type { Group, JoinRequest, Membership, Role } from '@joinery/core'
+import { CONSTANT_FIELDS } from './internal/group-filter.js'
 
 /** Bitrix24 member roles: A owner, E moderator, K member (Z pending request and T banned are never listed). */
 export const ROLE_LETTER = { owner: 'A', moderator: 'E', member: 'K' } as const satisfies Record<Role, string>
@@ -12,22 +13,26 @@ export function bitrixDate(date: Date): string {
 
 /**
  * A group as `sonet_group.get` sends it: stored values as strings, flags as Y/N. VISIBLE ↔ visibility, OPENED ↔
- * open admission, CLOSED ↔ locked (archived), INITIATE_PERMS ↔ who approves.
+ * open admission, CLOSED ↔ locked (archived), INITIATE_PERMS ↔ who approves. SITE_ID, SUBJECT_ID and IS_EXTRANET
+ * are the same for every group (`CONSTANT_FIELDS`), as `sonet_group.get` filters on them.
  */
 export function groupFields(group: Group) {
   return {
     ID: group.id,
+    SITE_ID: CONSTANT_FIELDS.SITE_ID,
     NAME: group.name,
     DESCRIPTION: group.description,
     DATE_CREATE: bitrixDate(group.createdAt),
-    ACTIVE: 'Y',
+    ACTIVE: CONSTANT_FIELDS.ACTIVE,
     VISIBLE: yn(group.visibility === 'public'),
     OPENED: yn(group.admission === 'open'),
     CLOSED: yn(group.lockStatus !== 'unlocked'),
+    SUBJECT_ID: CONSTANT_FIELDS.SUBJECT_ID,
     OWNER_ID: group.ownerId,
     NUMBER_OF_MEMBERS: String(group.memberCount),
     INITIATE_PERMS: group.approvers === 'owner' ? 'A' : 'E',
-    PROJECT: 'N',
+    PROJECT: CONSTANT_FIELDS.PROJECT,
+    IS_EXTRANET: CONSTANT_FIELDS.IS_EXTRANET,
   }
 }
 

@@ -173,6 +173,7 @@ export { systemClock } from './ports/clock.js'
 export type { EventSink } from './ports/event-sink.js'
 export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {
+  GroupAnyOf,
   GroupChange,
   GroupCondition,
   GroupField,

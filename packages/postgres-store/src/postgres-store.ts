@@ -1,5 +1,6 @@
 import {
   type DomainEvent,
+  type GroupAnyOf,
   type GroupChange,
   type GroupCondition,
   type GroupField,
@@ -420,9 +421,12 @@ function orderKey(field: GroupField): string {
   return field === 'createdAt' || field === 'memberCount' ? column : `${column} COLLATE "C"`
 }
 
-function conditionSql(c: GroupCondition, param: (value: unknown) => string): string {
+function conditionSql(c: GroupCondition | GroupAnyOf, param: (value: unknown) => string): string {
+  if ('anyOf' in c)
+    return c.anyOf.length === 0 ? 'false' : `(${c.anyOf.map((a) => conditionSql(a, param)).join(' OR ')})`
   const column = COLUMN[c.field]
-  if (c.op === 'contains') return `position(lower(${param(String(c.value))}) in lower(${column})) > 0`
+  if (c.op === 'contains' || c.op === 'notContains')
+    return `position(lower(${param(String(c.value))}) in lower(${column})) ${c.op === 'contains' ? '>' : '='} 0`
   const op = SQL_OP[c.op]
   if (c.field === 'createdAt')
     return `${column} ${op} ${param(c.value instanceof Date ? c.value : new Date(String(c.value)))}::timestamptz`

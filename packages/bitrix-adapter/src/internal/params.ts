@@ -40,10 +40,18 @@ export function text(value: ParamValue | undefined): string | undefined | null {
   return null
 }
 
-/** The list offset `start` (a non-negative integer; default 0), or `null` if invalid. */
-export function startOffset(value: ParamValue | undefined): number | null {
+/**
+ * The list parameter `start` of a paged method: an offset (default 0), or `null` for a negative one, which Bitrix24
+ * reads as "the first page, without counting" (settings/performance/huge-data.md); `undefined` if invalid.
+ */
+export function startOffset(value: ParamValue | undefined): number | null | undefined {
   if (value === undefined || value === '') return 0
   const n =
-    typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : -1
-  return Number.isSafeInteger(n) && n >= 0 ? n : null
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^-?\d{1,9}$/.test(value)
+        ? Number(value)
+        : Number.NaN
+  if (!Number.isSafeInteger(n)) return undefined
+  return n < 0 ? null : n
 }

@@ -30,8 +30,12 @@ export async function answer<T>(
   return r.isOk() ? onOk(r.value) : toBitrixError(r.error, accessDenied)
 }
 
-/** The `total`/`next` fields of a list answer. */
-export function listing(result: unknown[], start: number, total: number): MethodSuccess {
+/**
+ * The `total`/`next` fields of a list answer. `start` null (a negative `start`): the first page without counting,
+ * answered as Bitrix24 does, with `total` 0 and no `next` (settings/performance/huge-data.md).
+ */
+export function listing(result: unknown[], start: number | null, total: number): MethodSuccess {
+  if (start === null) return { result, total: 0 }
   const next = start + result.length
   return next < total ? { result, total, next } : { result, total }
 }

@@ -1,13 +1,11 @@
-import type { CoreError, ListGroupsInput } from '@joinery/core'
+import type { CoreError } from '@joinery/core'
 import { toBitrixError } from '../bitrix-errors.js'
+import { conditionsOf, orderOf, type Where } from '../internal/group-filter.js'
 import { positiveId, startOffset, text, yesNo } from '../internal/params.js'
 import { groupFields } from '../views.js'
 import { bitrixError } from '../wire/envelope.js'
 import type { ParamValue } from '../wire/php-params.js'
 import { answer, argumentError, listing, type Method, PAGE_SIZE } from './context.js'
-
-type Where = NonNullable<ListGroupsInput['where']>[number]
-type OrderField = NonNullable<ListGroupsInput['orderBy']>[number]['field']
 
 const wrongGroupId = () => argumentError('Wrong group ID')
 const asNumberIfNumeric = (id: string) => (/^\d{1,15}$/.test(id) ? Number(id) : id)
@@ -38,64 +36,6 @@ function readSettings(params: Record<string, ParamValue>) {
   }
 }
 
-/** sonet_group.get FILTER keys: an optional operator prefix and a field. */
-const FILTER_KEY = /^(!|>=|<=|>|<|%|=)?([A-Z_]+)$/
-const OPS = { '': 'eq', '=': 'eq', '!': 'ne', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte', '%': 'contains' } as const
-const PLAIN_FIELDS = {
-  ID: 'id',
-  NAME: 'name',
-  OWNER_ID: 'ownerId',
-  DATE_CREATE: 'createdAt',
-  NUMBER_OF_MEMBERS: 'memberCount',
-} as const
-const ORDER_FIELDS = {
-  ...PLAIN_FIELDS,
-  VISIBLE: 'visibility',
-  OPENED: 'admission',
-  CLOSED: 'lockStatus',
-  INITIATE_PERMS: 'approvers',
-} as const
-
-/** Turns one FILTER entry into core conditions, or an error text. */
-function conditionsOf(key: string, raw: ParamValue): Where[] | string {
-  const m = FILTER_KEY.exec(key.toUpperCase())
-  if (!m) return `Unknown filter ${key}`
-  const op = OPS[(m[1] ?? '') as keyof typeof OPS]
-  const field = m[2] as string
-  if (typeof raw !== 'string' && typeof raw !== 'number') return `Filter ${key} takes one value`
-  const value = String(raw)
-  if (field in PLAIN_FIELDS) {
-    const core = PLAIN_FIELDS[field as keyof typeof PLAIN_FIELDS]
-    if (core !== 'createdAt' && core !== 'memberCount') return [{ field: core, op, value }]
-    // A date or a count is compared, never searched in; the core refuses dates and counts it cannot store.
-    if (op === 'contains') return `Filter ${key} cannot use %`
-    if (core === 'createdAt') {
-      const date = new Date(value)
-      return Number.isNaN(date.getTime()) ? `Filter ${key} takes a date` : [{ field: core, op, value: date }]
-    }
-    return /^\d+$/.test(value) ? [{ field: core, op, value: Number(value) }] : `Filter ${key} takes a number`
-  }
-  // Flags: Y/N, optionally negated with "!".
-  const flag = yesNo(value)
-  if (flag === null || flag === undefined || (op !== 'eq' && op !== 'ne')) return `Filter ${key} takes Y or N`
-  const wanted = op === 'ne' ? !flag : flag
-  switch (field) {
-    case 'VISIBLE':
-      return [{ field: 'visibility', op: 'eq', value: wanted ? 'public' : 'hidden' }]
-    case 'OPENED':
-      return [{ field: 'admission', op: wanted ? 'eq' : 'ne', value: 'open' }]
-    case 'CLOSED':
-      return [{ field: 'lockStatus', op: wanted ? 'ne' : 'eq', value: 'unlocked' }]
-    case 'ACTIVE':
-      // Every group here is active.
-      return wanted ? [] : [{ field: 'id', op: 'eq', value: '' }]
-    case 'PROJECT':
-      return wanted ? [{ field: 'id', op: 'eq', value: '' }] : []
-    default:
-      return `Unknown filter ${key}`
-  }
-}
-
 export const groupMethods: Record<string, Method> = {
   async 'sonet_group.create'({ joinery, user, params }) {
     const settings = readSettings(params)
@@ -118,29 +58,32 @@ export const groupMethods: Record<string, Method> = {
     )
   },
 
+  /**
+   * Lists the groups the caller may see (api-reference/sonet-group/sonet-group-get.md): FILTER with every documented
+   * operator, list values meaning any of them, unknown operators and fields dropped; GROUP_ID sets `ID`; IS_ADMIN
+   * needs a social-network administrator, which this adapter has none of, so it is ignored; ORDER defaults to ID DESC.
+   */
   async 'sonet_group.get'({ joinery, user, params }) {
     const start = startOffset(params.START)
-    if (start === null) return argumentError('Incorrect input data: start')
+    if (start === undefined) return argumentError('Incorrect input data: start')
     const filter = params.FILTER ?? {}
-    const order = params.ORDER ?? {}
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
       return argumentError('FILTER must be a map')
-    if (typeof order !== 'object' || order === null || Array.isArray(order)) return argumentError('ORDER must be a map')
+    const entries = Object.entries(filter)
+    const groupId = positiveId(params.GROUP_ID)
     const where: Where[] = []
-    for (const [key, value] of Object.entries(filter)) {
+    for (const [key, value] of groupId
+      ? [...entries.filter(([k]) => k.toUpperCase() !== 'ID'), ['ID', groupId] as const]
+      : entries) {
       const conditions = conditionsOf(key, value)
       if (typeof conditions === 'string') return argumentError(conditions)
       where.push(...conditions)
     }
-    const orderBy: { field: OrderField; direction: 'asc' | 'desc' }[] = []
-    for (const [key, value] of Object.entries(order)) {
-      const field = ORDER_FIELDS[key.toUpperCase() as keyof typeof ORDER_FIELDS]
-      const direction = String(value).toLowerCase()
-      if (!field || (direction !== 'asc' && direction !== 'desc')) return argumentError(`Incorrect ORDER ${key}`)
-      orderBy.push({ field, direction })
-    }
+    const orderBy = orderOf(params.ORDER)
+    const all = where.flatMap((w) => ('anyOf' in w ? [] : [w]))
+    const any = where.flatMap((w) => ('anyOf' in w ? [[...w.anyOf]] : []))
     return answer(
-      joinery.listGroups({ viewer: user, where, orderBy, offset: start, limit: PAGE_SIZE }),
+      joinery.listGroups({ viewer: user, where: all, whereAny: any, orderBy, offset: start ?? 0, limit: PAGE_SIZE }),
       ({ groups, total }) => listing(groups.map(groupFields), start, total),
     )
   },

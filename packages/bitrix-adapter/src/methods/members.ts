@@ -72,20 +72,24 @@ export const memberMethods: Record<string, Method> = {
     return answer(joinery.requestJoin({ actor: user, groupId, message: message ?? null }), () => ({ result: true }))
   },
 
+  /**
+   * Every member of the group with role A, E or K, in one read: the method does not page, and `start` is ignored
+   * (api-reference/sonet-group/members/sonet-group-user-get.md).
+   */
   async 'sonet_group.user.get'({ joinery, user, params }) {
     const groupId = positiveId(params.ID)
     if (!groupId) return argumentError('Wrong socialnetwork group ID')
-    const start = startOffset(params.START)
-    if (start === null) return argumentError('Incorrect input data: start')
-    return answer(joinery.listMembers({ actor: user, groupId, offset: start, limit: PAGE_SIZE }), (page) =>
-      listing(page.items.map(memberFields), start, page.total),
-    )
+    return answer(joinery.listMembers({ actor: user, groupId, all: true }), (page) => ({
+      result: page.items.map(memberFields),
+    }))
   },
 
-  async 'sonet_group.user.groups'({ joinery, user, params }) {
-    const start = startOffset(params.START)
-    if (start === null) return argumentError('Incorrect input data: start')
-    return answer(joinery.listUserGroups({ actor: user, offset: start, limit: PAGE_SIZE }), (page) => ({
+  /**
+   * Every group of the caller, in one read: the method does not page, and `start` is ignored
+   * (api-reference/sonet-group/sonet-group-user-groups.md).
+   */
+  async 'sonet_group.user.groups'({ joinery, user }) {
+    return answer(joinery.listUserGroups({ actor: user, all: true }), (page) => ({
       result: page.items.map(({ group, membership }) => ({
         GROUP_ID: group.id,
         GROUP_NAME: group.name,
@@ -166,9 +170,9 @@ export const memberMethods: Record<string, Method> = {
     const groupId = positiveId(params.GROUP_ID)
     if (!groupId) return wrongGroupId()
     const start = startOffset(params.START)
-    if (start === null) return argumentError('Incorrect input data: start')
+    if (start === undefined) return argumentError('Incorrect input data: start')
     return answer(
-      joinery.listJoinRequests({ actor: user, groupId, offset: start, limit: PAGE_SIZE }),
+      joinery.listJoinRequests({ actor: user, groupId, offset: start ?? 0, limit: PAGE_SIZE }),
       (page) => listing(page.items.map(requestFields), start, page.pending.total),
       'No permissions to see the requests of this group',
     )

@@ -242,4 +242,28 @@ describe('listGroups', () => {
     expect(insider.total).toBe(1)
     expect((await joinery.listGroups({ limit: 0 }))._unsafeUnwrapErr().code).toBe('InvalidInput')
   })
+
+  it('takes `whereAny` (one condition of each list must hold) and `notContains`', async () => {
+    const { joinery, groupOf } = createTestKit()
+    for (const name of ['alpha', 'bravo', 'charlie']) await groupOf({ name })
+    const names = async (input: Parameters<typeof joinery.listGroups>[0]) =>
+      (await joinery.listGroups({ ...input, orderBy: [{ field: 'name', direction: 'asc' }] }))
+        ._unsafeUnwrap()
+        .groups.map((g) => g.name)
+    const alphaOrCharlie = [
+      { field: 'name', op: 'eq', value: 'alpha' },
+      { field: 'name', op: 'eq', value: 'charlie' },
+    ] as const
+    expect(await names({ whereAny: [[...alphaOrCharlie]] })).toEqual(['alpha', 'charlie'])
+    expect(await names({ whereAny: [[...alphaOrCharlie], [{ field: 'name', op: 'contains', value: 'ARL' }]] })).toEqual(
+      ['charlie'],
+    )
+    expect(await names({ where: [{ field: 'name', op: 'notContains', value: 'RAV' }] })).toEqual(['alpha', 'charlie'])
+    const empty = (await joinery.listGroups({ whereAny: [[]] }))._unsafeUnwrapErr()
+    expect(empty.code).toBe('InvalidInput')
+    const onDate = await joinery.listGroups({
+      where: [{ field: 'createdAt', op: 'notContains', value: new Date() }] as never,
+    })
+    expect(onDate._unsafeUnwrapErr().code).toBe('InvalidInput')
+  })
 })

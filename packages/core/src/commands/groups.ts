@@ -71,14 +71,14 @@ export type GetGroupInput = z.input<typeof getGroupInput>
 const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
 /**
  * One `where` condition, checked by field: a date for `createdAt` and an int4 integer for `memberCount` (neither
- * takes `contains`), storable text up to 1,000 characters for every other field.
+ * takes `contains` or `notContains`), storable text up to 1,000 characters for every other field.
  */
 const groupCondition = z.discriminatedUnion('field', [
   z.object({ field: z.literal('createdAt'), op: ORDERING, value: s.storableDate }),
   z.object({ field: z.literal('memberCount'), op: ORDERING, value: s.boundedInt(s.INT4_MIN, s.INT4_MAX) }),
   z.object({
     field: z.enum(['id', 'name', 'ownerId', 'visibility', 'admission', 'lockStatus', 'approvers']),
-    op: z.enum([...ORDERING.options, 'contains']),
+    op: z.enum([...ORDERING.options, 'contains', 'notContains']),
     value: s.safeText().max(1000),
   }),
 ])
@@ -97,6 +97,8 @@ export const listGroupsInput = z.object({
   /** Whose view: public groups plus the hidden ones the viewer is a member of. */
   viewer: s.userId.nullish(),
   where: z.array(groupCondition).max(20).default([]),
+  /** Alternatives, besides `where`: in each list at least one condition must hold (a list of values, a range's outside). */
+  whereAny: z.array(z.array(groupCondition).min(1).max(100)).max(20).default([]),
   orderBy: z
     .array(z.object({ field: groupField, direction: z.enum(['asc', 'desc']).default('asc') }))
     .max(5)
@@ -227,7 +229,7 @@ export function groupCommands(ctx: CommandContext) {
             done: await step(
               tx.listGroups({
                 visibleTo: cmd.viewer ?? null,
-                conditions: cmd.where,
+                conditions: [...cmd.where, ...cmd.whereAny.map((anyOf) => ({ anyOf }))],
                 order: cmd.orderBy,
                 offset: cmd.offset,
                 limit: cmd.limit,

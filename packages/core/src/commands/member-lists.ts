@@ -14,7 +14,7 @@ import {
   listUserGroupsInput,
   type MemberPage,
 } from './members.js'
-import { pageOfRows, skipRows } from './paging.js'
+import { allRows, pageOfRows, skipRows } from './paging.js'
 
 const memberKey = (m: Membership): ListKey => ({ at: m.joinedAt, id: m.userId })
 const groupKey = (m: Membership): ListKey => ({ at: m.joinedAt, id: m.groupId })
@@ -22,8 +22,8 @@ const groupKey = (m: Membership): ListKey => ({ at: m.joinedAt, id: m.groupId })
 export function memberListCommands(ctx: CommandContext) {
   return {
     /**
-     * Lists a group's members in the order they joined, a page after `cursor` and `offset`, with the group's member
-     * count. Hidden groups list only for members; with `membersOnly`, every group does.
+     * Lists a group's members in the order they joined, a page after `cursor` and `offset` (or all of them, with
+     * `all`), with the group's member count. Hidden groups list only for members; with `membersOnly`, every group does.
      */
     listMembers(input: ListMembersInput): ResultAsync<MemberPage, ListMembersError> {
       return validate(listMembersInput, input).asyncAndThen((cmd) =>
@@ -35,13 +35,15 @@ export function memberListCommands(ctx: CommandContext) {
           if (cmd.membersOnly && !actor) return { refused: { code: 'NotAMember' } }
           const list = (page: Page) => tx.listMembers(group.id, page)
           const after = await skipRows(step, list, memberKey, cmd.cursor ?? null, cmd.offset)
-          const page = pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, memberKey)
+          const page = cmd.all
+            ? await allRows(step, list, memberKey, after)
+            : pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, memberKey)
           return { done: { ...page, total: group.memberCount } }
         }),
       )
     },
 
-    /** Lists the actor's own groups with their membership, in the order they joined. */
+    /** Lists the actor's own groups with their membership, in the order they joined (a page, or all with `all`). */
     listUserGroups(
       input: ListUserGroupsInput,
     ): ResultAsync<PageOf<{ group: Group; membership: Membership }>, InvalidInput | StorageFailure> {
@@ -49,7 +51,9 @@ export function memberListCommands(ctx: CommandContext) {
         runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<{ group: Group; membership: Membership }>, never>> => {
           const list = (page: Page) => tx.listMembershipsOfUser(cmd.actor, page)
           const after = await skipRows(step, list, groupKey, cmd.cursor ?? null, cmd.offset)
-          const page = pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, groupKey)
+          const page = cmd.all
+            ? await allRows(step, list, groupKey, after)
+            : pageOfRows(await step(list({ after, limit: cmd.limit + 1 })), cmd.limit, groupKey)
           const items: { group: Group; membership: Membership }[] = []
           for (const membership of page.items) {
             const group = await step(tx.getGroup(membership.groupId))

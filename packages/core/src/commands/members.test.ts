@@ -346,6 +346,25 @@ describe('listMembers and listUserGroups', () => {
     })
     expect(afterCursor._unsafeUnwrap().items.map((m) => m.userId)).toEqual(['u2'])
   })
+
+  it('lists every member (and every group of a user) in one command with `all`, past any page size', async () => {
+    const { joinery, groupOf } = createTestKit()
+    const users = Array.from({ length: 1203 }, (_, i) => `u${i}`)
+    const group = await groupOf({ initialMembers: users })
+    const all = (await joinery.listMembers({ groupId: group.id, all: true, limit: 1 }))._unsafeUnwrap()
+    expect(all.total).toBe(1204)
+    expect(all.cursor).toBeNull()
+    const inOrder = all.items.map((m) => m.userId)
+    expect([...inOrder].sort()).toEqual(['owner', ...users].sort())
+    const paged = (await joinery.listMembers({ groupId: group.id, offset: 1200, limit: 10 }))._unsafeUnwrap()
+    const after = (await joinery.listMembers({ groupId: group.id, all: true, offset: 1200 }))._unsafeUnwrap()
+    expect(after.items).toEqual(paged.items)
+    expect(after.items.map((m) => m.userId)).toEqual(inOrder.slice(1200))
+    for (let i = 0; i < 3; i++) await groupOf({ initialMembers: ['u0'] })
+    const mine = (await joinery.listUserGroups({ actor: 'u0', all: true, limit: 1 }))._unsafeUnwrap()
+    expect(mine.items).toHaveLength(4)
+    expect(mine.cursor).toBeNull()
+  })
 })
 
 describe('inviteMembers', () => {

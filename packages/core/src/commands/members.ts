@@ -75,6 +75,8 @@ export const listMembersInput = z.object({
    * as a chat lists its members only to those in it. Default false: a public group lists for anyone.
    */
   membersOnly: z.boolean().default(false),
+  /** Every member after the cursor and offset in one read of one transaction, ignoring `limit` (a whole list). */
+  all: z.boolean().default(false),
 })
 export type ListMembersInput = z.input<typeof listMembersInput>
 export const listUserGroupsInput = z.object({
@@ -83,6 +85,8 @@ export const listUserGroupsInput = z.object({
   cursor: s.cursor,
   /** Groups to skip after the cursor (offset paging, as Bitrix24's `start`), read in the same transaction. */
   offset: z.number().int().min(0).max(1_000_000).default(0),
+  /** Every group after the cursor and offset in one read of one transaction, ignoring `limit` (a whole list). */
+  all: z.boolean().default(false),
 })
 export type ListUserGroupsInput = z.input<typeof listUserGroupsInput>
 export type LeaveGroupInput = z.input<typeof s.groupTarget>

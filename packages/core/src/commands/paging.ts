@@ -36,3 +36,21 @@ export function pageOfRows<T>(rows: readonly T[], limit: number, keyOf: (row: T)
   const last = items.at(-1)
   return { items, cursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null }
 }
+
+/** Every row following `after`, read in chunks inside the command's own transaction (so all come from one state). */
+export async function allRows<T>(
+  step: Step,
+  list: (page: Page) => ResultAsync<readonly T[], StorageFailure>,
+  keyOf: (row: T) => ListKey,
+  after: ListKey | null,
+): Promise<PageOf<T>> {
+  const items: T[] = []
+  let key = after
+  for (;;) {
+    const rows = await step(list({ after: key, limit: SKIP_CHUNK }))
+    items.push(...rows)
+    const last = rows.at(-1)
+    if (!last || rows.length < SKIP_CHUNK) return { items, cursor: null }
+    key = keyOf(last)
+  }
+}

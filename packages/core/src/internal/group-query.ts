@@ -1,5 +1,5 @@
 import type { Group } from '../domain/group.js'
-import type { GroupCondition, GroupField, GroupQuery } from '../ports/membership-store.js'
+import type { GroupAnyOf, GroupCondition, GroupField, GroupQuery } from '../ports/membership-store.js'
 
 const DECIMAL = /^-?\d+$/
 
@@ -16,9 +16,13 @@ export function compareField(field: GroupField, a: unknown, b: unknown): number 
   return sa < sb ? -1 : sa > sb ? 1 : 0
 }
 
-export function matches(group: Group, condition: GroupCondition): boolean {
+export function matches(group: Group, condition: GroupCondition | GroupAnyOf): boolean {
+  if ('anyOf' in condition) return condition.anyOf.some((c) => matches(group, c))
   const actual = group[condition.field]
-  if (condition.op === 'contains') return String(actual).toLowerCase().includes(String(condition.value).toLowerCase())
+  if (condition.op === 'contains' || condition.op === 'notContains') {
+    const found = String(actual).toLowerCase().includes(String(condition.value).toLowerCase())
+    return condition.op === 'contains' ? found : !found
+  }
   const c = compareField(condition.field, actual, condition.value)
   switch (condition.op) {
     case 'eq':

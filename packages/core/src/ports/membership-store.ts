@@ -10,6 +10,7 @@ import type { RequestRows } from './store/request-rows.js'
 
 // One import path for the whole port: commands and stores name its parts from here.
 export type {
+  GroupAnyOf,
   GroupChange,
   GroupCondition,
   GroupField,

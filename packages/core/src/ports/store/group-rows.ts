@@ -35,19 +35,24 @@ export type GroupField =
 
 /**
  * One filter condition. Strings compare by code unit, except `id`, which compares as a number when both sides are
- * decimal integers; `contains` is a case-insensitive substring match on a string field.
+ * decimal integers; `contains` is a case-insensitive substring match on a string field, `notContains` its negation.
  */
 export interface GroupCondition {
   readonly field: GroupField
-  readonly op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'contains'
+  readonly op: 'eq' | 'ne' | 'lt' | 'lte' | 'gt' | 'gte' | 'contains' | 'notContains'
   readonly value: string | number | Date
+}
+
+/** Holds when at least one of its conditions holds (an empty `anyOf` never holds). */
+export interface GroupAnyOf {
+  readonly anyOf: readonly GroupCondition[]
 }
 
 export interface GroupQuery {
   /** Only public groups and the hidden groups this user is a member of; `null`: public groups only. */
   readonly visibleTo: UserId | null
-  /** All must hold. */
-  readonly conditions: readonly GroupCondition[]
+  /** All must hold; a `GroupAnyOf` holds when any of its conditions does. */
+  readonly conditions: readonly (GroupCondition | GroupAnyOf)[]
   /** Ties are broken by `id` ascending. */
   readonly order: readonly { readonly field: GroupField; readonly direction: 'asc' | 'desc' }[]
   readonly offset: number

@@ -176,6 +176,41 @@ export function groupRowsTests(s: StoreUnderTest): void {
       expect(notEq.total).toBe(3)
     })
 
+    it('holds an anyOf when any of its conditions does, and notContains when the text is absent', async () => {
+      const tag = uid('any')
+      const [a, b, c] = [
+        await withGroup({ name: `${tag} Alpha` }),
+        await withGroup({ name: `${tag} Bravo` }),
+        await withGroup({ name: `${tag} Charlie` }),
+      ]
+      const mine = { field: 'name', op: 'contains', value: tag } as const
+      const base = { visibleTo: null, order: [], offset: 0, limit: 10 }
+      const ids = (r: { groups: readonly Group[] }) => r.groups.map((g) => g.id).sort()
+      const either = await run((tx) =>
+        tx.listGroups({
+          ...base,
+          conditions: [
+            mine,
+            {
+              anyOf: [
+                { field: 'id', op: 'eq', value: a.id },
+                { field: 'name', op: 'contains', value: 'CHARLIE' },
+              ],
+            },
+          ],
+        }),
+      )
+      expect(ids(either)).toEqual([a.id, c.id].sort())
+      expect(either.total).toBe(2)
+      const without = await run((tx) =>
+        tx.listGroups({ ...base, conditions: [mine, { field: 'name', op: 'notContains', value: 'bravo' }] }),
+      )
+      expect(ids(without)).toEqual([a.id, c.id].sort())
+      const none = await run((tx) => tx.listGroups({ ...base, conditions: [mine, { anyOf: [] }] }))
+      expect(none.total).toBe(0)
+      expect(b.id).toBeDefined()
+    })
+
     it('compares decimal ids as numbers', async () => {
       const tag = uid('num')
       const unique = `${Date.now()}${nextSequence()}`
