@@ -1,30 +1,13 @@
-import { createInMemoryStore, createJoinery, type MembershipStore } from '@joinery/core'
+import { createJoinery } from '@joinery/core'
+import { type WatchedStore, watchStore } from '@joinery/core/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startTestService, type TestService, xrpcErrorOf } from './internal/test-service.js'
 
-/** An in-memory store that counts its transactions: one per core command. */
-function createCountingStore() {
-  const inner = createInMemoryStore()
-  let transactions = 0
-  const store: MembershipStore = {
-    transaction(work) {
-      transactions++
-      return inner.transaction(work)
-    },
-  }
-  return {
-    store,
-    get transactions() {
-      return transactions
-    },
-  }
-}
-
 let svc: TestService
-let counting: ReturnType<typeof createCountingStore>
+let counting: WatchedStore
 let joinery: ReturnType<typeof createJoinery>
 beforeEach(async () => {
-  counting = createCountingStore()
+  counting = watchStore()
   joinery = createJoinery({ store: counting.store })
   svc = await startTestService({ joinery })
 })

@@ -5,6 +5,7 @@ import {
   type MembershipStore,
   storageUnavailable,
 } from '@joinery/core'
+import { watchStore } from '@joinery/core/testing'
 import { errAsync } from 'neverthrow'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestService, type TestService } from './internal/test-service.js'
@@ -17,16 +18,11 @@ const pausedStore: MembershipStore = {
   transaction: () => errAsync(storageUnavailable('the database is unavailable', new Error(SECRET))),
 }
 
-/** A store whose group reads (joins read theirs through readJoinState) throw a plain Error: an unexpected failure, a bug. */
+/** A store whose group reads (joins read theirs through readJoinState) throw a plain Error: a bug, not an outage. */
 function throwingStore(): MembershipStore {
-  const inner = createInMemoryStore()
-  const fail = () => {
-    throw new Error(SECRET)
-  }
-  return {
-    transaction: (work) =>
-      inner.transaction((tx) => work({ ...tx, getGroup: fail, lockGroup: fail, readJoinState: fail })),
-  }
+  const watched = watchStore()
+  watched.throwWhen((method) => ['getGroup', 'lockGroup', 'readJoinState'].includes(method), new Error(SECRET))
+  return watched.store
 }
 
 let svc: TestService | undefined

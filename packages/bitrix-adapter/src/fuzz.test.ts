@@ -240,7 +240,9 @@ describe('hostile input on the PostgreSQL store, every Bitrix24 method', () => {
             statuses[res.status] = (statuses[res.status] ?? 0) + 1
             expect(res.status, `${path} ${how} ${JSON.stringify(p).slice(0, 300)} → ${text}`).toBeLessThan(500)
             if (res.status >= 400) {
-              expect((JSON.parse(text) as { error?: string }).error?.length).toBeGreaterThan(0)
+              // A URL past Node's 16 KiB header limit is answered 431 by Node's HTTP parser, before any handler,
+              // with no body: the adapter never saw it. Every other refusal is the adapter's, in its envelope.
+              if (res.status !== 431) expect((JSON.parse(text) as { error?: string }).error?.length).toBeGreaterThan(0)
               expect(await tableDigest(db, SCHEMA), text).toBe(before)
             }
           },

@@ -1,56 +1,13 @@
-import {
-  createInMemoryStore,
-  createJoinery,
-  createSequentialIdGenerator,
-  type DomainEvent,
-  type MembershipStore,
-  type StoreTx,
-  storageError,
-} from '@joinery/core'
-import { errAsync } from 'neverthrow'
+import { createJoinery, createSequentialIdGenerator, type DomainEvent } from '@joinery/core'
+import { type WatchedStore, watchStore } from '@joinery/core/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sdkErrorOf, startTestPortal, type TestPortal } from './internal/test-portal.js'
 
-/**
- * An in-memory store that counts transactions (one per core command) and fails the writes a test picks, so a test
- * can see how many commands a call ran and whether a failure midway left anything behind.
- */
-function createWatchedStore() {
-  const inner = createInMemoryStore()
-  let transactions = 0
-  let fault: ((method: string, args: unknown[]) => boolean) | null = null
-  const watch = (tx: StoreTx): StoreTx =>
-    new Proxy(tx, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver)
-        if (typeof value !== 'function') return value
-        return (...args: unknown[]) =>
-          fault?.(String(name), args) ? errAsync(storageError('injected fault')) : value.apply(target, args)
-      },
-    })
-  const store: MembershipStore = {
-    transaction(work) {
-      transactions++
-      return inner.transaction((tx) => work(watch(tx)))
-    },
-  }
-  return {
-    store,
-    get transactions() {
-      return transactions
-    },
-    /** Every later write for which `when` holds fails with a storage error, until `failWhen(null)`. */
-    failWhen(when: typeof fault) {
-      fault = when
-    },
-  }
-}
-
 let portal: TestPortal
-let watched: ReturnType<typeof createWatchedStore>
+let watched: WatchedStore
 let published: DomainEvent[]
 beforeEach(async () => {
-  watched = createWatchedStore()
+  watched = watchStore()
   published = []
   const joinery = createJoinery({
     store: watched.store,

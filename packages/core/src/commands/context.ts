@@ -88,50 +88,62 @@ function outcomeResult<T, E>(outcome: Outcome<T, E>): Result<T, E> {
   return 'refused' in outcome ? err(outcome.refused) : ok(outcome.done)
 }
 
+/** How a command reads its group: holding it (`StoreTx.lockGroup`, every writing command) or just reading it. */
+type GroupRead = 'lock' | 'read'
+
+async function groupWithActor(tx: StoreTx, step: Step, groupId: GroupId, actor: UserId | null, how: GroupRead) {
+  const group = await step(how === 'lock' ? tx.lockGroup({ groupId }) : tx.getGroup(groupId))
+  return { group, actor: group && actor ? await step(tx.getMembership(group.id, actor)) : null }
+}
+
 /** Locks the group (see `StoreTx.lockGroup`) and reads the actor's membership: the start of every writing command. */
-export async function lockWithActor(
+export function lockWithActor(
   tx: StoreTx,
   step: Step,
   groupId: GroupId,
   actor: UserId,
 ): Promise<{ group: Group | null; actor: Membership | null }> {
-  const group = await step(tx.lockGroup({ groupId }))
-  return { group, actor: group ? await step(tx.getMembership(group.id, actor)) : null }
-}
-
-/** Locks the group, reads the actor's membership and decides the actor's access (`decideAccess`). */
-export async function lockAccess(
-  tx: StoreTx,
-  step: Step,
-  groupId: GroupId,
-  actor: UserId,
-  authority: 'owner' | 'approver' | 'member',
-): Promise<Result<Access<Membership>, GroupNotFound | InsufficientRole>> {
-  const read = await lockWithActor(tx, step, groupId, actor)
-  return decideAccess(read.group, read.actor, authority)
-}
-
-/** {@link lockAccess} without the lock, for reading commands. */
-export async function readAccess(
-  tx: StoreTx,
-  step: Step,
-  groupId: GroupId,
-  actor: UserId,
-  authority: 'owner' | 'approver' | 'member',
-): Promise<Result<Access<Membership>, GroupNotFound | InsufficientRole>> {
-  const read = await readWithActor(tx, step, groupId, actor)
-  return decideAccess(read.group, read.actor, authority)
+  return groupWithActor(tx, step, groupId, actor, 'lock')
 }
 
 /** The same read without the lock, for reading commands. */
-export async function readWithActor(
+export function readWithActor(
   tx: StoreTx,
   step: Step,
   groupId: GroupId,
   actor: UserId | null,
 ): Promise<{ group: Group | null; actor: Membership | null }> {
-  const group = await step(tx.getGroup(groupId))
-  return { group, actor: group && actor ? await step(tx.getMembership(group.id, actor)) : null }
+  return groupWithActor(tx, step, groupId, actor, 'read')
+}
+
+type Authority = 'owner' | 'approver' | 'member'
+type AccessResult = Result<Access<Membership>, GroupNotFound | InsufficientRole>
+
+async function access(tx: StoreTx, step: Step, groupId: GroupId, actor: UserId, authority: Authority, how: GroupRead) {
+  const read = await groupWithActor(tx, step, groupId, actor, how)
+  return decideAccess(read.group, read.actor, authority)
+}
+
+/** Locks the group, reads the actor's membership and decides the actor's access (`decideAccess`). */
+export function lockAccess(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId,
+  authority: Authority,
+): Promise<AccessResult> {
+  return access(tx, step, groupId, actor, authority, 'lock')
+}
+
+/** {@link lockAccess} without the lock, for reading commands. */
+export function readAccess(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId,
+  authority: Authority,
+): Promise<AccessResult> {
+  return access(tx, step, groupId, actor, authority, 'read')
 }
 
 /** A page of rows and the cursor of the next page (`null` on the last page). */

@@ -30,3 +30,4 @@ export {
   describeTransactionConformance,
   type StoreSetup,
 } from './store-conformance/index.js'
+export { type StoreCallFilter, type WatchedStore, watchStore } from './watched-store.js'
