@@ -115,7 +115,26 @@ describe(verifyServiceJwt, () => {
           seen.add(expected.split(':')[0]?.split(' ')[0] ?? '')
         },
       ),
-      { numRuns: 500 },
+      {
+        numRuns: 500,
+        // The rarest outcome (a DID the resolver does not trust, on an otherwise valid token) is always tried too.
+        examples: [
+          [
+            {
+              curve: 'ES256K',
+              typ: 'JWT',
+              alg: 'own',
+              iss: 'did:plc:abcdefghijklmnopqrstuvwx',
+              aud: OWN_DID,
+              exp: now() + 60,
+              lxm: LXM,
+              nonce: 'n0nce',
+              sig: 'valid',
+              parts: 3,
+            },
+          ],
+        ],
+      },
     )
     // Every outcome came up, so each check was compared, not only the first one to fail.
     expect([...seen].sort()).toEqual(
