@@ -64,6 +64,9 @@ export type { GroupNotFound, InsufficientRole } from '../decisions/access.js'
  */
 export type Outcome<T, E> = { readonly done: T } | { readonly refused: E }
 
+/** What a command's body may refuse with: its error union without bad input (refused before) and storage failures. */
+export type Refusal<E> = Exclude<E, { readonly code: 'InvalidInput' | 'StorageError' | 'StorageUnavailable' }>
+
 /** The body of a command: plain async code that loads, decides and writes, with `step` for every store call. */
 export type CommandBody<T, E> = (tx: StoreTx, emit: Emit, step: Step) => Promise<Outcome<T, E>>
 

@@ -27,6 +27,7 @@ import {
   lockWithActor,
   type Outcome,
   type PageOf,
+  type Refusal,
   runCommand,
 } from './context.js'
 import { currentRequest } from './latest-request.js'
@@ -140,11 +141,6 @@ export interface MemberPage extends PageOf<Membership> {
 
 /** One shared, frozen source for every added member: thousands of members need not hold a copy each. */
 const ADDED: Membership['source'] = Object.freeze({ kind: 'added' })
-
-type Refusal<E extends ManageError | LeaveError | AddMembersError | InviteMembersError | RemoveMembersError> = Exclude<
-  E,
-  InvalidInput | StorageFailure
->
 
 /**
  * How each named user stands in the group (each once, in order), read under the group's lock: membership, removal,

@@ -11,7 +11,7 @@ import type { Membership } from '../domain/membership.js'
 import type { Step } from '../internal/storage-flow.js'
 import { validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
-import { type CommandContext, type Emit, lockAccess, type Outcome, runCommand } from './context.js'
+import { type CommandContext, type Emit, lockAccess, type Outcome, type Refusal, runCommand } from './context.js'
 import {
   type ChangedRoles,
   type ChangeRoleError,
@@ -23,8 +23,6 @@ import {
   type TransferOwnershipInput,
   transferOwnershipInput,
 } from './members.js'
-
-type Refused<E> = Exclude<E, { code: 'InvalidInput' | 'StorageError' | 'StorageUnavailable' }>
 
 /** The users' memberships (each once, in order): all a role change looks at. */
 async function standingsOf(tx: StoreTx, step: Step, groupId: GroupId, userIds: Iterable<UserId>) {
@@ -49,7 +47,7 @@ export function roleCommands(ctx: CommandContext) {
     /** Makes a member a moderator or a plain member (owner only). Rules: `CHANGE_ROLE_RULES`. */
     changeRole(input: ChangeRoleInput): ResultAsync<Membership, ChangeRoleError> {
       return validate(changeRoleInput, input).asyncAndThen((cmd) =>
-        runCommand(ctx, async (tx, emit, step): Promise<Outcome<Membership, Refused<ChangeRoleError>>> => {
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<Membership, Refusal<ChangeRoleError>>> => {
           const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
           if (access.isErr()) return { refused: access.error }
           const { group } = access.value
@@ -69,7 +67,7 @@ export function roleCommands(ctx: CommandContext) {
      */
     changeRoles(input: ChangeRolesInput): ResultAsync<ChangedRoles, ChangeRolesError> {
       return validate(changeRolesInput, input).asyncAndThen((cmd) =>
-        runCommand(ctx, async (tx, emit, step): Promise<Outcome<ChangedRoles, Refused<ChangeRolesError>>> => {
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<ChangedRoles, Refusal<ChangeRolesError>>> => {
           const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
           if (access.isErr()) return { refused: access.error }
           const { group } = access.value
@@ -84,7 +82,7 @@ export function roleCommands(ctx: CommandContext) {
     /** Hands the group to another member (owner only); the old owner stays on as a moderator. Rules: `TRANSFER_RULES`. */
     transferOwnership(input: TransferOwnershipInput): ResultAsync<Group, ChangeRoleError> {
       return validate(transferOwnershipInput, input).asyncAndThen((cmd) =>
-        runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, Refused<ChangeRoleError>>> => {
+        runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, Refusal<ChangeRoleError>>> => {
           const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
           if (access.isErr()) return { refused: access.error }
           const { group } = access.value
