@@ -104,6 +104,13 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
     name: 'a sequence for integer group ids',
     sql: `CREATE SEQUENCE {s}.group_ids AS bigint START 1;`,
   },
+  {
+    version: 3,
+    name: "who may invite: a group's invite policy",
+    // Nullable, with no default: a row written by an instance that does not know the column yet reads as "the
+    // approvers invite", which is what that instance means. So old and new instances can share the database.
+    sql: `ALTER TABLE {s}.groups ADD COLUMN inviters text CHECK (inviters IN ('owner', 'owner-and-moderators', 'members'));`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

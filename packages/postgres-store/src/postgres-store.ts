@@ -66,6 +66,7 @@ const GROUP_CHANGE_COLUMNS: Record<keyof GroupChange, string> = {
   admission: 'admission',
   visibility: 'visibility',
   approvers: 'approvers',
+  inviters: 'inviters',
   allowMultipleLinks: 'allow_multiple_links',
 }
 const LINK_CHANGE_COLUMNS: Record<keyof LinkChange, string> = {
@@ -145,7 +146,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       listGroups: (query) => listGroups(q, query),
       insertGroup: (g) =>
         none(
-          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11)`,
+          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12)`,
           groupParams(g),
         ),
       updateGroup: (id, change) => patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change),
@@ -351,7 +352,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       return `$${params.length}`
     }
     const where = [
-      `(g.visibility = 'public' OR ($1::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.memberships m WHERE m.group_id = g.id AND m.user_id = $1::text)))`,
+      `(${query.everyGroup ? 'TRUE OR ' : ''}g.visibility = 'public' OR ($1::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.memberships m WHERE m.group_id = g.id AND m.user_id = $1::text)))`,
       ...query.conditions.map((c) => conditionSql(c, param)),
     ].join(' AND ')
     const order = [

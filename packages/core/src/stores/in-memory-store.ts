@@ -118,6 +118,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           queryGroups(
             groups.values(),
             (g) =>
+              query.everyGroup === true ||
               g.visibility === 'public' ||
               (query.visibleTo !== null && (members.get(g.id)?.has(query.visibleTo) ?? false)),
             query,

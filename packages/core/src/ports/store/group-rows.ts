@@ -17,6 +17,7 @@ export type GroupChange = Partial<
     | 'admission'
     | 'visibility'
     | 'approvers'
+    | 'inviters'
     | 'allowMultipleLinks'
   >
 >
@@ -51,6 +52,8 @@ export interface GroupAnyOf {
 export interface GroupQuery {
   /** Only public groups and the hidden groups this user is a member of; `null`: public groups only. */
   readonly visibleTo: UserId | null
+  /** Every group, hidden ones included, whoever `visibleTo` names (an administrator's view). Default false. */
+  readonly everyGroup?: boolean
   /** All must hold; a `GroupAnyOf` holds when any of its conditions does. */
   readonly conditions: readonly (GroupCondition | GroupAnyOf)[]
   /** Ties are broken by `id` ascending. */

@@ -25,6 +25,16 @@ export function groupRowsTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.getGroup(uid('missing')))).toBeNull()
     })
 
+    it('keeps the invite policy, and answers none for a group stored without one', async () => {
+      const without = await withGroup()
+      expect(await run((tx) => tx.getGroup(without.id))).not.toHaveProperty('inviters')
+      const members = await withGroup({ inviters: 'members' })
+      expect((await run((tx) => tx.getGroup(members.id)))?.inviters).toBe('members')
+      await run((tx) => tx.updateGroup(without.id, { inviters: 'owner-and-moderators' }))
+      expect((await run((tx) => tx.getGroup(without.id)))?.inviters).toBe('owner-and-moderators')
+      expect((await run((tx) => tx.lockGroup({ groupId: members.id })))?.inviters).toBe('members')
+    })
+
     it('refuses a second group with the same id and keeps the first', async () => {
       const group = await withGroup({ name: 'First' })
       await refused((tx) => tx.insertGroup({ ...group, name: 'Second' }))
@@ -170,6 +180,10 @@ export function groupRowsTests(s: StoreUnderTest): void {
       const seenByInsider = await run((tx) => tx.listGroups({ ...base, visibleTo: insider }))
       expect(seenByInsider.total).toBe(5)
       expect(seenByInsider.groups.map((g) => g.id)).toContain(hidden.id)
+      // An administrator's view: every group, hidden ones too, whoever visibleTo names.
+      const everyGroup = await run((tx) => tx.listGroups({ ...base, everyGroup: true }))
+      expect(everyGroup.total).toBe(5)
+      expect(everyGroup.groups.map((g) => g.id)).toContain(hidden.id)
       const notEq = await run((tx) =>
         tx.listGroups({ ...base, conditions: [mine, { field: 'id', op: 'ne', value: made[0]?.id ?? '' }] }),
       )
