@@ -17,6 +17,7 @@ import {
 import pg from 'pg'
 import type { ServerConfig } from './config.js'
 import { escapeForLog } from './log-line.js'
+import { createDemoOAuth } from './oauth.js'
 
 export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
@@ -86,9 +87,12 @@ export async function startServer(
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
   })
+  // Webhooks, and OAuth access tokens issued by the demo's own token endpoint (`/oauth/token/`, see oauth.ts).
+  const oauth = createDemoOAuth(config.bitrixWebhooks)
   const rest = createBitrixHandler({
     joinery,
-    auth: createWebhookAuth(config.bitrixWebhooks),
+    auth: { ...createWebhookAuth(config.bitrixWebhooks), ...oauth.auth },
+    administrators: config.bitrixAdmins,
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
   })
@@ -105,6 +109,7 @@ export async function startServer(
       })
     }
     if (req.url?.startsWith('/rest/')) void rest(req, res)
+    else if (req.url?.startsWith('/oauth/token')) void oauth.handle(req, res)
     else xrpc.router(req, res)
   }
 

@@ -3,9 +3,11 @@ import type { Joinery } from '@joinery/core'
 import { authenticate, type BitrixAuthResolver } from './auth.js'
 import { MAX_BATCH_USER_IDS, runBatch, userIdsNamed } from './batch.js'
 import { upperKeys } from './internal/params.js'
-import type { Method } from './methods/context.js'
+import { entries, type MethodEntry } from './methods/context.js'
 import { groupMethods } from './methods/groups.js'
-import { memberMethods } from './methods/members.js'
+import { extensionMethods, memberMethods } from './methods/members.js'
+import { featureMethods, portalMethods } from './methods/portal.js'
+import { workgroupApiMethods } from './methods/workgroup-api.js'
 import { createLeakyBucket, type LeakyBucketOptions } from './rate-limit.js'
 import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
 import type { Params } from './wire/php-params.js'
@@ -16,6 +18,12 @@ export interface BitrixAdapterOptions {
   readonly joinery: Joinery
   /** Who a webhook or token acts as: `createWebhookAuth([...])` or the host's own resolver. */
   readonly auth: BitrixAuthResolver
+  /**
+   * The portal's administrators (user ids): only they may call `sonet_group.user.add`, `.update` and `.delete`, and
+   * they may act on any group as its owner would (`IS_ADMIN=Y`, `OWNER_ID` on create, setowner, delete, …). Default:
+   * none. On a real portal user 1, its first user, is one; the demo server makes it so.
+   */
+  readonly administrators?: readonly string[]
   /** The per-user leaky bucket; default 50 burst, 2 per second, as Bitrix24. `false` turns it off. */
   readonly rateLimit?: Partial<LeakyBucketOptions> | false
   /**
@@ -44,8 +52,21 @@ export function verifiedBitrixUser(req: IncomingMessage): string | null {
 
 const INTERNAL_ERROR = () => bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error')
 
-/** Every method this adapter answers, standard and extension. */
-export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...memberMethods }
+/**
+ * Every method this adapter answers, with its scope and whether it is an extension (`extension: true`: not a
+ * Bitrix24 method; a portal answers it `ERROR_METHOD_NOT_FOUND`). `methods` lists the standard ones.
+ */
+export const METHODS: Readonly<Record<string, MethodEntry>> = {
+  ...entries('basic', { scope: portalMethods.scope, methods: portalMethods.methods, profile: portalMethods.profile }),
+  ...entries('user', { 'user.current': portalMethods['user.current'] }),
+  ...entries('sonet_group', {
+    ...groupMethods,
+    ...memberMethods,
+    ...featureMethods,
+  }),
+  ...entries('socialnetwork', workgroupApiMethods),
+  ...entries('sonet_group', extensionMethods, true),
+} as const satisfies Record<string, MethodEntry>
 
 /**
  * A Node request handler answering Bitrix24 REST calls (`/rest/...`) with the `sonet_group.*` family and `batch`.
@@ -53,6 +74,7 @@ export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...m
  */
 export function createBitrixHandler(options: BitrixAdapterOptions) {
   const limits = { burst: 50, perSecond: 2, ...(options.rateLimit || {}) }
+  const administrators = new Set(options.administrators ?? [])
   const bucket = options.rateLimit === false ? null : createLeakyBucket(limits)
   const tooManyRequests = () =>
     bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', {
@@ -68,10 +90,16 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
 
   /** Runs one method (alone or in a batch); never throws: the unexpected becomes a reported 500. */
   async function runMethod(method: string, user: string, params: Params): Promise<MethodSuccess | BitrixError> {
-    const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
-    if (!handler) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
+    const entry = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
+    if (!entry) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
     try {
-      const answer = await handler({ joinery: options.joinery, user, params: upperKeys(params) })
+      const answer = await entry.run({
+        joinery: options.joinery,
+        user,
+        administrator: administrators.has(user),
+        params,
+        catalogue: METHODS,
+      })
       if (isBitrixError(answer) && answer.status >= 500 && answer.status !== 503) report(answer.cause, method)
       return answer
     } catch (error) {

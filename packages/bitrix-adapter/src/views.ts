@@ -1,4 +1,4 @@
-import type { Group, JoinRequest, Membership, Role } from '@joinery/core'
+import { type Group, invitersOf, type JoinRequest, type Membership, type Role } from '@joinery/core'
 import { CONSTANT_FIELDS } from './internal/group-filter.js'
 
 /** Bitrix24 member roles: A owner, E moderator, K member (Z pending request and T banned are never listed). */
@@ -11,26 +11,41 @@ export function bitrixDate(date: Date): string {
   return `${date.toISOString().slice(0, 19)}+00:00`
 }
 
+/** `INITIATE_PERMS`, who may invite: A the owner, E the owner and moderators, K every member. */
+export function initiatePerms(group: Group): 'A' | 'E' | 'K' {
+  const inviters = invitersOf(group)
+  return inviters === 'owner' ? 'A' : inviters === 'owner-and-moderators' ? 'E' : 'K'
+}
+
+/** The subject every group of this adapter has (Joinery keeps no subjects; see the README). */
+export const SUBJECT = { ID: '1', NAME: 'Workgroups' } as const
+
 /**
- * A group as `sonet_group.get` sends it: stored values as strings, flags as Y/N. VISIBLE ↔ visibility, OPENED ↔
- * open admission, CLOSED ↔ locked (archived), INITIATE_PERMS ↔ who approves. SITE_ID, SUBJECT_ID and IS_EXTRANET
- * are the same for every group (`CONSTANT_FIELDS`), as `sonet_group.get` filters on them.
+ * A group as `sonet_group.get` sends it (api-reference/sonet-group/sonet-group-get.md; `CSocNetLogRestService::getGroup`):
+ * stored values as strings, flags as Y/N, empty text columns as `null`, dates ISO 8601 with an offset.
+ * `INITIATE_PERMS` is not among them: the module deletes it from each row (`socialnetwork.api.workgroup.get` shows
+ * it). `IMAGE` is sent only for a group with an image, which these never have. Joinery keeps no update or activity
+ * time: `DATE_UPDATE` and `DATE_ACTIVITY` are the creation time (and FILTER/ORDER read them so).
  */
 export function groupFields(group: Group) {
+  const created = bitrixDate(group.createdAt)
   return {
     ID: group.id,
     SITE_ID: CONSTANT_FIELDS.SITE_ID,
     NAME: group.name,
-    DESCRIPTION: group.description,
-    DATE_CREATE: bitrixDate(group.createdAt),
+    DESCRIPTION: group.description === '' ? null : group.description,
+    DATE_CREATE: created,
+    DATE_UPDATE: created,
     ACTIVE: CONSTANT_FIELDS.ACTIVE,
     VISIBLE: yn(group.visibility === 'public'),
     OPENED: yn(group.admission === 'open'),
     CLOSED: yn(group.lockStatus !== 'unlocked'),
     SUBJECT_ID: CONSTANT_FIELDS.SUBJECT_ID,
     OWNER_ID: group.ownerId,
+    KEYWORDS: null,
     NUMBER_OF_MEMBERS: String(group.memberCount),
-    INITIATE_PERMS: group.approvers === 'owner' ? 'A' : 'E',
+    DATE_ACTIVITY: created,
+    SUBJECT_NAME: SUBJECT.NAME,
     PROJECT: CONSTANT_FIELDS.PROJECT,
     IS_EXTRANET: CONSTANT_FIELDS.IS_EXTRANET,
   }

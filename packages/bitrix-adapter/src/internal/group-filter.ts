@@ -36,8 +36,8 @@ const OPERATORS = {
 type FilterOp = (typeof OPERATORS)[keyof typeof OPERATORS]
 
 const TEXT_FIELDS = { ID: 'id', NAME: 'name', OWNER_ID: 'ownerId' } as const
-/** Joinery keeps no update or activity time: a condition on them is checked as a date and then matches every group. */
-const UNKEPT_DATES = new Set(['DATE_UPDATE', 'DATE_ACTIVITY'])
+/** Joinery keeps no update or activity time: the rows show the creation time there, and a condition reads it. */
+const DATES = new Set(['DATE_CREATE', 'DATE_UPDATE', 'DATE_ACTIVITY'])
 
 /** A condition no group meets (no group has an empty id). */
 const NOTHING: Condition = { field: 'id', op: 'eq', value: '' }
@@ -85,12 +85,12 @@ function either(alternatives: readonly (Condition | null)[]): Where[] {
 /** One field compared with one value: `[]` when it holds for every group, `[NOTHING]` for none, or an error text. */
 function comparison(field: string, op: Op, value: string): Condition[] | string {
   if (field in TEXT_FIELDS) return [{ field: TEXT_FIELDS[field as keyof typeof TEXT_FIELDS], op, value }]
-  if (field === 'DATE_CREATE' || UNKEPT_DATES.has(field)) {
+  if (DATES.has(field)) {
     // A date is compared, never searched in; the core refuses dates it cannot store.
     if (op === 'contains' || op === 'notContains') return `Filter ${field} cannot use %`
     const date = new Date(value)
     if (Number.isNaN(date.getTime())) return `Filter ${field} takes a date`
-    return UNKEPT_DATES.has(field) ? [] : [{ field: 'createdAt', op, value: date }]
+    return [{ field: 'createdAt', op, value: date }]
   }
   if (field === 'NUMBER_OF_MEMBERS') {
     if (op === 'contains' || op === 'notContains') return `Filter ${field} cannot use %`
@@ -144,9 +144,10 @@ const ORDER_FIELDS: Record<string, { field: OrderBy['field']; invert?: true } | 
   INITIATE_PERMS: { field: 'approvers' },
   // locked… < unlocked would put Y first: CLOSED sorts the other way round.
   CLOSED: { field: 'lockStatus', invert: true },
-  // The same for every group (or not kept): accepted, and the next key decides.
-  DATE_UPDATE: null,
-  DATE_ACTIVITY: null,
+  // Not kept: the rows show the creation time.
+  DATE_UPDATE: { field: 'createdAt' },
+  DATE_ACTIVITY: { field: 'createdAt' },
+  // The same for every group: accepted, and the next key decides.
   ACTIVE: null,
   PROJECT: null,
   SITE_ID: null,
