@@ -14,8 +14,7 @@ describe('a store on a database nobody migrated', () => {
     const db = fromPglite(pglite)
     const joinery = createJoinery({ store: createPostgresStore(db) })
     const refused = (await joinery.createGroup({ actor: 'ada', name: 'Climbers' }))._unsafeUnwrapErr()
-    expect(refused.code).toBe('StorageError')
-    expect(refused.message).toContain(MISSING_SCHEMA_HINT)
+    expect(refused).toMatchObject({ code: 'StorageError', message: expect.stringContaining(MISSING_SCHEMA_HINT) })
 
     await migrate(db)
     expect((await joinery.createGroup({ actor: 'ada', name: 'Climbers' })).isOk()).toBe(true)
