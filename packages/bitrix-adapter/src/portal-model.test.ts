@@ -210,6 +210,35 @@ describe('fields [docs:sonet-group/sonet-group-get.md, sonet-group/sonet-group-u
     expect(row).not.toHaveProperty('IMAGE')
   })
 
+  it('keeps KEYWORDS, SUBJECT_ID and PROJECT, and filters on them; a group made elsewhere shows subject 1, project N [docs:sonet-group/sonet-group-create.md, sonet-group-update.md]', async () => {
+    const elsewhere = Number((await portal.joinery.createGroup({ actor: '2', name: 'Core-made' }))._unsafeUnwrap().id)
+    const project = await portal.call<number>('2', 'sonet_group.create', {
+      NAME: 'Launch',
+      KEYWORDS: 'rocket, moon',
+      SUBJECT_ID: 7,
+      PROJECT: 'Y',
+    })
+    const row = async (id: number) => (await portal.call<Row[]>('2', 'sonet_group.get', { GROUP_ID: id }))[0]
+    expect(await row(project)).toMatchObject({ KEYWORDS: 'rocket, moon', SUBJECT_ID: '7', PROJECT: 'Y' })
+    expect(await row(elsewhere)).toMatchObject({ KEYWORDS: null, SUBJECT_ID: '1', PROJECT: 'N' })
+    // An update sets only what it names.
+    await portal.call('2', 'sonet_group.update', { GROUP_ID: project, KEYWORDS: 'mars' })
+    expect(await row(project)).toMatchObject({ KEYWORDS: 'mars', SUBJECT_ID: '7', PROJECT: 'Y' })
+    const ids = async (FILTER: Row) =>
+      (await portal.call<{ ID: string }[]>('2', 'sonet_group.get', { FILTER })).map((g) => Number(g.ID))
+    expect(await ids({ PROJECT: 'Y' })).toEqual([project])
+    expect(await ids({ PROJECT: 'N' })).toEqual([elsewhere])
+    expect(await ids({ SUBJECT_ID: 1 })).toEqual([elsewhere])
+    expect(await ids({ '>SUBJECT_ID': 5 })).toEqual([project])
+    expect(await ids({ '%KEYWORDS': 'MAR' })).toEqual([project])
+    expect(await portal.call('2', 'socialnetwork.api.workgroup.get', { params: { groupId: project } })).toMatchObject({
+      SUBJECT_ID: 7,
+      KEYWORDS: 'mars',
+      PROJECT: 'Y',
+      TYPE: 'project',
+    })
+  })
+
   it('sonet_group.user.groups gives GROUP_IMAGE_ID null and GROUP_IMAGE "" for a group without an image', async () => {
     await portal.call('2', 'sonet_group.create', { NAME: 'Plain' })
     expect(await portal.call('2', 'sonet_group.user.groups')).toEqual([

@@ -1,5 +1,5 @@
 import { type Group, invitersOf, type JoinRequest, type Membership, type Role } from '@joinery/core'
-import { CONSTANT_FIELDS } from './internal/group-filter.js'
+import { ATTRIBUTE_FIELDS, CONSTANT_FIELDS } from './internal/group-filter.js'
 
 /** Bitrix24 member roles: A owner, E moderator, K member (Z pending request and T banned are never listed). */
 export const ROLE_LETTER = { owner: 'A', moderator: 'E', member: 'K' } as const satisfies Record<Role, string>
@@ -25,8 +25,15 @@ export const SUBJECT = { ID: '1', NAME: 'Workgroups' } as const
  * stored values as strings, flags as Y/N, empty text columns as `null`, dates ISO 8601 with an offset.
  * `INITIATE_PERMS` is not among them: the module deletes it from each row (`socialnetwork.api.workgroup.get` shows
  * it). `IMAGE` is sent only for a group with an image, which these never have. Joinery keeps no update or activity
- * time: `DATE_UPDATE` and `DATE_ACTIVITY` are the creation time (and FILTER/ORDER read them so).
+ * time: `DATE_UPDATE` and `DATE_ACTIVITY` are the creation time (and FILTER/ORDER read them so). `SUBJECT_ID`,
+ * `KEYWORDS` and `PROJECT` are the group's descriptive attributes.
  */
+/** A Bitrix24 field kept as a descriptive attribute, or the value a group without it shows. */
+export function attributeField(group: Group, field: keyof typeof ATTRIBUTE_FIELDS): string {
+  const { name, missing } = ATTRIBUTE_FIELDS[field]
+  return group.attributes?.[name] ?? missing
+}
+
 export function groupFields(group: Group) {
   const created = bitrixDate(group.createdAt)
   return {
@@ -40,13 +47,13 @@ export function groupFields(group: Group) {
     VISIBLE: yn(group.visibility === 'public'),
     OPENED: yn(group.admission === 'open'),
     CLOSED: yn(group.lockStatus !== 'unlocked'),
-    SUBJECT_ID: CONSTANT_FIELDS.SUBJECT_ID,
+    SUBJECT_ID: attributeField(group, 'SUBJECT_ID'),
     OWNER_ID: group.ownerId,
-    KEYWORDS: null,
+    KEYWORDS: attributeField(group, 'KEYWORDS') || null,
     NUMBER_OF_MEMBERS: String(group.memberCount),
     DATE_ACTIVITY: created,
     SUBJECT_NAME: SUBJECT.NAME,
-    PROJECT: CONSTANT_FIELDS.PROJECT,
+    PROJECT: attributeField(group, 'PROJECT'),
     IS_EXTRANET: CONSTANT_FIELDS.IS_EXTRANET,
   }
 }

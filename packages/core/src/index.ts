@@ -168,6 +168,7 @@ export type {
   AdmissionPolicy,
   Approvers,
   Group,
+  GroupAttributes,
   GroupId,
   Inviters,
   LockStatus,
@@ -187,6 +188,7 @@ export type { EventSink } from './ports/event-sink.js'
 export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {
   GroupAnyOf,
+  GroupAttributeCondition,
   GroupChange,
   GroupCondition,
   GroupField,

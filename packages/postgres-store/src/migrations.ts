@@ -106,10 +106,12 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
   },
   {
     version: 3,
-    name: "who may invite: a group's invite policy",
-    // Nullable, with no default: a row written by an instance that does not know the column yet reads as "the
-    // approvers invite", which is what that instance means. So old and new instances can share the database.
-    sql: `ALTER TABLE {s}.groups ADD COLUMN inviters text CHECK (inviters IN ('owner', 'owner-and-moderators', 'members'));`,
+    name: "a group's invite policy and descriptive attributes",
+    // Nullable, with no default: a row written by an instance that does not know the columns yet reads as "the
+    // approvers invite" and "no attributes", which is what that instance means. So old and new instances can share
+    // the database.
+    sql: `ALTER TABLE {s}.groups ADD COLUMN inviters text CHECK (inviters IN ('owner', 'owner-and-moderators', 'members'));
+ALTER TABLE {s}.groups ADD COLUMN attributes jsonb;`,
   },
 ]
 

@@ -34,6 +34,17 @@ function readSettings(params: Record<string, ParamValue>, on: 'create' | 'update
   const opened = yesNo(params.OPENED)
   const closed = yesNo(params.CLOSED)
   const given = text(params.INITIATE_PERMS)
+  const keywords = text(params.KEYWORDS)
+  const project = yesNo(params.PROJECT)
+  const subject = params.SUBJECT_ID === undefined ? undefined : positiveId(params.SUBJECT_ID)
+  if (keywords === null || project === null || subject === null)
+    return argumentError('Incorrect input data: KEYWORDS, PROJECT (Y or N) or SUBJECT_ID')
+  // Kept as the core's descriptive attributes (ATTRIBUTE_FIELDS); an update sets only those given.
+  const attributes = {
+    ...(subject ? { subjectId: subject } : {}),
+    ...(keywords !== undefined ? { keywords } : {}),
+    ...(project !== undefined ? { project: project ? 'Y' : 'N' } : {}),
+  }
   if (name === null || (name !== undefined && name.trim() === '')) return argumentError('Incorrect input data: NAME')
   if (description === null) return argumentError('Incorrect input data: DESCRIPTION')
   if (visible === null || opened === null || closed === null)
@@ -51,6 +62,7 @@ function readSettings(params: Record<string, ParamValue>, on: 'create' | 'update
       ...(visible !== undefined ? { visibility: visible ? ('public' as const) : ('hidden' as const) } : {}),
       ...(opened !== undefined ? { admission: opened ? ('open' as const) : ('approval' as const) } : {}),
       ...(perms ?? {}),
+      ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
     },
     closed,
   }

@@ -1,7 +1,7 @@
 import type { Group } from '@joinery/core'
 import { conditionsOf, orderOf, type Where } from '../internal/group-filter.js'
 import { exactStart, positiveId } from '../internal/params.js'
-import { bitrixDate, groupFields, initiatePerms } from '../views.js'
+import { attributeField, bitrixDate, groupFields, initiatePerms } from '../views.js'
 import type { MethodSuccess } from '../wire/envelope.js'
 import type { ParamValue } from '../wire/php-params.js'
 import { answer, argumentError, type Method, PAGE_SIZE } from './context.js'
@@ -32,7 +32,7 @@ function selectable(group: Group): Record<string, string | null> {
     OWNER_ID: row.OWNER_ID,
     NUMBER_OF_MEMBERS: row.NUMBER_OF_MEMBERS,
     INITIATE_PERMS: initiatePerms(group),
-    TYPE: 'group',
+    TYPE: row.PROJECT === 'Y' ? 'project' : 'group',
     AVATAR: '',
   }
 }
@@ -77,13 +77,13 @@ export const workgroupApiMethods: Record<string, Method> = {
           VISIBLE: group.visibility === 'public' ? 'Y' : 'N',
           OPENED: group.admission === 'open' ? 'Y' : 'N',
           CLOSED: group.lockStatus === 'unlocked' ? 'N' : 'Y',
-          SUBJECT_ID: 1,
+          SUBJECT_ID: Number(attributeField(group, 'SUBJECT_ID')),
           OWNER_ID: number(group.ownerId),
-          KEYWORDS: '',
+          KEYWORDS: attributeField(group, 'KEYWORDS'),
           NUMBER_OF_MEMBERS: group.memberCount,
           INITIATE_PERMS: initiatePerms(group),
-          PROJECT: 'N',
-          TYPE: 'group',
+          PROJECT: attributeField(group, 'PROJECT'),
+          TYPE: attributeField(group, 'PROJECT') === 'Y' ? 'project' : 'group',
           SITE_IDS: ['s1'],
         },
       }

@@ -195,3 +195,23 @@ describe('addMembers onlyNewcomers and removeMembers rejectPending', () => {
     expect((await kit.joinery.requestJoin({ actor: 'asker', groupId: group.id })).isOk()).toBe(true)
   })
 })
+
+describe('descriptive attributes', () => {
+  it('keeps them on create, merges them on update, and lists by them', async () => {
+    const kit = createTestKit()
+    const group = await kit.groupOf({ attributes: { subjectId: '7', keywords: 'rock' } })
+    await kit.groupOf({ name: 'Other' })
+    const updated = await kit.joinery.updateGroup({ actor: 'owner', groupId: group.id, attributes: { project: 'Y' } })
+    expect(updated._unsafeUnwrap().attributes).toEqual({ subjectId: '7', keywords: 'rock', project: 'Y' })
+    const listed = await kit.joinery.listGroups({
+      where: [{ field: 'attribute', attribute: 'project', op: 'eq', value: 'Y' }],
+    })
+    expect(listed._unsafeUnwrap().groups.map((g) => g.id)).toEqual([group.id])
+    // An update naming the same values changes nothing and says so: no event.
+    const events = kit.published.length
+    await kit.joinery.updateGroup({ actor: 'owner', groupId: group.id, attributes: { project: 'Y' } })
+    expect(kit.published.length).toBe(events)
+    const tooMany = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v']))
+    expect((await kit.groupOf({ attributes: tooMany }).catch(() => 'refused')) === 'refused').toBe(true)
+  })
+})

@@ -33,6 +33,9 @@ const groupSettings = {
   approvers: z.enum(['owner', 'owner-and-moderators']),
   inviters: z.enum(['owner', 'owner-and-moderators', 'members']),
   allowMultipleLinks: z.boolean(),
+  attributes: z
+    .record(s.safeText().min(1).max(64), s.safeText().max(2000))
+    .refine((a) => Object.keys(a).length <= 32, { message: 'at most 32 attributes' }),
 }
 
 export const createGroupInput = z
@@ -49,6 +52,8 @@ export const createGroupInput = z
     approvers: groupSettings.approvers.default('owner'),
     /** Who may invite; absent: the approvers (`invitersOf`). */
     inviters: groupSettings.inviters.optional(),
+    /** Descriptive attributes, kept and never read by the core. */
+    attributes: groupSettings.attributes.optional(),
     allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
     /** Added by the creator at once, within the member limit. */
     initialMembers: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
@@ -73,6 +78,8 @@ export const updateGroupInput = s.groupTarget.extend({
   visibility: groupSettings.visibility.optional(),
   approvers: groupSettings.approvers.optional(),
   inviters: groupSettings.inviters.optional(),
+  /** Merged into the group's attributes: the keys given are set, the others kept. */
+  attributes: groupSettings.attributes.optional(),
   allowMultipleLinks: groupSettings.allowMultipleLinks.optional(),
   /** Locks or unlocks the group in the same step as the settings; see `decideGroupUpdate` for the order. */
   lockStatus: z.enum(['unlocked', 'locked', 'locked-permanently']).optional(),
@@ -94,6 +101,15 @@ const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
  * takes `contains` or `notContains`), storable text up to 1,000 characters for every other field.
  */
 const groupCondition = z.discriminatedUnion('field', [
+  /** A condition on a descriptive attribute (a missing one reads as `""`): `field: 'attribute'` and its name. */
+  z
+    .object({
+      field: z.literal('attribute'),
+      attribute: s.safeText().min(1).max(64),
+      op: z.enum([...ORDERING.options, 'contains', 'notContains']),
+      value: s.safeText().max(1000),
+    })
+    .transform(({ field: _, ...condition }) => condition),
   z.object({ field: z.literal('createdAt'), op: ORDERING, value: s.storableDate }),
   z.object({ field: z.literal('memberCount'), op: ORDERING, value: s.boundedInt(s.INT4_MIN, s.INT4_MAX) }),
   z.object({
@@ -197,6 +213,7 @@ export function groupCommands(ctx: CommandContext) {
               visibility: cmd.visibility,
               approvers: cmd.approvers,
               ...(cmd.inviters ? { inviters: cmd.inviters } : {}),
+              ...(cmd.attributes && Object.keys(cmd.attributes).length > 0 ? { attributes: cmd.attributes } : {}),
               allowMultipleLinks: cmd.allowMultipleLinks,
             }
             await step(tx.insertGroup(group))
@@ -294,7 +311,8 @@ export function groupCommands(ctx: CommandContext) {
             if (lock === 'unlocked') emit(lockEvent(group, actor, at, lock))
             if (fields.length > 0) emit({ type: 'GroupUpdated', groupId, actor, at, fields })
             if (lock !== null && lock !== 'unlocked') emit(lockEvent(group, actor, at, lock))
-            return { done: { ...group, ...change } }
+            const attributes = change.attributes ? { attributes: { ...group.attributes, ...change.attributes } } : {}
+            return { done: { ...group, ...change, ...attributes } }
           }),
       )
     },

@@ -54,7 +54,12 @@ export function decideUpdateGroup(
   if (given.length > 0 && group.lockStatus !== 'unlocked' && wanted !== 'unlocked') {
     return err({ code: 'GroupLocked', lockStatus: group.lockStatus })
   }
-  const fields = given.filter((k) => settings[k] !== group[k])
+  // Attributes merge: they change when a key given differs from the stored one.
+  const fields = given.filter((k) =>
+    k === 'attributes'
+      ? Object.entries(settings.attributes ?? {}).some(([key, v]) => group.attributes?.[key] !== v)
+      : settings[k] !== group[k],
+  )
   const change = Object.fromEntries(fields.map((k) => [k, settings[k]])) as GroupChange
   return ok({ fields, change: lock.value ? { ...change, lockStatus: lock.value } : change, lock: lock.value })
 }

@@ -24,6 +24,9 @@ export type Approvers = 'owner' | 'owner-and-moderators'
  */
 export type Inviters = 'owner' | 'owner-and-moderators' | 'members'
 
+/** Host-named descriptive attributes of a group: at most 32 keys of up to 64 characters, values up to 2,000. */
+export type GroupAttributes = Readonly<Record<string, string>>
+
 export interface Group {
   readonly id: GroupId
   readonly name: string
@@ -40,6 +43,11 @@ export interface Group {
   readonly approvers: Approvers
   /** Who may invite; absent: the approvers (`invitersOf`). */
   readonly inviters?: Inviters
+  /**
+   * Descriptive attributes the host names and the core keeps without reading them (a Bitrix24 subject, keywords,
+   * project flag…): text by text key. Absent or `{}` when none.
+   */
+  readonly attributes?: GroupAttributes
   /** When false (the default, as in Bluesky), at most one join link of the group is enabled at a time. */
   readonly allowMultipleLinks: boolean
 }

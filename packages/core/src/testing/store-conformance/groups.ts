@@ -35,6 +35,32 @@ export function groupRowsTests(s: StoreUnderTest): void {
       expect((await run((tx) => tx.lockGroup({ groupId: members.id })))?.inviters).toBe('members')
     })
 
+    it('keeps descriptive attributes, merges a change into them, and filters on them (a missing one reads as "")', async () => {
+      const tag = uid('attr')
+      const plain = await withGroup({ name: `${tag} plain` })
+      expect(await run((tx) => tx.getGroup(plain.id))).not.toHaveProperty('attributes')
+      const tagged = await withGroup({ name: `${tag} tagged`, attributes: { subject: '12', keywords: 'Rock, Ice' } })
+      expect((await run((tx) => tx.getGroup(tagged.id)))?.attributes).toEqual({ subject: '12', keywords: 'Rock, Ice' })
+      await run((tx) => tx.updateGroup(tagged.id, { attributes: { project: 'Y' } }))
+      expect((await run((tx) => tx.lockGroup({ groupId: tagged.id })))?.attributes).toEqual({
+        subject: '12',
+        keywords: 'Rock, Ice',
+        project: 'Y',
+      })
+      const mine = { field: 'name', op: 'contains', value: tag } as const
+      const list = async (condition: { attribute: string; op: 'eq' | 'gt' | 'contains'; value: string }) =>
+        (
+          await run((tx) =>
+            tx.listGroups({ visibleTo: null, conditions: [mine, condition], order: [], offset: 0, limit: 10 }),
+          )
+        ).groups.map((g) => g.id)
+      expect(await list({ attribute: 'project', op: 'eq', value: 'Y' })).toEqual([tagged.id])
+      expect(await list({ attribute: 'project', op: 'eq', value: '' })).toEqual([plain.id])
+      // Decimal values compare as numbers: 12 > 9.
+      expect(await list({ attribute: 'subject', op: 'gt', value: '9' })).toEqual([tagged.id])
+      expect(await list({ attribute: 'keywords', op: 'contains', value: 'ice' })).toEqual([tagged.id])
+    })
+
     it('refuses a second group with the same id and keeps the first', async () => {
       const group = await withGroup({ name: 'First' })
       await refused((tx) => tx.insertGroup({ ...group, name: 'Second' }))
