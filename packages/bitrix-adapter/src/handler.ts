@@ -7,8 +7,10 @@ import { entries, type MethodEntry } from './methods/context.js'
 import { groupMethods } from './methods/groups.js'
 import { extensionMethods, memberMethods } from './methods/members.js'
 import { featureMethods, portalMethods } from './methods/portal.js'
+import { subjectMethods } from './methods/subjects.js'
 import { workgroupApiMethods } from './methods/workgroup-api.js'
 import { createLeakyBucket, type LeakyBucketOptions } from './rate-limit.js'
+import { type BitrixSubjects, createInMemorySubjects } from './subjects.js'
 import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
 import type { Params } from './wire/php-params.js'
 import { readRestCall } from './wire/read-request.js'
@@ -24,6 +26,11 @@ export interface BitrixAdapterOptions {
    * none. On a real portal user 1, its first user, is one; the demo server makes it so.
    */
   readonly administrators?: readonly string[]
+  /**
+   * The portal's workgroup subjects (`sonet_group_subject.*`). Default: in this process's memory, starting with
+   * subject 1 "Workgroups"; copies of a server sharing one database need a shared one.
+   */
+  readonly subjects?: BitrixSubjects
   /** The per-user leaky bucket; default 50 burst, 2 per second, as Bitrix24. `false` turns it off. */
   readonly rateLimit?: Partial<LeakyBucketOptions> | false
   /**
@@ -63,6 +70,7 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
     ...groupMethods,
     ...memberMethods,
     ...featureMethods,
+    ...subjectMethods,
   }),
   ...entries('socialnetwork', workgroupApiMethods),
   ...entries('sonet_group', extensionMethods, true),
@@ -75,6 +83,7 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
 export function createBitrixHandler(options: BitrixAdapterOptions) {
   const limits = { burst: 50, perSecond: 2, ...(options.rateLimit || {}) }
   const administrators = new Set(options.administrators ?? [])
+  const subjects = options.subjects ?? createInMemorySubjects()
   const bucket = options.rateLimit === false ? null : createLeakyBucket(limits)
   const tooManyRequests = () =>
     bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', {
@@ -99,6 +108,7 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
         administrator: administrators.has(user),
         params,
         catalogue: METHODS,
+        subjects,
       })
       if (isBitrixError(answer) && answer.status >= 500 && answer.status !== 503) report(answer.cause, method)
       return answer

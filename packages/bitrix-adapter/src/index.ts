@@ -5,6 +5,7 @@ export { type BitrixAdapterOptions, createBitrixHandler, METHODS, verifiedBitrix
 export { MAX_USER_IDS_PER_CALL } from './limits.js'
 export type { MethodEntry } from './methods/context.js'
 export type { LeakyBucketOptions } from './rate-limit.js'
+export { type BitrixSubjects, createInMemorySubjects, DEFAULT_SUBJECT, type Subject } from './subjects.js'
 export { groupFields, memberFields, ROLE_LETTER, requestFields } from './views.js'
 export type { BitrixError, MethodSuccess, Timing } from './wire/envelope.js'
 export { type Params, type ParamValue, parsePhpParams } from './wire/php-params.js'

@@ -373,6 +373,41 @@ describe('the usual first calls and the other documented methods, through the SD
   })
 })
 
+describe('subjects [module:getGroupSubject, addGroupSubject, updateGroupSubject, deleteGroupSubject; docs:sonet-group/outdated/on-sonet-group-subject-add.md]', () => {
+  it('lists, adds (administrators), updates and deletes subjects, with the module’s order of checks', async () => {
+    expect(await portal.call('2', 'sonet_group_subject.get')).toEqual([
+      { ID: '1', NAME: 'Workgroups', SITE_ID: ['s1'] },
+    ])
+    // The sole subject of a site cannot go, and that is checked before the caller's rights.
+    expect(await sdkErrorOf(portal.call('2', 'sonet_group_subject.delete', { SUBJECT_ID: 1 }))).toMatchObject({
+      message: 'Cannot delete the sole group subject for site (s1)',
+    })
+    expect(await sdkErrorOf(portal.call('2', 'sonet_group_subject.add', { NAME: 'Projects' }))).toMatchObject({
+      code: 'ACCESS_DENIED',
+      message: 'User has no permissions to add group subject',
+    })
+    expect(await portal.call('1', 'sonet_group_subject.add', { NAME: 'Projects', SORT: 50 })).toEqual({ SUBJECT_ID: 2 })
+    // A missing subject is reported before the caller's rights.
+    expect(
+      await sdkErrorOf(portal.call('2', 'sonet_group_subject.update', { SUBJECT_ID: 9, NAME: 'x' })),
+    ).toMatchObject({
+      message: 'Socialnetwork group subject not found',
+    })
+    expect(await portal.call('1', 'sonet_group_subject.update', { SUBJECT_ID: 2, NAME: 'Launches' })).toBe(2)
+    expect(await portal.call('2', 'sonet_group_subject.get')).toEqual([
+      { ID: '2', NAME: 'Launches', SITE_ID: ['s1'] },
+      { ID: '1', NAME: 'Workgroups', SITE_ID: ['s1'] },
+    ])
+    const group = await portal.call<number>('2', 'sonet_group.create', { NAME: 'Rocket', SUBJECT_ID: 2 })
+    expect((await portal.call<Row[]>('2', 'sonet_group.get', { GROUP_ID: group }))[0]).toMatchObject({
+      SUBJECT_ID: '2',
+      SUBJECT_NAME: 'Launches',
+    })
+    expect(await portal.call('1', 'sonet_group_subject.delete', { SUBJECT_ID: 2 })).toBe(true)
+    expect(await portal.call('2', 'sonet_group_subject.get', { SUBJECT_ID: 2 })).toEqual([])
+  })
+})
+
 describe('extensions are set apart', () => {
   it('METHODS marks every non-Bitrix method as an extension; the standard ones are not', () => {
     const extensions = Object.entries(METHODS)

@@ -1,5 +1,6 @@
 import { type Group, invitersOf, type JoinRequest, type Membership, type Role } from '@joinery/core'
 import { ATTRIBUTE_FIELDS, CONSTANT_FIELDS } from './internal/group-filter.js'
+import { DEFAULT_SUBJECT } from './subjects.js'
 
 /** Bitrix24 member roles: A owner, E moderator, K member (Z pending request and T banned are never listed). */
 export const ROLE_LETTER = { owner: 'A', moderator: 'E', member: 'K' } as const satisfies Record<Role, string>
@@ -17,9 +18,6 @@ export function initiatePerms(group: Group): 'A' | 'E' | 'K' {
   return inviters === 'owner' ? 'A' : inviters === 'owner-and-moderators' ? 'E' : 'K'
 }
 
-/** The subject every group of this adapter has (Joinery keeps no subjects; see the README). */
-export const SUBJECT = { ID: '1', NAME: 'Workgroups' } as const
-
 /**
  * A group as `sonet_group.get` sends it (api-reference/sonet-group/sonet-group-get.md; `CSocNetLogRestService::getGroup`):
  * stored values as strings, flags as Y/N, empty text columns as `null`, dates ISO 8601 with an offset.
@@ -34,7 +32,7 @@ export function attributeField(group: Group, field: keyof typeof ATTRIBUTE_FIELD
   return group.attributes?.[name] ?? missing
 }
 
-export function groupFields(group: Group) {
+export function groupFields(group: Group, subjectName: string = DEFAULT_SUBJECT.name) {
   const created = bitrixDate(group.createdAt)
   return {
     ID: group.id,
@@ -52,7 +50,7 @@ export function groupFields(group: Group) {
     KEYWORDS: attributeField(group, 'KEYWORDS') || null,
     NUMBER_OF_MEMBERS: String(group.memberCount),
     DATE_ACTIVITY: created,
-    SUBJECT_NAME: SUBJECT.NAME,
+    SUBJECT_NAME: subjectName,
     PROJECT: attributeField(group, 'PROJECT'),
     IS_EXTRANET: CONSTANT_FIELDS.IS_EXTRANET,
   }

@@ -17,7 +17,7 @@ describe('joinery-migrate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'joinery-migrate-'))
     try {
       expect((await migrateCli(['--data-dir', dir, '--schema', 'app'])).stdout).toMatch(
-        /applied migrations 1, 2 to schema app/,
+        /applied migrations 1, 2, 3 to schema app/,
       )
       expect((await migrateCli(['--data-dir', dir, '--schema', 'app'])).stdout).toMatch(/schema app is up to date/)
     } finally {

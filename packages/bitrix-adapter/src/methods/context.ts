@@ -1,6 +1,7 @@
 import type { CoreError, Joinery } from '@joinery/core'
 import type { Result } from 'neverthrow'
 import { toBitrixError } from '../bitrix-errors.js'
+import type { BitrixSubjects } from '../subjects.js'
 import { type BitrixError, bitrixError, type MethodSuccess } from '../wire/envelope.js'
 import type { Params } from '../wire/php-params.js'
 
@@ -14,6 +15,8 @@ export interface MethodCall {
   readonly params: Params
   /** Every method this adapter answers, for `methods` and `scope`. */
   readonly catalogue: Readonly<Record<string, MethodEntry>>
+  /** The portal's workgroup subjects. */
+  readonly subjects: BitrixSubjects
 }
 
 export type MethodAnswer = MethodSuccess | BitrixError

@@ -2,7 +2,7 @@ import type { CoreError, Inviters } from '@joinery/core'
 import { toBitrixError } from '../bitrix-errors.js'
 import { conditionsOf, orderOf, type Where } from '../internal/group-filter.js'
 import { pageStart, positiveId, text, yesNo } from '../internal/params.js'
-import { groupFields } from '../views.js'
+import { attributeField, groupFields } from '../views.js'
 import type { ParamValue } from '../wire/php-params.js'
 import { answer, argumentError, listing, type Method, PAGE_SIZE } from './context.js'
 
@@ -98,7 +98,7 @@ export const groupMethods: Record<string, Method> = {
    * shows every group to a portal administrator; ORDER defaults to ID DESC. Only the upper-case `FILTER` and
    * `ORDER` are read, as the module reads them.
    */
-  async 'sonet_group.get'({ joinery, user, administrator, params }) {
+  async 'sonet_group.get'({ joinery, user, administrator, params, subjects }) {
     const start = pageStart(params.start, PAGE_SIZE)
     const filter = params.FILTER ?? {}
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
@@ -116,19 +116,25 @@ export const groupMethods: Record<string, Method> = {
     const orderBy = orderOf(params.ORDER)
     const all = where.flatMap((w) => ('anyOf' in w ? [] : [w]))
     const any = where.flatMap((w) => ('anyOf' in w ? [[...w.anyOf]] : []))
-    return answer(
-      joinery.listGroups({
-        viewer: user,
-        // Only the exact `Y`, and only for an administrator (`CSocNetLogRestService::getGroup`).
-        asAdministrator: administrator && params.IS_ADMIN === 'Y',
-        where: all,
-        whereAny: any,
-        orderBy,
-        offset: start ?? 0,
-        limit: PAGE_SIZE,
-      }),
-      ({ groups, total }) => listing(groups.map(groupFields), start, total),
-    )
+    const listed = await joinery.listGroups({
+      viewer: user,
+      // Only the exact `Y`, and only for an administrator (`CSocNetLogRestService::getGroup`).
+      asAdministrator: administrator && params.IS_ADMIN === 'Y',
+      where: all,
+      whereAny: any,
+      orderBy,
+      offset: start ?? 0,
+      limit: PAGE_SIZE,
+    })
+    if (listed.isErr()) return toBitrixError(listed.error)
+    // SUBJECT_NAME from the portal's subjects (the module joins the subject table); an unknown subject shows "".
+    const names = new Map<string, string>()
+    for (const group of listed.value.groups) {
+      const id = attributeField(group, 'SUBJECT_ID')
+      if (!names.has(id)) names.set(id, (await subjects.get(Number(id)))?.name ?? '')
+    }
+    const rows = listed.value.groups.map((g) => groupFields(g, names.get(attributeField(g, 'SUBJECT_ID'))))
+    return listing(rows, start, listed.value.total)
   },
 
   /**
