@@ -104,6 +104,19 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
     name: 'a sequence for integer group ids',
     sql: `CREATE SEQUENCE {s}.group_ids AS bigint START 1;`,
   },
+  {
+    version: 6,
+    name: 'rate-limit counters shared by every instance',
+    // The row shape rate-limiter-flexible's PostgreSQL backend reads and writes (key, points, expire in epoch ms).
+    sql: `
+CREATE TABLE {s}.rate_limits (
+  key text PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
+`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

@@ -33,6 +33,7 @@ describe(migrate, () => {
       'join_requests',
       'memberships',
       'outbox',
+      'rate_limits',
       'removals',
       'schema_migrations',
     ])
