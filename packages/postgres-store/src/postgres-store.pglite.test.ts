@@ -33,6 +33,8 @@ describe(migrate, () => {
       'join_requests',
       'memberships',
       'outbox',
+      'outbox_deliveries',
+      'outbox_streams',
       'removals',
       'schema_migrations',
     ])

@@ -1,0 +1,20 @@
+export type { Backoff } from './internal/backoff.js'
+export {
+  type OutboxListener,
+  type PgListenClient,
+  type PgListenPool,
+  type PgliteListenable,
+  pgListener,
+  pgliteListener,
+} from './listeners.js'
+export {
+  createRelay,
+  type DeadLetter,
+  type DeliveryReport,
+  type Relay,
+  type RelayHooks,
+  type RelayOptions,
+  type SubscriberBacklog,
+  type SubscriberStats,
+} from './relay.js'
+export { acceptsOf, type EventFilter, type RelayEvent, type Subscriber } from './subscriber.js'
