@@ -18,3 +18,11 @@ export {
   type SubscriberStats,
 } from './relay.js'
 export { acceptsOf, type EventFilter, type RelayEvent, type Subscriber } from './subscriber.js'
+export {
+  createWebhookSubscriber,
+  generateWebhookSecret,
+  signWebhook,
+  type WebhookPayload,
+  type WebhookSubscriberOptions,
+  webhookPayload,
+} from './webhook.js'
