@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { SqlDatabase } from '@joinery/postgres-store'
+import type { MeterProvider } from '@opentelemetry/api'
 import { type Backoff, backoffDelay } from './internal/backoff.js'
+import { relayMetrics } from './internal/metrics.js'
 import {
   type Claimed,
   type DeadLetter,
@@ -67,6 +69,11 @@ export interface RelayOptions {
   /** How often pruning runs while started. Default 60,000 ms. */
   readonly pruneIntervalMs?: number
   readonly hooks?: RelayHooks
+  /**
+   * Where the OpenTelemetry metrics go (see the README). Default: the global provider of `@opentelemetry/api`, a
+   * no-op until the host registers one.
+   */
+  readonly meterProvider?: MeterProvider
   /** Names this instance in leases. Default host name, process id and a random suffix. */
   readonly instanceId?: string
   /** For the back-off's jitter. Default `Math.random`. */
@@ -92,7 +99,8 @@ export interface Relay {
   start(): Promise<void>
   /**
    * Stops claiming; lets each delivery in flight finish, records it and gives every held group back at once
-   * (another instance takes over without waiting for the lease to expire). Resolves when all is released.
+   * (another instance takes over without waiting for the lease to expire). Resolves when all is released. The
+   * relay's observable gauges stop reporting.
    */
   stop(): Promise<void>
   /** Delivers everything due now and returns: for hosts that drive it themselves (a cron job), and tests. */
@@ -172,6 +180,7 @@ export function createRelay(options: RelayOptions): Relay {
         if (r.outcome === 'dead') c.deadLettered++
       }
     }
+    telemetry.record(r)
     safely(() => options.hooks?.onDelivery?.(r))
   }
 
@@ -363,6 +372,22 @@ export function createRelay(options: RelayOptions): Relay {
     }
   }
 
+  async function stats(): Promise<SubscriberStats[]> {
+    return Promise.all(
+      ids.map(async (id) => {
+        const backlog = await sql.backlog(id)
+        const c = counters.get(id) as Counters
+        return {
+          subscriber: id,
+          ...backlog,
+          lagMs: backlog.oldestPendingAt ? Math.max(0, Date.now() - backlog.oldestPendingAt.getTime()) : 0,
+          ...c,
+        }
+      }),
+    )
+  }
+  const telemetry = relayMetrics(options.meterProvider, stats)
+
   let loop: Promise<void> | null = null
   let timers: NodeJS.Timeout[] = []
   let unlisten: (() => Promise<void>) | null = null
@@ -407,6 +432,7 @@ export function createRelay(options: RelayOptions): Relay {
       timers = []
       await unlisten?.()
       unlisten = null
+      telemetry.close()
     },
     async deliverPending() {
       for (;;) {
@@ -418,20 +444,7 @@ export function createRelay(options: RelayOptions): Relay {
         await Promise.all(runs)
       }
     },
-    async stats() {
-      return Promise.all(
-        ids.map(async (id) => {
-          const backlog = await sql.backlog(id)
-          const c = counters.get(id) as Counters
-          return {
-            subscriber: id,
-            ...backlog,
-            lagMs: backlog.oldestPendingAt ? Math.max(0, Date.now() - backlog.oldestPendingAt.getTime()) : 0,
-            ...c,
-          }
-        }),
-      )
-    },
+    stats,
     deadLetters: (query = {}) => sql.deadLetters(query.subscriber ?? null, query.limit ?? 100),
     async replay(query = {}) {
       const n = await sql.replay(query.subscriber ?? null, query.eventIds ?? null, ids)
