@@ -6,6 +6,7 @@ import { memberCommands } from './commands/members.js'
 import { requestCommands } from './commands/requests.js'
 import { roleCommands } from './commands/roles.js'
 import type { DomainEvent } from './domain/events.js'
+import { optionalFunction, optionalInteger, optionalObject, requireObject } from './internal/check-options.js'
 import type { Joinery } from './joinery-api.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { EventSink } from './ports/event-sink.js'
@@ -38,6 +39,7 @@ export interface JoineryOptions {
  * const group = (await joinery.createGroup({ actor: 'alice', name: 'Climbers' }))._unsafeUnwrap()
  */
 export function createJoinery(options: JoineryOptions): Joinery {
+  checkOptions(options)
   const ctx = {
     store: options.store,
     clock: options.clock ?? systemClock,
@@ -56,4 +58,17 @@ export function createJoinery(options: JoineryOptions): Joinery {
     ...roleCommands(ctx),
     ...memberListCommands(ctx),
   }
+}
+
+/** Misuse fails here, naming the option, rather than as a TypeError on the first command. */
+function checkOptions(options: JoineryOptions): void {
+  const owner = 'createJoinery'
+  requireObject(owner, 'options', options, [])
+  requireObject(owner, 'store', options.store, ['transaction'], 'createInMemoryStore()')
+  optionalObject(owner, 'socialGraph', options.socialGraph, ['follows'])
+  optionalObject(owner, 'events', options.events, ['publish'])
+  optionalObject(owner, 'clock', options.clock, ['now'])
+  optionalObject(owner, 'ids', options.ids, ['newGroupId', 'newId', 'newCode'])
+  optionalInteger(owner, 'requestTtlMs', options.requestTtlMs, { min: 1, nullable: true })
+  optionalFunction(owner, 'onSinkError', options.onSinkError)
 }
