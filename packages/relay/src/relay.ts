@@ -127,6 +127,9 @@ interface Counters {
   lastError: string | null
 }
 
+/** The shortest time between two claims woken by notifications. */
+const CLAIM_GAP_MS = 10
+
 const errorText = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).slice(0, 1_000) || 'delivery failed'
 
@@ -322,7 +325,8 @@ export function createRelay(options: RelayOptions): Relay {
         )
         if (!recorded) return // the lease ran out: another instance has the group and redoes what was not recorded
         if (undone.size > 0) drained = false
-        if (batch.length < batchSize) break
+        // A short batch was all there was; read again anyway while events keep arriving, rather than give the
+        // group back and claim it again.
       }
       let retryAt: Date | null = null
       if (!stopping)
@@ -393,10 +397,12 @@ export function createRelay(options: RelayOptions): Relay {
   let unlisten: (() => Promise<void>) | null = null
 
   async function run(): Promise<void> {
+    let lastClaim = 0
     while (!stopping) {
       const room = concurrency - active.size
       let claimed = 0
       if (room > 0) {
+        lastClaim = Date.now()
         try {
           claimed = (await claimSome(room)).length
         } catch (error) {
@@ -404,7 +410,12 @@ export function createRelay(options: RelayOptions): Relay {
         }
       }
       // With room left, nothing more is due now; with none, a finishing group wakes the loop.
-      if (claimed === 0 || active.size >= concurrency) await sleep(pollIntervalMs)
+      if (claimed === 0 || active.size >= concurrency) {
+        await sleep(pollIntervalMs)
+        // Every committed write notifies: under load, claim at most once per CLAIM_GAP_MS rather than per commit.
+        const gap = lastClaim + CLAIM_GAP_MS - Date.now()
+        if (gap > 0 && !stopping) await new Promise((r) => setTimeout(r, gap))
+      }
     }
   }
 

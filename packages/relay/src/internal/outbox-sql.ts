@@ -3,8 +3,9 @@
 //  - a stream row per group is due while seq > drained_seq (appendEvents bumps seq in the writing transaction);
 //  - an instance claims due streams with FOR UPDATE SKIP LOCKED and writes a lease (owner, until) in the same
 //    statement, so two instances never hold one group; a lease not renewed expires and another instance takes it;
-//  - every write of progress is fenced by the lease (the stream row locked and still ours), so an instance that
-//    lost its lease records nothing;
+//  - every write of progress is fenced by the lease (one statement that writes only while the stream row still
+//    names this owner), so an instance that lost its lease records nothing; the relay never holds a stream row's
+//    lock beyond one short statement, so the group's writers (who upsert that row) do not wait on it;
 //  - an event is published once every subscriber delivered it or dead-lettered it.
 import type { DomainEventType } from '@joinery/core'
 import { reviveOutboxEvent, type SqlDatabase, schemaIdentifier } from '@joinery/postgres-store'
@@ -134,7 +135,8 @@ export function outboxSql(db: SqlDatabase, schema: string) {
     /**
      * Records a round of deliveries on a group, if its lease is still `owner`'s (else nothing, and `false`): the
      * `published` events are done for every subscriber (their delivered rows go, dead letters stay); `outcomes` are
-     * upserted.
+     * upserted. One statement, and no lock on the stream row, which the group's writers upsert in their own
+     * transactions: a writer never waits on the relay's bookkeeping.
      */
     async record(
       owner: string,
@@ -143,37 +145,37 @@ export function outboxSql(db: SqlDatabase, schema: string) {
       outcomes: readonly OutcomeRow[],
       hadRows: boolean,
     ): Promise<boolean> {
-      return db.transaction(async (tx) => {
-        const held = await tx.query(
-          `SELECT 1 FROM ${s}.outbox_streams WHERE group_id = $1 AND lease_owner = $2 FOR UPDATE`,
-          [groupId, owner],
-        )
-        if (held.rows.length === 0) return false
-        if (outcomes.length > 0)
-          await tx.query(
-            `INSERT INTO ${s}.outbox_deliveries (event_id, subscriber, state, attempts, next_at, last_error)
-             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::integer[], $5::timestamptz[], $6::text[])
-             ON CONFLICT (event_id, subscriber) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
-               next_at = EXCLUDED.next_at, last_error = EXCLUDED.last_error, updated_at = now()`,
-            [
-              outcomes.map((o) => o.eventId),
-              outcomes.map((o) => o.subscriber),
-              outcomes.map((o) => o.state),
-              outcomes.map((o) => o.attempts),
-              outcomes.map((o) => o.nextAt),
-              outcomes.map((o) => o.error),
-            ],
-          )
-        if (published.length > 0) {
-          await tx.query(`UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [published])
-          if (hadRows)
-            await tx.query(
-              `DELETE FROM ${s}.outbox_deliveries WHERE event_id = ANY($1::bigint[]) AND state <> 'dead'`,
-              [published],
-            )
-        }
-        return true
-      })
+      const r = await db.query<{ held: boolean }>(
+        `WITH held AS (SELECT 1 FROM ${s}.outbox_streams WHERE group_id = $1 AND lease_owner = $2),
+         outcome AS (
+           INSERT INTO ${s}.outbox_deliveries (event_id, subscriber, state, attempts, next_at, last_error)
+           SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::integer[], $8::timestamptz[], $9::text[])
+           WHERE EXISTS (SELECT 1 FROM held)
+           ON CONFLICT (event_id, subscriber) DO UPDATE SET state = EXCLUDED.state, attempts = EXCLUDED.attempts,
+             next_at = EXCLUDED.next_at, last_error = EXCLUDED.last_error, updated_at = now()),
+         published AS (
+           UPDATE ${s}.outbox SET published_at = now() WHERE id = ANY($3::bigint[]) AND EXISTS (SELECT 1 FROM held)),
+         cleared AS (
+           DELETE FROM ${s}.outbox_deliveries
+           WHERE $10::boolean AND event_id = ANY($3::bigint[]) AND state <> 'dead' AND EXISTS (SELECT 1 FROM held)
+             -- a row written by this statement's outcome is left to it (one statement changes a row once)
+             AND NOT EXISTS (SELECT 1 FROM unnest($4::bigint[], $5::text[]) AS o(e, sub)
+                              WHERE o.e = event_id AND o.sub = subscriber))
+         SELECT EXISTS (SELECT 1 FROM held) AS held`,
+        [
+          groupId,
+          owner,
+          published,
+          outcomes.map((o) => o.eventId),
+          outcomes.map((o) => o.subscriber),
+          outcomes.map((o) => o.state),
+          outcomes.map((o) => o.attempts),
+          outcomes.map((o) => o.nextAt),
+          outcomes.map((o) => o.error),
+          hadRows,
+        ],
+      )
+      return r.rows[0]?.held === true
     },
 
     /**
