@@ -243,7 +243,7 @@ describe('sonet_group.get FILTER, GROUP_ID, IS_ADMIN and ORDER', () => {
     expect(await get({ FILTER: { SITE_ID: ['s2', 'ex'] } })).toEqual([])
     expect(await get({ FILTER: { SUBJECT_ID: 1 } })).toEqual(all)
     expect(await get({ FILTER: { '!SUBJECT_ID': 1 } })).toEqual([])
-    // No update or activity time is kept: the rows show the creation time there, and a filter reads it.
+    // Groups never changed nor active since their creation: their update and activity times are the creation time.
     expect(await get({ FILTER: { '>DATE_UPDATE': '2020-01-01T00:00:00+00:00' } })).toEqual(all)
     expect(await get({ FILTER: { '<DATE_ACTIVITY': '2020-01-01T00:00:00+00:00' } })).toEqual([])
     const refused = await raw('sonet_group.get', { FILTER: { '>DATE_UPDATE': 'yesterday' } })

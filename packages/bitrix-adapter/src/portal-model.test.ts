@@ -408,6 +408,55 @@ describe('subjects [module:getGroupSubject, addGroupSubject, updateGroupSubject,
   })
 })
 
+describe('DATE_UPDATE and DATE_ACTIVITY [docs:sonet-group/sonet-group-get.md "Modification date of the group", "Date of last activity in the group"; module:CSocNetGroup::Update sets DATE_UPDATE]', () => {
+  it('start as the creation time; settings move DATE_UPDATE, people move DATE_ACTIVITY; FILTER and ORDER read them', async () => {
+    let now = Date.parse('2026-03-19T13:00:00Z')
+    const clock = { now: () => new Date(now) }
+    const timed = await startTestPortal({ rateLimit: false, clock })
+    try {
+      const times = async (group: number) => {
+        const [row] = await timed.call<Row[]>('2', 'sonet_group.get', { FILTER: { ID: group } })
+        const api = await timed.call<Row>('2', 'socialnetwork.api.workgroup.get', { params: { groupId: group } })
+        return [row?.DATE_CREATE, row?.DATE_UPDATE, row?.DATE_ACTIVITY, api.DATE_UPDATE, api.DATE_ACTIVITY]
+      }
+      const early = await timed.call<number>('2', 'sonet_group.create', { NAME: 'Early', OPENED: 'N' })
+      now += 60_000
+      const late = await timed.call<number>('2', 'sonet_group.create', { NAME: 'Late' })
+      expect(await times(early)).toEqual([
+        '2026-03-19T13:00:00+00:00',
+        '2026-03-19T13:00:00+00:00',
+        '2026-03-19T13:00:00+00:00',
+        '03/19/2026 13:00:00',
+        '03/19/2026 13:00:00',
+      ])
+      now += 60_000
+      // A request is activity among the group's people, not a change of its settings.
+      expect(await timed.call('3', 'sonet_group.user.request', { GROUP_ID: early, MESSAGE: 'hi' })).toBe(true)
+      expect((await times(early)).slice(1, 3)).toEqual(['2026-03-19T13:00:00+00:00', '2026-03-19T13:02:00+00:00'])
+      now += 60_000
+      expect(await timed.call('2', 'sonet_group.update', { GROUP_ID: late, NAME: 'Later' })).toBeTruthy()
+      expect((await times(late)).slice(1, 3)).toEqual(['2026-03-19T13:03:00+00:00', '2026-03-19T13:01:00+00:00'])
+      now += 60_000
+      // Handing a group over changes its settings (OWNER_ID) and its people.
+      expect(await timed.call('2', 'sonet_group.setowner', { GROUP_ID: early, USER_ID: 4 })).toBe(true)
+      expect((await times(early)).slice(1, 3)).toEqual(['2026-03-19T13:04:00+00:00', '2026-03-19T13:04:00+00:00'])
+      const ids = async (params: Row) =>
+        (await timed.call<Row[]>('2', 'sonet_group.get', params)).map((g) => Number(g.ID))
+      expect(await ids({ ORDER: { DATE_UPDATE: 'ASC' } })).toEqual([late, early])
+      expect(await ids({ ORDER: { DATE_ACTIVITY: 'DESC' } })).toEqual([early, late])
+      expect(await ids({ FILTER: { '>DATE_UPDATE': '2026-03-19T13:03:30+00:00' } })).toEqual([early])
+      expect(await ids({ FILTER: { '<DATE_ACTIVITY': '2026-03-19T13:02:00+00:00' } })).toEqual([late])
+      const listed = await timed.call<{ workgroups: Row[] }>('2', 'socialnetwork.api.workgroup.list', {
+        filter: { '>=DATE_ACTIVITY': '2026-03-19T13:04:00+00:00' },
+        select: ['ID'],
+      })
+      expect(listed.workgroups.map((g) => Number(g.id))).toEqual([early])
+    } finally {
+      await timed.close()
+    }
+  })
+})
+
 describe('extensions are set apart', () => {
   it('METHODS marks every non-Bitrix method as an extension; the standard ones are not', () => {
     const extensions = Object.entries(METHODS)

@@ -1,4 +1,12 @@
-import { type Group, invitersOf, type JoinRequest, type Membership, type Role } from '@joinery/core'
+import {
+  type Group,
+  invitersOf,
+  type JoinRequest,
+  lastActivityAtOf,
+  type Membership,
+  type Role,
+  updatedAtOf,
+} from '@joinery/core'
 import { ATTRIBUTE_FIELDS, CONSTANT_FIELDS } from './internal/group-filter.js'
 import { DEFAULT_SUBJECT } from './subjects.js'
 
@@ -22,8 +30,8 @@ export function initiatePerms(group: Group): 'A' | 'E' | 'K' {
  * A group as `sonet_group.get` sends it (api-reference/sonet-group/sonet-group-get.md; `CSocNetLogRestService::getGroup`):
  * stored values as strings, flags as Y/N, empty text columns as `null`, dates ISO 8601 with an offset.
  * `INITIATE_PERMS` is not among them: the module deletes it from each row (`socialnetwork.api.workgroup.get` shows
- * it). `IMAGE` is sent only for a group with an image, which these never have. Joinery keeps no update or activity
- * time: `DATE_UPDATE` and `DATE_ACTIVITY` are the creation time (and FILTER/ORDER read them so). `SUBJECT_ID`,
+ * it). `IMAGE` is sent only for a group with an image, which these never have. `DATE_UPDATE` is the core's update
+ * time and `DATE_ACTIVITY` its last activity time (`GROUP_TIME_EVENTS`; both the creation time until then). `SUBJECT_ID`,
  * `KEYWORDS` and `PROJECT` are the group's descriptive attributes.
  */
 /** A Bitrix24 field kept as a descriptive attribute, or the value a group without it shows. */
@@ -40,7 +48,7 @@ export function groupFields(group: Group, subjectName: string = DEFAULT_SUBJECT.
     NAME: group.name,
     DESCRIPTION: group.description === '' ? null : group.description,
     DATE_CREATE: created,
-    DATE_UPDATE: created,
+    DATE_UPDATE: bitrixDate(updatedAtOf(group)),
     ACTIVE: CONSTANT_FIELDS.ACTIVE,
     VISIBLE: yn(group.visibility === 'public'),
     OPENED: yn(group.admission === 'open'),
@@ -49,7 +57,7 @@ export function groupFields(group: Group, subjectName: string = DEFAULT_SUBJECT.
     OWNER_ID: group.ownerId,
     KEYWORDS: attributeField(group, 'KEYWORDS') || null,
     NUMBER_OF_MEMBERS: String(group.memberCount),
-    DATE_ACTIVITY: created,
+    DATE_ACTIVITY: bitrixDate(lastActivityAtOf(group)),
     SUBJECT_NAME: subjectName,
     PROJECT: attributeField(group, 'PROJECT'),
     IS_EXTRANET: CONSTANT_FIELDS.IS_EXTRANET,

@@ -85,6 +85,7 @@ export {
   decideAdministratorAccess,
   type MemberAuthority,
 } from './decisions/access.js'
+export { GROUP_TIME_EVENTS, groupTimes } from './decisions/group-times.js'
 export {
   CREATE_GROUP_RULES,
   DELETE_GROUP_RULES,
@@ -164,16 +165,18 @@ export {
   storageUnavailable,
 } from './domain/errors.js'
 export type { DomainEvent, DomainEventType } from './domain/events.js'
-export type {
-  AdmissionPolicy,
-  Approvers,
-  Group,
-  GroupAttributes,
-  GroupId,
-  Inviters,
-  LockStatus,
-  UserId,
-  Visibility,
+export {
+  type AdmissionPolicy,
+  type Approvers,
+  type Group,
+  type GroupAttributes,
+  type GroupId,
+  type Inviters,
+  type LockStatus,
+  lastActivityAtOf,
+  type UserId,
+  updatedAtOf,
+  type Visibility,
 } from './domain/group.js'
 export { type JoinLink, type JoinLinkCounters, type JoinRule, linkUnavailability } from './domain/join-link.js'
 export type { JoinRequest, JoinRequestStatus, JoinRequestVia } from './domain/join-request.js'

@@ -159,6 +159,25 @@ CREATE TABLE {s}.rate_limits (
 CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
 `,
   },
+  {
+    version: 7,
+    name: 'group update and activity times; Bitrix24 workgroup subjects',
+    // Nullable, no default: NULL reads as the creation time, so instances without this step keep working (they
+    // neither read nor write the columns) and rows written before it need no backfill. `bitrix_subjects` holds a
+    // portal's workgroup subjects for @joinery/bitrix-adapter's PostgreSQL `BitrixSubjects` (shared by every
+    // instance on the database); subject 1 "Workgroups" is there from the start, as on a new portal.
+    sql: `
+ALTER TABLE {s}.groups ADD COLUMN updated_at timestamptz, ADD COLUMN last_activity_at timestamptz;
+CREATE TABLE {s}.bitrix_subjects (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL,
+  sort integer NOT NULL DEFAULT 100,
+  site_ids text[] NOT NULL DEFAULT '{s1}'
+);
+INSERT INTO {s}.bitrix_subjects (id, name, sort, site_ids) VALUES (1, 'Workgroups', 100, '{s1}');
+SELECT setval(pg_get_serial_sequence('{s}.bitrix_subjects', 'id'), 1);
+`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

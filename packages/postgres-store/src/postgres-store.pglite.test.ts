@@ -28,6 +28,7 @@ describe(migrate, () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'other_schema' ORDER BY table_name",
     )
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'bitrix_subjects',
       'groups',
       'join_links',
       'join_requests',
@@ -39,6 +40,20 @@ describe(migrate, () => {
       'removals',
       'schema_migrations',
     ])
+  })
+
+  it('step 7 adds the group times as nullable columns: an instance without them still writes groups, read as never changed', async () => {
+    // The column list of an instance built before migration 7.
+    await db.query(
+      `INSERT INTO joinery.groups (id, name, description, owner_id, created_at, member_limit, member_count, lock_status, admission, visibility, approvers, allow_multiple_links)
+       VALUES ('pre-7', 'Old', '', 'u', '2026-01-02T03:04:05Z', NULL, 0, 'unlocked', 'open', 'public', 'owner', false)`,
+    )
+    const store = createPostgresStore(db, { schema: 'joinery' })
+    const group = (await store.transaction((tx) => tx.getGroup('pre-7')))._unsafeUnwrap()
+    expect(group).toMatchObject({ id: 'pre-7', createdAt: new Date('2026-01-02T03:04:05Z') })
+    expect(group).not.toHaveProperty('updatedAt')
+    expect(group).not.toHaveProperty('lastActivityAt')
+    await db.query(`DELETE FROM joinery.groups WHERE id = 'pre-7'`)
   })
 
   it('refuses schema names that are not plain identifiers', async () => {

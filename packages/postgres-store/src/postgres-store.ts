@@ -65,6 +65,9 @@ const COLUMN: Record<GroupField, string> = {
   admission: 'g.admission',
   lockStatus: 'g.lock_status',
   approvers: 'g.approvers',
+  // NULL (never changed, or a row from before migration 7) reads as the creation time.
+  updatedAt: 'coalesce(g.updated_at, g.created_at)',
+  lastActivityAt: 'coalesce(g.last_activity_at, g.created_at)',
 }
 /** The columns a `GroupChange` and a `LinkChange` may set. */
 const GROUP_CHANGE_COLUMNS: Record<Exclude<keyof GroupChange, 'attributes'>, string> = {
@@ -78,6 +81,8 @@ const GROUP_CHANGE_COLUMNS: Record<Exclude<keyof GroupChange, 'attributes'>, str
   approvers: 'approvers',
   inviters: 'inviters',
   allowMultipleLinks: 'allow_multiple_links',
+  updatedAt: 'updated_at',
+  lastActivityAt: 'last_activity_at',
 }
 const LINK_CHANGE_COLUMNS: Record<keyof LinkChange, string> = {
   joinRule: 'join_rule',
@@ -158,7 +163,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       listGroups: (query) => listGroups(q, query),
       insertGroup: (g) =>
         none(
-          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13::jsonb)`,
+          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`,
           groupParams(g),
         ),
       updateGroup: (id, { attributes, ...change }) =>
@@ -444,11 +449,14 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
   return store
 }
 
+/** The time fields: compared and ordered as timestamps, not text. */
+const TIMES: ReadonlySet<GroupField> = new Set(['createdAt', 'updatedAt', 'lastActivityAt'])
+
 /** Orders ids numerically when they are decimal integers (zero-padded), by code unit otherwise. */
 function orderKey(field: GroupField): string {
   if (field === 'id') return `(CASE WHEN g.id ~ ${DECIMAL} THEN lpad(g.id, 40, '0') ELSE g.id END) COLLATE "C"`
   const column = COLUMN[field]
-  return field === 'createdAt' || field === 'memberCount' ? column : `${column} COLLATE "C"`
+  return TIMES.has(field) || field === 'memberCount' ? column : `${column} COLLATE "C"`
 }
 
 function conditionSql(
@@ -470,7 +478,7 @@ function conditionSql(
   if (c.op === 'contains' || c.op === 'notContains')
     return `position(lower(${param(String(c.value))}) in lower(${column})) ${c.op === 'contains' ? '>' : '='} 0`
   const op = SQL_OP[c.op]
-  if (c.field === 'createdAt')
+  if (TIMES.has(c.field))
     return `${column} ${op} ${param(c.value instanceof Date ? c.value : new Date(String(c.value)))}::timestamptz`
   if (c.field === 'memberCount') return `${column} ${op} ${param(Number(c.value))}::integer`
   const v = param(String(c.value))

@@ -47,7 +47,8 @@ type FilterOp = (typeof OPERATORS)[keyof typeof OPERATORS]
 
 const TEXT_FIELDS = { ID: 'id', NAME: 'name', OWNER_ID: 'ownerId' } as const
 /** Joinery keeps no update or activity time: the rows show the creation time there, and a condition reads it. */
-const DATES = new Set(['DATE_CREATE', 'DATE_UPDATE', 'DATE_ACTIVITY'])
+/** The date fields and the core time each reads (a group never changed or active reads its creation time). */
+const DATES = { DATE_CREATE: 'createdAt', DATE_UPDATE: 'updatedAt', DATE_ACTIVITY: 'lastActivityAt' } as const
 
 /** A condition no group meets (no group has an empty id). */
 const NOTHING: Condition = { field: 'id', op: 'eq', value: '' }
@@ -111,12 +112,12 @@ function comparison(field: string, op: Op, value: string): Where[] | string {
     return holds(missing, op, wanted) ? [{ anyOf: [condition, without] }] : [condition, without]
   }
   if (field in TEXT_FIELDS) return [{ field: TEXT_FIELDS[field as keyof typeof TEXT_FIELDS], op, value }]
-  if (DATES.has(field)) {
+  if (field in DATES) {
     // A date is compared, never searched in; the core refuses dates it cannot store.
     if (op === 'contains' || op === 'notContains') return `Filter ${field} cannot use %`
     const date = new Date(value)
     if (Number.isNaN(date.getTime())) return `Filter ${field} takes a date`
-    return [{ field: 'createdAt', op, value: date }]
+    return [{ field: DATES[field as keyof typeof DATES], op, value: date }]
   }
   if (field === 'NUMBER_OF_MEMBERS') {
     if (op === 'contains' || op === 'notContains') return `Filter ${field} cannot use %`
@@ -170,9 +171,8 @@ const ORDER_FIELDS: Record<string, { field: OrderBy['field']; invert?: true } | 
   INITIATE_PERMS: { field: 'approvers' },
   // locked… < unlocked would put Y first: CLOSED sorts the other way round.
   CLOSED: { field: 'lockStatus', invert: true },
-  // Not kept: the rows show the creation time.
-  DATE_UPDATE: { field: 'createdAt' },
-  DATE_ACTIVITY: { field: 'createdAt' },
+  DATE_UPDATE: { field: 'updatedAt' },
+  DATE_ACTIVITY: { field: 'lastActivityAt' },
   // The same for every group, or an attribute (not ordered on): accepted, and the next key decides.
   ACTIVE: null,
   PROJECT: null,

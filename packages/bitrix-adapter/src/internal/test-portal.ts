@@ -1,6 +1,6 @@
 import { Agent } from 'node:https'
 import { ApiVersion, B24Hook } from '@bitrix24/b24jssdk'
-import { createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
+import { type Clock, createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
 import { createWebhookAuth } from '../auth.js'
 import { type BitrixAdapterOptions, createBitrixHandler } from '../handler.js'
 import { createThrowawayCertificate, listen, type TlsCertificate } from '../node.js'
@@ -12,11 +12,11 @@ export const codeOf = (user: string) => `code-${user}`
 let certificate: Promise<TlsCertificate> | null = null
 
 /** A local Bitrix24 stand-in over HTTPS (throwaway certificate) and plain HTTP, on one in-memory core. */
-export async function startTestPortal(options: Partial<BitrixAdapterOptions> = {}) {
+export async function startTestPortal({ clock, ...options }: Partial<BitrixAdapterOptions> & { clock?: Clock } = {}) {
   certificate ??= createThrowawayCertificate()
   const tls = await certificate
   const store = createInMemoryStore()
-  const joinery = createJoinery({ store, ids: createSequentialIdGenerator() })
+  const joinery = createJoinery({ store, ids: createSequentialIdGenerator(), ...(clock ? { clock } : {}) })
   const handler = createBitrixHandler({
     joinery,
     auth: createWebhookAuth(USERS.map((userId) => ({ userId, code: codeOf(userId) }))),

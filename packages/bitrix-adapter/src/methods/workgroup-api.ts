@@ -1,4 +1,4 @@
-import type { Group } from '@joinery/core'
+import { type Group, lastActivityAtOf, updatedAtOf } from '@joinery/core'
 import { conditionsOf, orderOf, type Where } from '../internal/group-filter.js'
 import { exactStart, positiveId } from '../internal/params.js'
 import { attributeField, bitrixDate, groupFields, initiatePerms } from '../views.js'
@@ -71,8 +71,8 @@ export const workgroupApiMethods: Record<string, Method> = {
           NAME: group.name,
           DESCRIPTION: group.description,
           DATE_CREATE: siteDate(group.createdAt),
-          DATE_UPDATE: siteDate(group.createdAt),
-          DATE_ACTIVITY: siteDate(group.createdAt),
+          DATE_UPDATE: siteDate(updatedAtOf(group)),
+          DATE_ACTIVITY: siteDate(lastActivityAtOf(group)),
           ACTIVE: 'Y',
           VISIBLE: group.visibility === 'public' ? 'Y' : 'N',
           OPENED: group.admission === 'open' ? 'Y' : 'N',

@@ -1,4 +1,4 @@
-import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow'
 import {
   type Access,
   type AdministratorAccess,
@@ -8,6 +8,7 @@ import {
   type InsufficientRole,
   type MemberAuthority,
 } from '../decisions/access.js'
+import { groupTimes } from '../decisions/group-times.js'
 import { isStorageUnavailable, type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
@@ -47,10 +48,17 @@ function inTransaction<T, E>(
       emitted = []
       const batch = emitted
       return work(tx, (event) => batch.push(event)).andThen((value) =>
-        batch.length === 0 ? ok(value) : tx.appendEvents(batch).map(() => value),
+        batch.length === 0 ? ok(value) : stampGroups(tx, batch).andThen(() => tx.appendEvents(batch).map(() => value)),
       )
     })
     .andThen((value) => ResultAsync.fromSafePromise(publish(ctx, emitted)).map(() => value))
+}
+
+/** Writes the update and activity times the events put on their groups (`GROUP_TIME_EVENTS`), with the events. */
+function stampGroups(tx: StoreTx, events: readonly DomainEvent[]): ResultAsync<void, StorageFailure> {
+  let chain: ResultAsync<void, StorageFailure> = okAsync(undefined)
+  for (const [groupId, change] of groupTimes(events)) chain = chain.andThen(() => tx.updateGroup(groupId, change))
+  return chain
 }
 
 async function publish(ctx: CommandContext, events: readonly DomainEvent[]): Promise<void> {

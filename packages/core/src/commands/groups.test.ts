@@ -267,3 +267,30 @@ describe('listGroups', () => {
     expect(onDate._unsafeUnwrapErr().code).toBe('InvalidInput')
   })
 })
+
+describe('update and activity times (GROUP_TIME_EVENTS)', () => {
+  it('start as the creation time, move with settings and with activity, each on its own', async () => {
+    const { joinery, clock } = createTestKit()
+    const group = (await joinery.createGroup({ actor: 'owner', name: 'Times', admission: 'approval' }))._unsafeUnwrap()
+    const read = async () => (await joinery.getGroup({ groupId: group.id, viewer: 'owner' }))._unsafeUnwrap().group
+    expect(await read()).not.toHaveProperty('updatedAt')
+    expect(await read()).not.toHaveProperty('lastActivityAt')
+    clock.advance(1000)
+    const requested = clock.now()
+    ;(await joinery.requestJoin({ actor: 'ann', groupId: group.id }))._unsafeUnwrap()
+    expect(await read()).toMatchObject({ lastActivityAt: requested })
+    expect(await read()).not.toHaveProperty('updatedAt')
+    clock.advance(1000)
+    const renamed = clock.now()
+    ;(await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'Renamed' }))._unsafeUnwrap()
+    expect(await read()).toMatchObject({ updatedAt: renamed, lastActivityAt: requested })
+    clock.advance(1000)
+    const approved = clock.now()
+    ;(await joinery.approveJoinRequest({ actor: 'owner', groupId: group.id, userId: 'ann' }))._unsafeUnwrap()
+    expect(await read()).toMatchObject({ updatedAt: renamed, lastActivityAt: approved })
+    clock.advance(1000)
+    // A call that changes nothing stamps nothing.
+    ;(await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'Renamed' }))._unsafeUnwrap()
+    expect(await read()).toMatchObject({ updatedAt: renamed, lastActivityAt: approved })
+  })
+})

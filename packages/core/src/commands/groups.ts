@@ -97,7 +97,8 @@ export type GetGroupInput = z.input<typeof getGroupInput>
 
 const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
 /**
- * One `where` condition, checked by field: a date for `createdAt` and an int4 integer for `memberCount` (neither
+ * One `where` condition, checked by field: a date for `createdAt`, `updatedAt` and `lastActivityAt` (the last two
+ * read as `createdAt` for a group without them), and an int4 integer for `memberCount` (neither
  * takes `contains` or `notContains`), storable text up to 1,000 characters for every other field.
  */
 const groupCondition = z.discriminatedUnion('field', [
@@ -110,7 +111,7 @@ const groupCondition = z.discriminatedUnion('field', [
       value: s.safeText().max(1000),
     })
     .transform(({ field: _, ...condition }) => condition),
-  z.object({ field: z.literal('createdAt'), op: ORDERING, value: s.storableDate }),
+  z.object({ field: z.enum(['createdAt', 'updatedAt', 'lastActivityAt']), op: ORDERING, value: s.storableDate }),
   z.object({ field: z.literal('memberCount'), op: ORDERING, value: s.boundedInt(s.INT4_MIN, s.INT4_MAX) }),
   z.object({
     field: z.enum(['id', 'name', 'ownerId', 'visibility', 'admission', 'lockStatus', 'approvers']),
@@ -123,6 +124,8 @@ const groupField = z.enum([
   'name',
   'ownerId',
   'createdAt',
+  'updatedAt',
+  'lastActivityAt',
   'memberCount',
   'visibility',
   'admission',

@@ -33,6 +33,18 @@ export interface Group {
   readonly description: string
   readonly ownerId: UserId
   readonly createdAt: Date
+  /**
+   * When a command last changed the group's settings (name, policies, lock, owner…): stamped from the events the
+   * command writes (`GROUP_TIME_EVENTS`). Absent: never changed since it was created (or stored before the store
+   * kept it); read it as `createdAt` (`updatedAtOf`).
+   */
+  readonly updatedAt?: Date
+  /**
+   * When something last happened among the group's people: a join, a request, an invitation, a decision, a
+   * departure, a removal, a ban, a role change (`GROUP_TIME_EVENTS`). Absent: nothing since it was created; read it
+   * as `createdAt` (`lastActivityAtOf`).
+   */
+  readonly lastActivityAt?: Date
   /** `null` means no limit. Counts every membership, the owner's included. */
   readonly memberLimit: number | null
   /** Kept by the store, changed only together with the membership rows it counts. */
@@ -50,4 +62,14 @@ export interface Group {
   readonly attributes?: GroupAttributes
   /** When false (the default, as in Bluesky), at most one join link of the group is enabled at a time. */
   readonly allowMultipleLinks: boolean
+}
+
+/** The group's update time: `updatedAt`, or `createdAt` for a group never changed. */
+export function updatedAtOf(group: Group): Date {
+  return group.updatedAt ?? group.createdAt
+}
+
+/** The group's last activity time: `lastActivityAt`, or `createdAt` for a group with no activity yet. */
+export function lastActivityAtOf(group: Group): Date {
+  return group.lastActivityAt ?? group.createdAt
 }

@@ -1,4 +1,4 @@
-import type { Group } from '../domain/group.js'
+import { type Group, lastActivityAtOf, updatedAtOf } from '../domain/group.js'
 import type {
   GroupAnyOf,
   GroupAttributeCondition,
@@ -8,6 +8,13 @@ import type {
 } from '../ports/membership-store.js'
 
 const DECIMAL = /^-?\d+$/
+
+/** A field's value as queries read it: the two optional times fall back to the creation time. */
+function fieldOf(group: Group, field: GroupField): unknown {
+  if (field === 'updatedAt') return updatedAtOf(group)
+  if (field === 'lastActivityAt') return lastActivityAtOf(group)
+  return group[field]
+}
 
 /** Compares two field values as the store port's contract says (numeric ids, Dates by time). */
 export function compareField(field: GroupField, a: unknown, b: unknown): number {
@@ -25,7 +32,7 @@ export function compareField(field: GroupField, a: unknown, b: unknown): number 
 export function matches(group: Group, condition: GroupCondition | GroupAttributeCondition | GroupAnyOf): boolean {
   if ('anyOf' in condition) return condition.anyOf.some((c) => matches(group, c))
   const attribute = 'attribute' in condition
-  const actual = attribute ? (group.attributes?.[condition.attribute] ?? '') : group[condition.field]
+  const actual = attribute ? (group.attributes?.[condition.attribute] ?? '') : fieldOf(group, condition.field)
   if (condition.op === 'contains' || condition.op === 'notContains') {
     const found = String(actual).toLowerCase().includes(String(condition.value).toLowerCase())
     return condition.op === 'contains' ? found : !found
@@ -53,7 +60,7 @@ export function queryGroups(groups: Iterable<Group>, isVisible: (group: Group) =
   const kept = [...groups].filter((g) => isVisible(g) && query.conditions.every((c) => matches(g, c)))
   kept.sort((a, b) => {
     for (const { field, direction } of query.order) {
-      const c = compareField(field, a[field], b[field])
+      const c = compareField(field, fieldOf(a, field), fieldOf(b, field))
       if (c !== 0) return direction === 'asc' ? c : -c
     }
     return compareField('id', a.id, b.id)

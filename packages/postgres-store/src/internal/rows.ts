@@ -2,7 +2,7 @@ import type { Group, JoinLink, JoinRequest, Membership, MembershipSource, Remova
 
 /** Column lists and row mappers, one per table. */
 export const GROUP_COLUMNS =
-  'id, name, description, owner_id, created_at, member_limit, member_count, lock_status, admission, visibility, approvers, allow_multiple_links, inviters, attributes'
+  'id, name, description, owner_id, created_at, member_limit, member_count, lock_status, admission, visibility, approvers, allow_multiple_links, inviters, attributes, updated_at, last_activity_at'
 
 /** The attributes column (jsonb, or its text from row_to_json): `{}` and NULL are no attributes. */
 function attributesOf(raw: unknown): { attributes?: Group['attributes'] } {
@@ -29,6 +29,9 @@ export function groupOf(r: Record<string, unknown>): Group {
     // NULL: a group written before migration 3, or by an instance without it; its approvers invite (`invitersOf`).
     ...(r.inviters ? { inviters: r.inviters as NonNullable<Group['inviters']> } : {}),
     ...attributesOf(r.attributes),
+    // NULL: never changed (or written before migration 7, or by an instance without it); read as the creation time.
+    ...(r.updated_at ? { updatedAt: new Date(r.updated_at as Date) } : {}),
+    ...(r.last_activity_at ? { lastActivityAt: new Date(r.last_activity_at as Date) } : {}),
   }
 }
 
@@ -48,6 +51,8 @@ export function groupParams(g: Group): unknown[] {
     g.allowMultipleLinks,
     g.inviters ?? null,
     g.attributes && Object.keys(g.attributes).length > 0 ? JSON.stringify(g.attributes) : null,
+    g.updatedAt ?? null,
+    g.lastActivityAt ?? null,
   ]
 }
 

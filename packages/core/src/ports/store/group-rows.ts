@@ -19,13 +19,18 @@ export type GroupChange = Partial<
     | 'approvers'
     | 'inviters'
     | 'allowMultipleLinks'
+    | 'updatedAt'
+    | 'lastActivityAt'
   >
 > & {
   /** Merged into the stored attributes: the keys given are set, the others kept. */
   readonly attributes?: GroupAttributes
 }
 
-/** The group fields a query may filter and order on. */
+/**
+ * The group fields a query may filter and order on. `updatedAt` and `lastActivityAt` read as `createdAt` when the
+ * group has none (`updatedAtOf`, `lastActivityAtOf`).
+ */
 export type GroupField =
   | 'id'
   | 'name'
@@ -36,6 +41,8 @@ export type GroupField =
   | 'admission'
   | 'lockStatus'
   | 'approvers'
+  | 'updatedAt'
+  | 'lastActivityAt'
 
 /**
  * One filter condition. Strings compare by code unit, except `id`, which compares as a number when both sides are

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Group } from '../../domain/group.js'
+import type { GroupQuery } from '../../ports/store/group-rows.js'
 import { aLink, aMembership, aRemoval, aRequest, at, nextSequence, uid } from './fixtures.js'
 import type { StoreUnderTest } from './store-under-test.js'
 
@@ -23,6 +24,54 @@ export function groupRowsTests(s: StoreUnderTest): void {
       })
       expect(await run((tx) => tx.getGroup(group.id))).toEqual({ ...group, memberCount: 0 })
       expect(await run((tx) => tx.getGroup(uid('missing')))).toBeNull()
+    })
+
+    it('keeps the update and activity times, answering none for a group stored without them', async () => {
+      const plain = await withGroup({ createdAt: at(10) })
+      const read = await run((tx) => tx.getGroup(plain.id))
+      expect(read).not.toHaveProperty('updatedAt')
+      expect(read).not.toHaveProperty('lastActivityAt')
+      const stamped = await withGroup({ createdAt: at(10), updatedAt: at(20), lastActivityAt: at(30) })
+      expect(await run((tx) => tx.getGroup(stamped.id))).toMatchObject({ updatedAt: at(20), lastActivityAt: at(30) })
+      await run((tx) => tx.updateGroup(plain.id, { lastActivityAt: at(40) }))
+      expect(await run((tx) => tx.lockGroup({ groupId: plain.id }))).toMatchObject({ lastActivityAt: at(40) })
+      expect(await run((tx) => tx.getGroup(plain.id))).not.toHaveProperty('updatedAt')
+      await run((tx) => tx.updateGroup(plain.id, { updatedAt: at(50), name: 'renamed' }))
+      expect(await run((tx) => tx.getGroup(plain.id))).toMatchObject({
+        name: 'renamed',
+        updatedAt: at(50),
+        lastActivityAt: at(40),
+      })
+    })
+
+    it('filters and orders on the update and activity times, a missing one reading as the creation time', async () => {
+      const tag = uid('times')
+      const never = await withGroup({ name: `${tag} never`, createdAt: at(100) })
+      const updated = await withGroup({ name: `${tag} updated`, createdAt: at(1), updatedAt: at(300) })
+      const active = await withGroup({ name: `${tag} active`, createdAt: at(2), lastActivityAt: at(200) })
+      const mine = { field: 'name', op: 'contains', value: tag } as const
+      const ids = async (query: Partial<GroupQuery>) =>
+        (
+          await run((tx) =>
+            tx.listGroups({ visibleTo: null, conditions: [mine], order: [], offset: 0, limit: 10, ...query }),
+          )
+        ).groups.map((g) => g.id)
+      expect(await ids({ order: [{ field: 'updatedAt', direction: 'desc' }] })).toEqual([
+        updated.id,
+        never.id,
+        active.id,
+      ])
+      expect(await ids({ order: [{ field: 'lastActivityAt', direction: 'asc' }] })).toEqual([
+        updated.id,
+        never.id,
+        active.id,
+      ])
+      expect(await ids({ conditions: [mine, { field: 'updatedAt', op: 'gte', value: at(100) }] })).toEqual(
+        [never.id, updated.id].sort((a, b) => (a < b ? -1 : 1)),
+      )
+      expect(await ids({ conditions: [mine, { field: 'lastActivityAt', op: 'lt', value: at(100) }] })).toEqual([
+        updated.id,
+      ])
     })
 
     it('keeps the invite policy, and answers none for a group stored without one', async () => {
