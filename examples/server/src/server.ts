@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import { createAppViewSocialGraph, createJoineryXrpcServer, verifiedCaller } from '@joinery/atproto-adapter'
-import { createBitrixHandler, createWebhookAuth, verifiedBitrixUser } from '@joinery/bitrix-adapter'
+import {
+  createBitrixHandler,
+  createPostgresSubjects,
+  createWebhookAuth,
+  verifiedBitrixUser,
+} from '@joinery/bitrix-adapter'
 import { createThrowawayCertificate } from '@joinery/bitrix-adapter/node'
 import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
 import {
@@ -106,6 +111,8 @@ export async function startServer(
     joinery,
     auth: { ...createWebhookAuth(config.bitrixWebhooks), ...oauth.auth },
     administrators: config.bitrixAdmins,
+    // The portal's workgroup subjects in the database (migration 7): every copy of the server sees the same ones.
+    subjects: createPostgresSubjects(db),
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
     ...(rateLimiters ? { rateLimiters } : {}),

@@ -10,7 +10,7 @@ import { startServer } from './server.js'
 const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
 
 describe.runIf(available)('several copies of the demo server on one PostgreSQL database', () => {
-  it('share groups and ids: what one creates, the other serves', async () => {
+  it('share groups, ids and workgroup subjects: what one creates, the other serves', async () => {
     const pg = await startThrowawayPostgres()
     const config = { ...configFromEnv({}), port: 0, tlsPort: null, log: false, databaseUrl: pg.url }
     const [a, b] = [await startServer(config), await startServer(config)]
@@ -23,6 +23,14 @@ describe.runIf(available)('several copies of the demo server on one PostgreSQL d
       const seenByA = (await rest(a.httpUrl, 'sonet_group.get?ORDER[ID]=ASC')).result as { NAME: string }[]
       expect(seenByA.map((g) => g.NAME)).toEqual(['From A', 'From B'])
       expect(await rest(b.httpUrl, `sonet_group.user.request?GROUP_ID=${first}`)).toMatchObject({ result: true })
+      // Workgroup subjects live in the database too (migration 7): a subject added on one copy is listed by the other.
+      expect(await rest(a.httpUrl, 'sonet_group_subject.add?NAME=Shared&SORT=10')).toMatchObject({
+        result: { SUBJECT_ID: 2 },
+      })
+      expect((await rest(b.httpUrl, 'sonet_group_subject.get')).result).toEqual([
+        { ID: '2', NAME: 'Shared', SITE_ID: ['s1'] },
+        { ID: '1', NAME: 'Workgroups', SITE_ID: ['s1'] },
+      ])
     } finally {
       await Promise.all([a.stop(), b.stop()])
       await pg.stop()

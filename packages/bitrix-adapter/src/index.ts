@@ -4,6 +4,7 @@ export { BITRIX_ERRORS, toBitrixError } from './bitrix-errors.js'
 export { type BitrixAdapterOptions, createBitrixHandler, METHODS, verifiedBitrixUser } from './handler.js'
 export { MAX_USER_IDS_PER_CALL } from './limits.js'
 export type { MethodEntry } from './methods/context.js'
+export { createPostgresSubjects, type SubjectsDatabase } from './postgres-subjects.js'
 export {
   type CredentialFailureLimit,
   inMemoryRateLimiters,

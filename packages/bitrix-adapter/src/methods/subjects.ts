@@ -15,14 +15,26 @@ function sitesOf(value: ParamValue | undefined): string[] | undefined | null {
   return list.every((v) => typeof v === 'string' && v !== '') ? (list as string[]) : null
 }
 
-/** NAME and SORT of an add or update; `undefined` fields were not given. */
+/** Text a database can hold: no NUL and no unpaired surrogate (PostgreSQL refuses both). */
+const storable = (value: string) =>
+  !value.includes('\u0000') && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)
+
+/**
+ * NAME, SORT and SITE_ID of an add or update; `undefined` fields were not given. SORT is the module's INT column
+ * (int4); text a database cannot hold is refused here, on every store, rather than failing on PostgreSQL.
+ */
 function fieldsOf(params: Record<string, ParamValue>) {
   const name = text(params.NAME)
   const sort = params.SORT === undefined ? undefined : Number(params.SORT)
   const siteIds = sitesOf(params.SITE_ID)
-  if (name === null || (name !== undefined && name.trim() === '')) return argumentError('Incorrect input data: NAME')
-  if (sort !== undefined && !Number.isSafeInteger(sort)) return argumentError('Incorrect input data: SORT')
-  if (siteIds === null) return argumentError('Incorrect input data: SITE_ID')
+  if (name === null || (name !== undefined && (name.trim() === '' || !storable(name)))) {
+    return argumentError('Incorrect input data: NAME')
+  }
+  if (sort !== undefined && !(Number.isInteger(sort) && sort >= -2_147_483_648 && sort <= 2_147_483_647)) {
+    return argumentError('Incorrect input data: SORT')
+  }
+  if (siteIds === null || siteIds?.some((site) => !storable(site)))
+    return argumentError('Incorrect input data: SITE_ID')
   return { name, sort, siteIds }
 }
 
@@ -39,7 +51,8 @@ export const subjectMethods: Record<string, Method> = {
     const start = pageStart(params.start, PAGE_SIZE)
     const site = typeof params.SITE_ID === 'string' && params.SITE_ID !== '' ? params.SITE_ID : DEFAULT_SITE
     const id = positiveId(params.SUBJECT_ID)
-    const all = (await subjects.list(site)).filter((s) => id === null || String(s.id) === id)
+    // A site name no database can hold names no site.
+    const all = (storable(site) ? await subjects.list(site) : []).filter((s) => id === null || String(s.id) === id)
     const order = params.ORDER
     const byName = typeof order === 'object' && order !== null && !Array.isArray(order) && 'NAME' in order
     const sorted = byName ? [...all].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id)) : all
