@@ -1,3 +1,6 @@
+import { createBitrixHandler, EXPIRED_TOKEN } from '@joinery/bitrix-adapter'
+import { listen } from '@joinery/bitrix-adapter/node'
+import { createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFromEnv } from './config.js'
 import { createDemoOAuth } from './oauth.js'
@@ -65,6 +68,31 @@ describe('the demo OAuth server', () => {
     now += 3600 * 1000 - 1
     expect(oauth.auth.token?.(access_token)).toBe('3')
     now += 1
+    expect(oauth.auth.token?.(access_token)).toBe(EXPIRED_TOKEN)
+    now += 28 * 24 * 3600 * 1000
     expect(oauth.auth.token?.(access_token)).toBeNull()
+  })
+
+  it('answers a lapsed token 401 expired_token, as a portal does [docs:_includes/system-errors.md], and an unknown one invalid_token', async () => {
+    let now = Date.now()
+    const oauth = createDemoOAuth([{ userId: '3', code: 'c' }], () => now)
+    const joinery = createJoinery({ store: createInMemoryStore(), ids: createSequentialIdGenerator() })
+    const http = await listen(createBitrixHandler({ joinery, auth: oauth.auth }))
+    try {
+      const { access_token } = oauth.issue('3', 'localhost')
+      const call = async (token: string) => {
+        const res = await fetch(`${http.url}/rest/user.current?auth=${token}`)
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+      }
+      expect(await call(access_token)).toMatchObject({ status: 200, body: { result: { ID: '3' } } })
+      now += 3600 * 1000
+      expect(await call(access_token)).toEqual({
+        status: 401,
+        body: { error: 'expired_token', error_description: 'The access token provided has expired' },
+      })
+      expect(await call('never-issued')).toMatchObject({ status: 401, body: { error: 'invalid_token' } })
+    } finally {
+      await http.close()
+    }
   })
 })

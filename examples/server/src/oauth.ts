@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { BitrixAuthResolver } from '@joinery/bitrix-adapter'
+import { type BitrixAuthResolver, EXPIRED_TOKEN } from '@joinery/bitrix-adapter'
 
 /** How long an access token lives, as on a portal (one hour); a refresh token lives 28 days. */
 export const ACCESS_TOKEN_TTL_SECONDS = 3600
@@ -50,16 +50,21 @@ export function createDemoOAuth(webhooks: readonly { userId: string; code: strin
     }
   }
 
-  /** The adapter's resolver: an unexpired access token acts as the user it was issued to. */
+  /**
+   * The adapter's resolver: an unexpired access token acts as the user it was issued to; a lapsed one answers
+   * `expired_token` (401), as a portal does, so that a client renews it; it is forgotten once its refresh token
+   * could no longer renew it either (then `invalid_token`).
+   */
   const auth: Pick<BitrixAuthResolver, 'token'> = {
     token(token) {
       const grant = access.get(token)
       if (!grant) return null
-      if (grant.expiresAt <= now()) {
+      if (grant.expiresAt > now()) return grant.userId
+      if (grant.expiresAt + REFRESH_TOKEN_TTL_SECONDS * 1000 <= now()) {
         access.delete(token)
         return null
       }
-      return grant.userId
+      return EXPIRED_TOKEN
     },
   }
 

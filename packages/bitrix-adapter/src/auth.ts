@@ -8,9 +8,17 @@ export type BitrixUserId = string
 export interface BitrixAuthResolver {
   /** An incoming webhook `/rest/{userId}/{code}/…`. */
   webhook?(userId: string, code: string): BitrixUserId | null | Promise<BitrixUserId | null>
-  /** An OAuth access token (`auth=…` or `Authorization: Bearer …`). */
-  token?(token: string): BitrixUserId | null | Promise<BitrixUserId | null>
+  /**
+   * An OAuth access token (`auth=…` or `Authorization: Bearer …`): the user, `null` for a token never issued
+   * (`invalid_token`), or `EXPIRED_TOKEN` for one issued and lapsed (`expired_token`, which tells the client to
+   * renew it with its refresh token).
+   */
+  token?(token: string): TokenOutcome | Promise<TokenOutcome>
 }
+
+/** What a token resolver answers for a token that was issued and has expired. */
+export const EXPIRED_TOKEN = Object.freeze({ expired: true as const })
+export type TokenOutcome = BitrixUserId | null | typeof EXPIRED_TOKEN
 
 export interface WebhookCredential {
   readonly userId: string
@@ -43,7 +51,12 @@ export async function authenticate(resolver: BitrixAuthResolver, credentials: Cr
   }
   if (credentials.kind === 'token') {
     const user = resolver.token ? await resolver.token(credentials.token) : null
-    return user ? { user } : { status: 401, error: 'invalid_token', description: 'Unable to get application by token' }
+    // As a portal answers (_includes/system-errors.md): 401 expired_token for a lapsed access token.
+    if (typeof user === 'object' && user?.expired)
+      return { status: 401, error: 'expired_token', description: 'The access token provided has expired' }
+    return typeof user === 'string' && user !== ''
+      ? { user }
+      : { status: 401, error: 'invalid_token', description: 'Unable to get application by token' }
   }
   return { status: 401, error: 'NO_AUTH_FOUND', description: 'Wrong authorization data' }
 }

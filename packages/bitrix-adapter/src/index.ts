@@ -1,4 +1,11 @@
-export { type BitrixAuthResolver, type BitrixUserId, createWebhookAuth, type WebhookCredential } from './auth.js'
+export {
+  type BitrixAuthResolver,
+  type BitrixUserId,
+  createWebhookAuth,
+  EXPIRED_TOKEN,
+  type TokenOutcome,
+  type WebhookCredential,
+} from './auth.js'
 export { MAX_BATCH_COMMANDS, MAX_BATCH_USER_IDS } from './batch.js'
 export { BITRIX_ERRORS, toBitrixError } from './bitrix-errors.js'
 export { type BitrixAdapterOptions, createBitrixHandler, METHODS, verifiedBitrixUser } from './handler.js'
