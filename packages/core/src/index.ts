@@ -74,6 +74,7 @@ export type {
 export { MAX_USERS_PER_COMMAND } from './commands/schemas.js'
 export { decideJoin, JOIN_RULES, type JoinDecision, type JoinSnapshot, needsApproval } from './decide-join.js'
 export { ACCESS_RULES, type Access, type Authority, decideAccess } from './decisions/access.js'
+export { CAP_RULES, type Caps, DEFAULT_CAPS, decideCap } from './decisions/caps.js'
 export {
   CREATE_GROUP_RULES,
   DELETE_GROUP_RULES,

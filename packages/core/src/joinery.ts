@@ -5,6 +5,7 @@ import { memberListCommands } from './commands/member-lists.js'
 import { memberCommands } from './commands/members.js'
 import { requestCommands } from './commands/requests.js'
 import { roleCommands } from './commands/roles.js'
+import { type Caps, DEFAULT_CAPS } from './decisions/caps.js'
 import type { DomainEvent } from './domain/events.js'
 import type { Joinery } from './joinery-api.js'
 import { type Clock, systemClock } from './ports/clock.js'
@@ -26,6 +27,8 @@ export interface JoineryOptions {
   readonly ids?: IdGenerator
   /** Pending requests older than this expire (lazily, when next touched). Default: never. */
   readonly requestTtlMs?: number | null
+  /** Caps on pending requests per group, groups per user and links per group; each `null` turns one off. Default `DEFAULT_CAPS`. */
+  readonly caps?: Partial<Caps>
   /** Called when the event sink throws; the command has already succeeded. Default: ignore. */
   readonly onSinkError?: (error: unknown, events: readonly DomainEvent[]) => void
 }
@@ -38,6 +41,10 @@ export interface JoineryOptions {
  * const group = (await joinery.createGroup({ actor: 'alice', name: 'Climbers' }))._unsafeUnwrap()
  */
 export function createJoinery(options: JoineryOptions): Joinery {
+  const caps: Caps = { ...DEFAULT_CAPS, ...options.caps }
+  for (const [name, cap] of Object.entries(caps))
+    if (cap !== null && !(Number.isSafeInteger(cap) && cap >= 0))
+      throw new RangeError(`caps.${name} must be a whole number ≥ 0 or null`)
   const ctx = {
     store: options.store,
     clock: options.clock ?? systemClock,
@@ -45,6 +52,7 @@ export function createJoinery(options: JoineryOptions): Joinery {
     socialGraph: options.socialGraph ?? null,
     events: options.events ?? null,
     requestTtlMs: options.requestTtlMs ?? null,
+    caps,
     onSinkError: options.onSinkError ?? (() => {}),
   }
   return {

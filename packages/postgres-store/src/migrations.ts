@@ -106,7 +106,7 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
   },
   {
     version: 6,
-    name: 'rate-limit counters shared by every instance',
+    name: 'rate-limit counters shared by every instance; groups by owner, for the cap on groups per user',
     // The row shape rate-limiter-flexible's PostgreSQL backend reads and writes (key, points, expire in epoch ms).
     sql: `
 CREATE TABLE {s}.rate_limits (
@@ -115,6 +115,7 @@ CREATE TABLE {s}.rate_limits (
   expire bigint
 );
 CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
+CREATE INDEX groups_owner ON {s}.groups (owner_id);
 `,
   },
 ]

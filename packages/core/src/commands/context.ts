@@ -1,5 +1,6 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { type Access, decideAccess, type GroupNotFound, type InsufficientRole } from '../decisions/access.js'
+import type { Caps } from '../decisions/caps.js'
 import { isStorageUnavailable, type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
@@ -20,6 +21,8 @@ export interface CommandContext {
   readonly events: EventSink | null
   /** How long a pending request lives before it expires; `null`: forever. */
   readonly requestTtlMs: number | null
+  /** The caps on pending requests per group, groups per user and links per group (`DEFAULT_CAPS`). */
+  readonly caps: Caps
   readonly onSinkError: (error: unknown, events: readonly DomainEvent[]) => void
 }
 
