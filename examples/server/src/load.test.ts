@@ -114,5 +114,5 @@ describe.runIf(available)('a bounded burst against the demo server on PostgreSQL
       await server.stop()
       await pg.stop()
     }
-  }, 600_000)
+  }, 300_000)
 })
