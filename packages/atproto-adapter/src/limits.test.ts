@@ -1,5 +1,6 @@
+import { createInMemoryStore, createJoinery } from '@joinery/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startTestService, type TestService } from './internal/test-service.js'
+import { startTestService, type TestService, xrpcErrorOf } from './internal/test-service.js'
 
 let svc: TestService
 afterEach(() => svc.close())
@@ -55,5 +56,20 @@ describe('the replay guard', () => {
     const user = await svc.newUser()
     const token = await user.token('chat.bsky.group.getJoinLinkPreviews')
     for (let i = 0; i < 2; i++) expect((await previews('abc', { authorization: `Bearer ${token}` })).status).toBe(200)
+  })
+})
+
+describe('caps', () => {
+  it("answers a user's convo past the core's cap with 400 InvalidRequest, naming the cap", async () => {
+    svc = await startTestService({
+      joinery: createJoinery({ store: createInMemoryStore(), caps: { groupsPerUser: 1 } }),
+    })
+    const user = await svc.newUser()
+    await user.call('chat.bsky.group.createGroup', { name: 'One', members: [] })
+    expect(await xrpcErrorOf(user.call('chat.bsky.group.createGroup', { name: 'Two', members: [] }))).toEqual({
+      status: 400,
+      error: 'InvalidRequest',
+      message: 'You own as many groups as this service allows.',
+    })
   })
 })
