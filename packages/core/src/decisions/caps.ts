@@ -18,7 +18,7 @@ export const DEFAULT_CAPS: Caps = { pendingRequestsPerGroup: 10_000, groupsPerUs
 
 export const CAP_RULES = [
   'a join that would make a request is refused when the group holds as many pending requests as the cap (PendingRequestLimitReached); joins without a request, invitations and answers to existing requests are not',
-  'a user who owns as many groups as the cap makes no other (GroupsPerUserLimitReached); ownership handed over is not refused',
+  'a user who owns as many groups as the cap gets no other, made by them or for them by an administrator (GroupsPerUserLimitReached); ownership handed over is not refused',
   'a group that holds as many join links as the cap gets no other (LinksPerGroupLimitReached)',
   "a cap counts what the store holds when the group (for groups per user: the user's groups) is locked, so concurrent calls never pass it together",
 ] as const

@@ -17,6 +17,9 @@ export function capsTests(s: StoreUnderTest): void {
         limit: 2,
       })
       expect((await joinery.createGroup({ actor: uid('other'), name: 'Theirs' })).isOk()).toBe(true)
+      // An administrator making a group for the user counts against the user's cap, not the administrator's.
+      const forOwner = { actor: uid('admin'), asAdministrator: true, ownerId: owner, name: 'Given' }
+      expect((await joinery.createGroup(forOwner))._unsafeUnwrapErr().code).toBe('GroupsPerUserLimitReached')
     })
 
     it('links per group: the third link of a group capped at 2 is refused, disabled links counting', async () => {
