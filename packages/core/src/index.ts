@@ -85,6 +85,7 @@ export {
   decideAdministratorAccess,
   type MemberAuthority,
 } from './decisions/access.js'
+export { CAP_RULES, type Caps, DEFAULT_CAPS, decideCap } from './decisions/caps.js'
 export {
   CREATE_GROUP_RULES,
   DELETE_GROUP_RULES,

@@ -154,6 +154,17 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
               [target.code],
               groupOf,
             ),
+      // The lock is its own statement, as in lockGroup, so the count sees the groups its holders before us made. A
+      // transaction-scoped advisory lock per (schema, owner): no row to lock exists before the first group.
+      lockOwnedGroups: (ownerId) =>
+        (db.serial
+          ? okAsync(undefined)
+          : none('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`joinery-owner:${s}:${ownerId}`])
+        ).andThen(() =>
+          run(`SELECT count(*)::integer AS n FROM ${s}.groups WHERE owner_id = $1`, [ownerId], (rows) =>
+            Number(rows[0]?.n ?? 0),
+          ),
+        ),
       getGroup: (id) => one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1`, [id], groupOf),
       listGroups: (query) => listGroups(q, query),
       insertGroup: (g) =>

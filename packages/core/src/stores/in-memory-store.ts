@@ -112,6 +112,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const id = 'groupId' in target ? target.groupId : links.get(target.code)?.groupId
         return okAsync((id !== undefined && groups.get(id)) || null)
       },
+      lockOwnedGroups: (ownerId) => {
+        let owned = 0
+        for (const g of groups.values()) if (g.ownerId === ownerId) owned++
+        return okAsync(owned)
+      },
       getGroup: (id) => okAsync(groups.get(id) ?? null),
       listGroups: (query) =>
         okAsync(
