@@ -159,6 +159,12 @@ CREATE TABLE {s}.rate_limits (
 CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
 `,
   },
+  {
+    version: 8,
+    name: 'an index of groups by owner, for the groups-per-user cap',
+    // createGroup counts the new owner's groups (caps.maxGroupsPerUser); without it that count reads every group.
+    sql: `CREATE INDEX groups_by_owner ON {s}.groups (owner_id);`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
