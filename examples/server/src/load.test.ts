@@ -45,7 +45,7 @@ describe.runIf(available)('a bounded burst against the demo server on PostgreSQL
           const keypair = await Secp256k1Keypair.create()
           return createServiceJwt({
             iss: keypair.did(),
-            aud: config.serviceDid,
+            aud: server.serviceDid,
             lxm: 'chat.bsky.group.requestJoin',
             keypair,
             exp,

@@ -3,7 +3,12 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
-import { createAppViewSocialGraph, createJoineryXrpcServer, verifiedCaller } from '@joinery/atproto-adapter'
+import {
+  createAppViewSocialGraph,
+  createDidSigningKeyResolver,
+  createJoineryXrpcServer,
+  verifiedCaller,
+} from '@joinery/atproto-adapter'
 import { createBitrixHandler, createWebhookAuth, verifiedBitrixUser } from '@joinery/bitrix-adapter'
 import { createThrowawayCertificate } from '@joinery/bitrix-adapter/node'
 import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
@@ -22,6 +27,8 @@ export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
   readonly joinery: ReturnType<typeof createJoinery>
   readonly httpUrl: string
+  /** The service DID in force: `config.serviceDid`, or the did:web naming the HTTP port. */
+  readonly serviceDid: string
   readonly httpsUrl: string | null
   /** The throwaway certificate of the HTTPS port, for clients to trust. */
   readonly certificate: string | null
@@ -79,13 +86,8 @@ export async function startServer(
     log(
       `${new Date().toISOString()} ${method} failed: ${inspect(cause, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`,
     )
-  const xrpc = createJoineryXrpcServer({
-    joinery,
-    serviceDid: config.serviceDid,
-    memberLimit: config.groupMemberLimit,
-    onError,
-    retryAfterSeconds: config.retryAfterSeconds,
-  })
+  // The XRPC side is made once the HTTP port is known, since the default service DID names it.
+  let xrpc: ReturnType<typeof createJoineryXrpcServer> | null = null
   const rest = createBitrixHandler({
     joinery,
     auth: createWebhookAuth(config.bitrixWebhooks),
@@ -105,7 +107,11 @@ export async function startServer(
       })
     }
     if (req.url?.startsWith('/rest/')) void rest(req, res)
-    else xrpc.router(req, res)
+    else if (xrpc) xrpc.router(req, res)
+    else {
+      res.writeHead(503, { 'retry-after': '1' })
+      res.end()
+    }
   }
 
   const servers: Server[] = []
@@ -116,6 +122,17 @@ export async function startServer(
       servers.push(server)
     })
   const httpPort = await listen(createHttpServer(handle), config.port)
+  const httpUrl = `http://${config.host}:${httpPort}`
+  const serviceDid = config.serviceDid ?? `did:web:localhost%3A${httpPort}`
+  xrpc = createJoineryXrpcServer({
+    joinery,
+    serviceDid,
+    allowDidKeyIssuers: config.allowDidKey,
+    resolveSigningKey: createDidSigningKeyResolver(config.plcUrl ? { plcUrl: config.plcUrl } : {}),
+    memberLimit: config.groupMemberLimit,
+    onError,
+    retryAfterSeconds: config.retryAfterSeconds,
+  })
   let httpsUrl: string | null = null
   let certificate: string | null = null
   if (config.tlsPort !== null) {
@@ -126,7 +143,8 @@ export async function startServer(
   }
   return {
     joinery,
-    httpUrl: `http://${config.host}:${httpPort}`,
+    httpUrl,
+    serviceDid,
     httpsUrl,
     certificate,
     storage,

@@ -8,6 +8,18 @@ export {
   type ServiceAuthOptions,
   type SigningKeyResolver,
 } from './auth.js'
+export {
+  createDidSigningKeyResolver,
+  type DidSigningKeyResolverOptions,
+  isSigningKeyRefusal,
+  type SigningKeyRefusal,
+} from './identity/resolve-signing-key.js'
+export {
+  didWebOrigin,
+  type ServiceDidDocument,
+  type ServiceDidDocumentOptions,
+  serviceDidDocument,
+} from './identity/service-did-document.js'
 export { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 export { maxMembersPerCall } from './methods.js'
 export { type Listening, listen } from './node.js'

@@ -1,25 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createServer, InternalServerError, type Server, XRPCError } from '@atproto/xrpc-server'
+import { createServer, InternalServerError, type Server, UpstreamFailureError, XRPCError } from '@atproto/xrpc-server'
 import type { Joinery } from '@joinery/core'
-import { createServiceAuth, type ReplayGuard, type SigningKeyResolver } from './auth.js'
+import { createServiceAuth, type ServiceAuthOptions } from './auth.js'
+import { didWebOrigin, serviceDidDocument } from './identity/service-did-document.js'
 import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 import { createMethods } from './methods.js'
 import { createUnknownCodeLimiter, type UnknownCodeLimit } from './unknown-code-limiter.js'
 import { createViews, type ViewOptions } from './views.js'
 
-export interface AtprotoAdapterOptions extends ViewOptions {
+/** The adapter's settings: the token checks of `ServiceAuthOptions` (service DID, key resolution, time bounds), views, and these. */
+export interface AtprotoAdapterOptions extends ViewOptions, ServiceAuthOptions {
   /** The core the methods run on. */
   readonly joinery: Joinery
-  /** This service's DID, the audience of the service JWTs it accepts (bare or `did#serviceId`). */
-  readonly serviceDid: string
-  /** Signing keys of non-`did:key` issuers; see `createServiceAuth`. */
-  readonly resolveSigningKey?: SigningKeyResolver
-  /** Refuse replayed token ids (`createMemoryReplayGuard()`). */
-  readonly replayGuard?: ReplayGuard
-  /** How long a key from `resolveSigningKey` is used before it is resolved again. Default 10 minutes. */
-  readonly signingKeyTtlMs?: number
-  /** How many resolved issuer keys, and separately decoded `did:key`s, are kept. Default 10,000 each. */
-  readonly signingKeyCacheSize?: number
+  /**
+   * Where this service answers (an `http(s)` origin), for its DID document. Default: the origin its `did:web` names
+   * (`did:web:chat.example.com` → `https://chat.example.com`, `did:web:localhost%3A8080` → `http://localhost:8080`).
+   */
+  readonly serviceEndpoint?: string
+  /**
+   * With a `did:web` `serviceDid`, `createJoineryXrpcServer` serves the service's DID document
+   * (`serviceDidDocument`: a `#bsky_chat` service at `serviceEndpoint`) at `/.well-known/did.json`, so a PDS can
+   * route `atproto-proxy: <serviceDid>#bsky_chat` here. Default true; off when the host publishes its own.
+   */
+  readonly serveDidDocument?: boolean
   /** Attempts with unknown codes allowed per caller; answered with `RateLimitExceeded` beyond. */
   readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
@@ -118,7 +121,10 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
           return { credentials }
         } catch (error) {
           // Refusals are XRPC errors (401, 400); anything else is unexpected: reported, answered without detail.
-          if (error instanceof XRPCError && !(error instanceof InternalServerError)) throw error
+          if (error instanceof XRPCError && !(error instanceof InternalServerError)) {
+            if (error instanceof UpstreamFailureError) report(error, nsid)
+            throw error
+          }
           report(error, nsid)
           throw new InternalServerError(INTERNAL.message)
         }
@@ -152,6 +158,19 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
  */
 export function createJoineryXrpcServer(options: AtprotoAdapterOptions): Server {
   const server = createServer([], { validateResponse: true })
+  const serviceEndpoint = options.serviceEndpoint ?? didWebOrigin(options.serviceDid)
+  if (options.serveDidDocument !== false && options.serviceDid.startsWith('did:web:') && serviceEndpoint) {
+    const document = serviceDidDocument({
+      serviceDid: options.serviceDid,
+      serviceEndpoint,
+      ...(options.serviceId ? { serviceId: options.serviceId } : {}),
+    })
+    const body = JSON.stringify(document)
+    server.router.get('/.well-known/did.json', (_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(body)
+    })
+  }
   registerJoineryMethods(server, options)
   return server
 }
