@@ -98,8 +98,10 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       }
       const result = await joinery.requestJoinByCode({ actor: did, code: str(call.input.code) })
       if (result.isErr()) {
-        if (result.error.code === 'InvalidCode') deps.unknownCodes.recordUnknownCode(did)
-        return failed('chat.bsky.group.requestJoin', result.error)
+        const outcome = failed('chat.bsky.group.requestJoin', result.error)
+        // Every code that leads nowhere counts, the ones no link could have (too long, unstorable) included.
+        if ('error' in outcome && outcome.error.error === 'InvalidCode') deps.unknownCodes.recordUnknownCode(did)
+        return outcome
       }
       if (result.value.status === 'pending') return ok({ status: 'pending' })
       return ok({ status: 'joined', convo: await views.convoView(result.value.group, did) })

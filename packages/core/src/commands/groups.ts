@@ -23,7 +23,8 @@ import {
 import * as s from './schemas.js'
 
 const groupSettings = {
-  name: s.safeText().trim().min(1).max(255),
+  // 500 UTF-16 units holds every name the chat.bsky lexicons accept (at most 500 UTF-8 bytes and 50 graphemes).
+  name: s.safeText().trim().min(1).max(500),
   description: s.safeText().max(10_000),
   memberLimit: s.memberLimit,
   admission: z.enum(['open', 'approval', 'invite-only']),
