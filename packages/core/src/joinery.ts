@@ -1,3 +1,4 @@
+import { groupLogCommands } from './commands/group-log.js'
 import { groupCommands } from './commands/groups.js'
 import { joinCommands } from './commands/join.js'
 import { joinLinkCommands } from './commands/join-links.js'
@@ -55,5 +56,6 @@ export function createJoinery(options: JoineryOptions): Joinery {
     ...memberCommands(ctx),
     ...roleCommands(ctx),
     ...memberListCommands(ctx),
+    ...groupLogCommands(ctx),
   }
 }

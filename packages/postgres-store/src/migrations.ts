@@ -104,6 +104,11 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
     name: 'a sequence for integer group ids',
     sql: `CREATE SEQUENCE {s}.group_ids AS bigint START 1;`,
   },
+  {
+    version: 4,
+    name: "an index for reading one group's events in order",
+    sql: `CREATE INDEX outbox_by_group ON {s}.outbox (group_id, id);`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

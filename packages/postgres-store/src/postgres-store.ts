@@ -8,6 +8,7 @@ import {
   type LinkChange,
   type MembershipStore,
   type StorageFailure,
+  type StoredEvent,
   type StoreTx,
   storageError,
 } from '@joinery/core'
@@ -341,6 +342,18 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
               `INSERT INTO ${s}.outbox (group_id, type, event) SELECT e->>'groupId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e`,
               [JSON.stringify(events)],
             ),
+
+      readGroupEvents: (groupId, after, limit) =>
+        run(
+          `SELECT id, event FROM ${s}.outbox WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+          [groupId, after ?? 0, limit],
+          (rows) => rows.map(storedEventOf),
+        ),
+
+      lastGroupEventSeq: (groupId) =>
+        one(`SELECT max(id) AS id FROM ${s}.outbox WHERE group_id = $1`, [groupId], (row) =>
+          row.id === null ? null : Number(row.id),
+        ).map((seq) => seq ?? null),
     }
   }
 
@@ -446,4 +459,12 @@ function reviveEvent(raw: unknown): DomainEvent {
     at: new Date(e.at as string),
     ...(typeof e.until === 'string' ? { until: new Date(e.until) } : {}),
   } as DomainEvent
+}
+
+/** An outbox row as the core's `StoredEvent`: jsonb keeps dates as ISO text, so they are read back as dates. */
+function storedEventOf(row: Record<string, unknown>): StoredEvent {
+  const raw = (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as Record<string, unknown>
+  const event = { ...raw, at: new Date(raw.at as string) } as Record<string, unknown>
+  if ('until' in raw) event.until = raw.until === null ? null : new Date(raw.until as string)
+  return { seq: Number(row.id), event: event as unknown as DomainEvent }
 }

@@ -127,6 +127,8 @@ export interface GroupView {
   readonly viewerMembership: Membership | null
   /** Pending requests, shown to approvers only. */
   readonly pendingRequests: { readonly total: number; readonly unread: number } | null
+  /** The `seq` of the group's newest recorded event (see `readUserLog`), `null` when it has none: a revision. */
+  readonly lastEventSeq: number | null
 }
 
 export function groupCommands(ctx: CommandContext) {
@@ -214,7 +216,8 @@ export function groupCommands(ctx: CommandContext) {
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           const pendingRequests = isApprover(group, actor) ? await step(tx.countPendingRequests(group.id)) : null
-          return { done: { group, viewerMembership: actor, pendingRequests } }
+          const lastEventSeq = await step(tx.lastGroupEventSeq(group.id))
+          return { done: { group, viewerMembership: actor, pendingRequests, lastEventSeq } }
         }),
       )
     },
