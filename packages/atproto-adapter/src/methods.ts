@@ -7,7 +7,9 @@ import {
   MAX_USERS_PER_COMMAND,
 } from '@joinery/core'
 import type { ResultAsync } from 'neverthrow'
+import { logsOf, withProfiles } from './convo-log.js'
 import type { ServedMethod } from './lexicons/index.js'
+import { revOf, seqOfRev } from './rev.js'
 import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
 import { isDid, JOIN_RULE_FROM_WIRE, JOIN_RULE_TO_WIRE, joinLinkView, type Views } from './views.js'
 import { toXrpcError, type XrpcErrorResult } from './xrpc-errors.js'
@@ -306,5 +308,92 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
         async (page) =>
           ok({ members: await views.memberViews(page.items), ...(page.cursor ? { cursor: page.cursor } : {}) }),
       ),
+
+    // Convos for members only: to anyone else a convo does not exist.
+    'chat.bsky.convo.getConvo': async (call) => {
+      const nsid = 'chat.bsky.convo.getConvo'
+      const view = await joinery.getGroup({ viewer: caller(call), groupId: str(call.params.convoId) })
+      if (view.isErr()) return failed(nsid, view.error)
+      if (!view.value.viewerMembership) return failed(nsid, { code: 'NotAMember' })
+      return ok({ convo: await views.convoView(view.value.group, caller(call)) })
+    },
+
+    // The caller's group convos in the order they joined. Filters the core cannot answer are answered exactly:
+    // no direct convos are served here, no convo is a request until it has been accepted (see acceptConvo), and
+    // nothing is unread, since this service holds no messages.
+    'chat.bsky.convo.listConvos': async (call) => {
+      const { kind, status, readState, lockStatus } = call.params as Record<string, string | undefined>
+      if (kind === 'direct' || status === 'request' || readState === 'unread') return ok({ convos: [] })
+      return answer(
+        'chat.bsky.convo.listConvos',
+        joinery.listUserGroups({
+          actor: caller(call),
+          limit: (call.params.limit as number | undefined) ?? 50,
+          ...(call.params.cursor !== undefined ? { cursor: str(call.params.cursor) } : {}),
+        }),
+        async (page) => {
+          const groups = page.items.map((i) => i.group).filter((g) => !lockStatus || g.lockStatus === lockStatus)
+          const convos = await Promise.all(groups.map((g) => views.convoView(g, caller(call))))
+          return ok({ convos, ...(page.cursor ? { cursor: page.cursor } : {}) })
+        },
+      )
+    },
+
+    // Members added to a group are members at once here (see the README): no convo waits in the request inbox.
+    'chat.bsky.convo.listConvoRequests': async () => ok({ requests: [] }),
+
+    // Accepting is joining by invitation: a member gets `{}` (already accepted), an invitee becomes a member.
+    'chat.bsky.convo.acceptConvo': async (call) => {
+      const nsid = 'chat.bsky.convo.acceptConvo'
+      const groupId = str(call.input.convoId)
+      const joined = await joinery.requestJoin({ actor: caller(call), groupId })
+      if (joined.isErr()) return failed(nsid, joined.error)
+      if (joined.value.status !== 'joined') return failed(nsid, { code: 'GroupNotFound' })
+      if (!joined.value.changed) return ok({})
+      const view = await joinery.getGroup({ viewer: caller(call), groupId })
+      return ok({ rev: revOf(view.isOk() ? view.value.lastEventSeq : null) })
+    },
+
+    'chat.bsky.convo.getLog': async (call) => {
+      const cursor = call.params.cursor === undefined ? null : str(call.params.cursor)
+      const after = cursor === null ? null : seqOfRev(cursor)
+      if (cursor !== null && after === null)
+        return failed('chat.bsky.convo.getLog', {
+          code: 'InvalidInput',
+          issues: [{ path: ['cursor'], code: 'custom', message: 'is not a cursor from this service' }],
+        })
+      const log = await joinery.readUserLog({ actor: caller(call), after, limit: 100 })
+      if (log.isErr()) return failed('chat.bsky.convo.getLog', log.error)
+      const { events, latest, more, memberships } = log.value
+      const byGroup = new Map(memberships.map((m) => [m.groupId, m]))
+      const pending = events.flatMap((e) => {
+        const membership = byGroup.get(e.event.groupId)
+        return membership ? logsOf(e, caller(call), membership) : []
+      })
+      const profile = await views.profileMap(pending.flatMap((l) => (l.member ? [...l.related, l.member] : l.related)))
+      // Without a cursor the log starts now (as Bluesky's): the position only, to poll from.
+      const position = more ? (events.at(-1)?.seq ?? latest) : Math.max(latest ?? 0, after ?? 0)
+      return ok({ logs: pending.map((l) => withProfiles(l, profile)), cursor: revOf(position) })
+    },
+
+    // The groups both the caller and the subject are members of, in the order the caller joined them.
+    'chat.bsky.group.listMutualGroups': async (call) => {
+      const nsid = 'chat.bsky.group.listMutualGroups'
+      const [mine, theirs] = await Promise.all([
+        joinery.listUserGroups({ actor: caller(call), all: true }),
+        joinery.listUserGroups({ actor: str(call.params.subject), all: true }),
+      ])
+      if (mine.isErr()) return failed(nsid, mine.error)
+      if (theirs.isErr()) return failed(nsid, theirs.error)
+      const shared = new Set(theirs.value.items.map((i) => i.group.id))
+      const mutual = mine.value.items.map((i) => i.group).filter((g) => shared.has(g.id))
+      const cursor = call.params.cursor === undefined ? '' : str(call.params.cursor)
+      const start = cursor === '' ? 0 : mutual.findIndex((g) => g.id === cursor) + 1
+      const limit = (call.params.limit as number | undefined) ?? 50
+      const page = mutual.slice(start, start + limit)
+      const convos = await Promise.all(page.map((g) => views.convoView(g, caller(call))))
+      const last = page.at(-1)
+      return ok({ convos, ...(start + limit < mutual.length && last ? { cursor: last.id } : {}) })
+    },
   }
 }

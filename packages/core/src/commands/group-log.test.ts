@@ -29,6 +29,7 @@ describe('readUserLog', () => {
       events: [],
       latest: null,
       more: false,
+      memberships: [],
     })
   })
 

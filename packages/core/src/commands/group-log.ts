@@ -18,12 +18,17 @@ export type ReadUserLogInput = z.input<typeof readUserLogInput>
 
 /** The events of the actor's groups after a position, and the newest position among them. */
 export interface UserLog {
-  /** At most `limit` events of the groups the actor is a member of, in `seq` order (`[]` without `after`). */
+  /**
+   * At most `limit` events of the groups the actor is a member of, each since the actor joined it, in `seq` order
+   * (`[]` without `after`).
+   */
   readonly events: readonly StoredEvent[]
   /** The greatest `seq` of any of those groups' events (read or not), `null` when they have none. */
   readonly latest: number | null
   /** Whether events after the last one returned remain (read again from its `seq`). */
   readonly more: boolean
+  /** The actor's memberships, one per group the log covers. */
+  readonly memberships: readonly Membership[]
 }
 
 const groupKey = (m: Membership): ListKey => ({ at: m.joinedAt, id: m.groupId })
@@ -42,14 +47,18 @@ export function groupLogCommands(ctx: CommandContext) {
             .items
           let latest: number | null = null
           const found: StoredEvent[] = []
-          for (const { groupId } of groups) {
+          for (const { groupId, joinedAt } of groups) {
             const last = await step(tx.lastGroupEventSeq(groupId))
             if (last !== null && (latest === null || last > latest)) latest = last
             if (cmd.after === null || cmd.after === undefined || last === null || last <= cmd.after) continue
-            found.push(...(await step(tx.readGroupEvents(groupId, cmd.after, cmd.limit + 1))))
+            // What happened before the actor joined is not theirs to read.
+            const events = await step(tx.readGroupEvents(groupId, cmd.after, cmd.limit + 1))
+            found.push(...events.filter((e) => e.event.at >= joinedAt))
           }
           found.sort((a, b) => a.seq - b.seq)
-          return { done: { events: found.slice(0, cmd.limit), latest, more: found.length > cmd.limit } }
+          return {
+            done: { events: found.slice(0, cmd.limit), latest, more: found.length > cmd.limit, memberships: groups },
+          }
         }),
       )
     },

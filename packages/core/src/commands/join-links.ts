@@ -119,6 +119,7 @@ export function joinLinkCommands(ctx: CommandContext) {
         at: ctx.clock.now(),
         code: link.code,
         fields: d.fields,
+        ...(d.change.enabled !== undefined ? { enabled: d.change.enabled } : {}),
       })
       return { done: { ...link, ...d.change } }
     })
