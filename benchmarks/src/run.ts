@@ -1,16 +1,18 @@
 // pnpm bench: every benchmark, baseline and Joinery side by side in one run, with ratios against the targets.
 // Results: benchmarks/results/latest.json and latest.svg. Never part of the test run.
+import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { benchCore } from './bench-core.js'
 import { benchBitrix, benchXrpc } from './bench-http.js'
 import { benchProbe } from './bench-probe.js'
+import { benchRelay } from './bench-relay.js'
 import { benchScale } from './bench-scale.js'
 import { benchPglite, benchPostgresServer } from './bench-stores.js'
 import { type Comparison, chart, printTable, writeResults } from './report.js'
 import { fmt } from './stats.js'
 
 const only = process.argv[2]
-// pnpm bench [core|xrpc|bitrix|stores|scale|probe] runs one of them.
+// pnpm bench [core|xrpc|bitrix|stores|scale|probe|relay] runs one of them.
 const rows: Comparison[] = []
 const extras: Record<string, unknown> = {}
 const want = (name: string) => !only || only === name
@@ -131,6 +133,45 @@ if (want('probe')) {
     `  big call: ${r.bigCallUsers} users in ${fmt(r.bigCallMs, 0)} ms; probe (${r.probe.count} requests meanwhile): ` +
       `p50 ${fmt(r.probe.p50Ms)} ms, p99 ${fmt(r.probe.p99Ms)} ms (target p99 < 250 ms: ${r.probe.p99Ms < 250 ? 'met' : 'NOT met'})`,
   )
+}
+
+if (want('relay')) {
+  console.log('relay: events written by joins vs one relay delivering them as signed webhooks to a local receiver…')
+  try {
+    const r = await benchRelay()
+    rows.push(
+      compare(
+        'Relay webhooks delivered vs events written by joins (PostgreSQL server)',
+        { label: 'relay, 1 instance, 16 groups at once', ...r.drain },
+        { label: 'joins, 16 in flight over 16 groups', ...r.joins },
+        // Issue 14: the relay keeps up with what joins produce.
+        1,
+      ),
+    )
+    rows.push({
+      ...compare(
+        'Relay webhooks, every event in one group',
+        { label: 'relay, 1 instance, 1 group (in order)', ...r.oneGroup },
+        { label: 'joins, 16 in flight over 16 groups', ...r.joins },
+        0,
+      ),
+      target: 'none (one group is delivered one event at a time)',
+      met: null,
+    })
+    extras.relayTogether = r.together
+    // The machine is shared: the 1-minute load average when the relay benchmark ended, for reading its figures.
+    extras.relayLoadAverage = loadavg()[0]
+    extras.relayJoinsWithoutNotify = r.joinsWithoutNotify
+    console.log(
+      `  joins on a store without NOTIFY: ${fmt(r.joinsWithoutNotify.opsPerSecond, 0)} joins/s (with: ${fmt(r.joins.opsPerSecond, 0)})`,
+    )
+    console.log(
+      `  joins and relay together: ${fmt(r.together.joins.opsPerSecond, 0)} joins/s; write-to-delivery p50 ${fmt(r.together.lagP50Ms)} ms, ` +
+        `p99 ${fmt(r.together.lagP99Ms)} ms; backlog empty ${fmt(r.together.backlogAfterMs, 0)} ms after the last join`,
+    )
+  } catch (e) {
+    console.log(`  relay benchmark skipped: ${(e as Error).message}`)
+  }
 }
 
 const table = printTable(rows)

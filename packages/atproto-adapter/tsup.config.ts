@@ -5,7 +5,7 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: true,
+  sourcemap: false,
   target: 'node20',
   // The host's own @atproto packages are used, never a bundled copy.
   external: [/^@atproto\//, /^@joinery\//],

@@ -95,14 +95,14 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
   return {
     'chat.bsky.group.requestJoin': async (call) => {
       const did = caller(call)
-      if (deps.unknownCodes.isBlocked(did)) {
+      if (await deps.unknownCodes.isBlocked(did)) {
         return { error: { status: 429, error: 'RateLimitExceeded', message: 'Too many attempts with unknown codes' } }
       }
       const result = await joinery.requestJoinByCode({ actor: did, code: str(call.input.code) })
       if (result.isErr()) {
         const outcome = failed('chat.bsky.group.requestJoin', result.error)
         // Every code that leads nowhere counts, the ones no link could have (too long, unstorable) included.
-        if ('error' in outcome && outcome.error.error === 'InvalidCode') deps.unknownCodes.recordUnknownCode(did)
+        if ('error' in outcome && outcome.error.error === 'InvalidCode') await deps.unknownCodes.recordUnknownCode(did)
         return outcome
       }
       if (result.value.status === 'pending') return ok({ status: 'pending' })

@@ -1,15 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer, InternalServerError, type Server, UpstreamFailureError, XRPCError } from '@atproto/xrpc-server'
 import type { Joinery } from '@joinery/core'
-import { createServiceAuth, type ServiceAuthOptions } from './auth.js'
+import { createServiceAuth, type ReplayGuard, type ServiceAuthOptions } from './auth.js'
 import { didWebOrigin, serviceDidDocument } from './identity/service-did-document.js'
 import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 import { createMethods } from './methods.js'
-import { createUnknownCodeLimiter, type UnknownCodeLimit } from './unknown-code-limiter.js'
+import { inMemoryRateLimiters, type RateLimiterFactory } from './rate-limiters.js'
+import { createReplayGuard } from './replay-guard.js'
+import {
+  type AnonymousPreviewLimit,
+  createAnonymousPreviewLimiter,
+  createUnknownCodeLimiter,
+  type UnknownCodeLimit,
+} from './unknown-code-limiter.js'
 import { createViews, type ViewOptions } from './views.js'
 
 /** The adapter's settings: the token checks of `ServiceAuthOptions` (service DID, key resolution, time bounds), views, and these. */
-export interface AtprotoAdapterOptions extends ViewOptions, ServiceAuthOptions {
+export interface AtprotoAdapterOptions extends ViewOptions, Omit<ServiceAuthOptions, 'replayGuard'> {
   /** The core the methods run on. */
   readonly joinery: Joinery
   /**
@@ -23,6 +30,20 @@ export interface AtprotoAdapterOptions extends ViewOptions, ServiceAuthOptions {
    * route `atproto-proxy: <serviceDid>#bsky_chat` here. Default true; off when the host publishes its own.
    */
   readonly serveDidDocument?: boolean
+  /**
+   * Refuses a token id seen before with 401 `JwtReplayed`. On by default, kept where `rateLimiters` count (so shared
+   * by every instance on one database with `createSharedRateLimiters(db)`); `false` turns it off.
+   */
+  readonly replayGuard?: ReplayGuard | false
+  /**
+   * Where the rate limits and the replay guard count: in this process by default; `createSharedRateLimiters(db)` from
+   * `@joinery/postgres-store` counts in the database, so that every instance on one PostgreSQL server shares them.
+   */
+  readonly rateLimiters?: RateLimiterFactory
+  /** Calls of `getJoinLinkPreviews` without a token per IP address; answered with `RateLimitExceeded` beyond. */
+  readonly anonymousPreviewLimit?: Partial<AnonymousPreviewLimit> | false
+  /** The address a request's IP limits count against. Default the socket's peer; behind a proxy, its client's. */
+  readonly clientAddress?: (req: IncomingMessage) => string
   /** Attempts with unknown codes allowed per caller; answered with `RateLimitExceeded` beyond. */
   readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
@@ -77,11 +98,18 @@ const ANONYMOUS_ALLOWED: ReadonlySet<ServedMethod> = new Set(['chat.bsky.group.g
 export function registerJoineryMethods(server: Server, options: AtprotoAdapterOptions): void {
   for (const doc of LEXICONS) if (!server.lex.get(doc.id)) server.addLexicon(doc)
   const memberLimit = options.memberLimit ?? 100
-  const auth = createServiceAuth(options)
+  const limiters = options.rateLimiters ?? inMemoryRateLimiters
+  const { replayGuard = createReplayGuard(limiters) } = options
+  const auth = createServiceAuth({ ...options, replayGuard: replayGuard || undefined })
+  const previews =
+    options.anonymousPreviewLimit === false
+      ? null
+      : createAnonymousPreviewLimiter({ calls: 60, windowSeconds: 60, ...options.anonymousPreviewLimit }, limiters)
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown')
   const methods = createMethods({
     joinery: options.joinery,
     views: createViews(options.joinery, options, memberLimit),
-    unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }),
+    unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
   })
 
@@ -114,7 +142,11 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
           })
         }
         const header = req.headers.authorization
-        if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) return { credentials: null }
+        if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) {
+          if (previews && !(await previews.take(addressOf(req))))
+            throw new XRPCError(429, 'Too many calls without a token from this address', 'RateLimitExceeded')
+          return { credentials: null }
+        }
         try {
           const credentials = await auth.verify(header, nsid)
           verified.set(req, credentials.did)

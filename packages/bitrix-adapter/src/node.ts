@@ -1,7 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import selfsigned from 'selfsigned'
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 
@@ -17,8 +16,22 @@ export interface TlsCertificate {
   readonly cert: string
 }
 
-/** A self-signed certificate for `localhost` and 127.0.0.1, made now, for tests and demos only. */
+/**
+ * A self-signed certificate for `localhost` and 127.0.0.1, made now, for tests and demos only. Needs the optional
+ * peer dependency `selfsigned` (kept out of the adapter's runtime dependencies: a service never needs it).
+ */
 export async function createThrowawayCertificate(): Promise<TlsCertificate> {
+  const selfsigned = await import('selfsigned').then(
+    (module) => module.default,
+    (cause: unknown) => {
+      throw new Error(
+        'createThrowawayCertificate needs the optional dependency `selfsigned`: npm install -D selfsigned',
+        {
+          cause,
+        },
+      )
+    },
+  )
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     algorithm: 'sha256',

@@ -109,6 +109,52 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
     name: "an index for reading one group's events in order",
     sql: `CREATE INDEX outbox_by_group ON {s}.outbox (group_id, id);`,
   },
+  {
+    version: 5,
+    name: 'outbox streams and deliveries for the relay',
+    // One stream row per group with events: appendEvents bumps `seq`, a relay instance leases the row (claimed with
+    // FOR UPDATE SKIP LOCKED), delivers the group's pending events in id order and sets `drained_seq` to the `seq` it
+    // claimed. A stream is due while seq > drained_seq. `outbox_deliveries` keeps each subscriber's state of an
+    // event not yet delivered to all (and dead letters). See @joinery/relay.
+    sql: `
+CREATE TABLE {s}.outbox_streams (
+  group_id text PRIMARY KEY,
+  seq bigint NOT NULL DEFAULT 1,
+  drained_seq bigint NOT NULL DEFAULT 0,
+  lease_owner text,
+  lease_until timestamptz,
+  retry_at timestamptz
+);
+CREATE INDEX outbox_streams_due ON {s}.outbox_streams (retry_at NULLS FIRST, lease_until NULLS FIRST) WHERE seq > drained_seq;
+INSERT INTO {s}.outbox_streams (group_id) SELECT DISTINCT group_id FROM {s}.outbox WHERE published_at IS NULL;
+CREATE INDEX outbox_pending_by_group ON {s}.outbox (group_id, id) WHERE published_at IS NULL;
+CREATE INDEX outbox_published_at ON {s}.outbox (published_at) WHERE published_at IS NOT NULL;
+CREATE TABLE {s}.outbox_deliveries (
+  event_id bigint NOT NULL REFERENCES {s}.outbox (id) ON DELETE CASCADE,
+  subscriber text NOT NULL,
+  state text NOT NULL CHECK (state IN ('delivered', 'failed', 'dead')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_at timestamptz,
+  last_error text,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (event_id, subscriber)
+);
+CREATE INDEX outbox_deliveries_by_subscriber ON {s}.outbox_deliveries (subscriber, state, event_id);
+`,
+  },
+  {
+    version: 6,
+    name: 'rate-limit counters shared by every instance',
+    // The row shape rate-limiter-flexible's PostgreSQL backend reads and writes (key, points, expire in epoch ms).
+    sql: `
+CREATE TABLE {s}.rate_limits (
+  key text PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
+`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

@@ -33,6 +33,9 @@ describe(migrate, () => {
       'join_requests',
       'memberships',
       'outbox',
+      'outbox_deliveries',
+      'outbox_streams',
+      'rate_limits',
       'removals',
       'schema_migrations',
     ])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { classifyFailure, DatabaseTimeout } from './classify-failure.js'
+import { classifyFailure, DatabaseTimeout, MISSING_SCHEMA_HINT } from './classify-failure.js'
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code })
 
@@ -31,12 +31,22 @@ describe(classifyFailure, () => {
 
   it.each([
     ['23505 unique_violation', withCode('23505')],
-    ['42P01 undefined_table', withCode('42P01')],
     ['08P01 protocol_violation', withCode('08P01')],
     ['40P01 deadlock_detected', withCode('40P01')],
     ['a plain Error', new Error('boom')],
     ['a string', 'boom'],
   ])('answers StorageError for %s', (_, cause) => {
     expect(classifyFailure('failed', cause)).toEqual({ code: 'StorageError', message: 'failed', cause })
+  })
+
+  it.each([
+    ['42P01 undefined_table', withCode('42P01')],
+    ['3F000 invalid_schema_name', withCode('3F000')],
+  ])('answers StorageError with a hint to run migrate() for %s', (_, cause) => {
+    expect(classifyFailure('failed', cause)).toEqual({
+      code: 'StorageError',
+      message: `failed: ${MISSING_SCHEMA_HINT}`,
+      cause,
+    })
   })
 })

@@ -58,5 +58,16 @@ export function isUnavailable(cause: unknown): boolean {
 
 /** A driver error as a store failure: `StorageUnavailable` when a retry later may succeed, `StorageError` otherwise. */
 export function classifyFailure(message: string, cause: unknown): StorageFailure {
-  return isUnavailable(cause) ? storageUnavailable(message, cause) : storageError(message, cause)
+  if (isUnavailable(cause)) return storageUnavailable(message, cause)
+  return storageError(isMissingSchema(cause) ? `${message}: ${MISSING_SCHEMA_HINT}` : message, cause)
+}
+
+/** What a failure on a database nobody migrated says, so the first 500 of a forgotten `migrate()` explains itself. */
+export const MISSING_SCHEMA_HINT =
+  "Joinery's tables are missing from this database or schema: did you run migrate(db) (or joinery-migrate) first?"
+
+/** 42P01 undefined_table, 3F000 invalid_schema_name. */
+function isMissingSchema(cause: unknown): boolean {
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined
+  return code === '42P01' || code === '3F000'
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { createJoinery, type JoineryOptions } from './joinery.js'
+import { createInMemoryStore } from './stores/in-memory-store.js'
+
+/** Options as a JavaScript caller might pass them, past the types. */
+const loose = (options: unknown) => options as JoineryOptions
+
+describe('createJoinery option checks', () => {
+  it.each([
+    ['no options at all', undefined, /options must be an object/],
+    ['no store', {}, /store must be an object with transaction\(\), such as createInMemoryStore\(\)/],
+    ['a store without transaction()', { store: {} }, /store\.transaction must be a function/],
+    ['an events sink without publish()', { events: () => {} }, /events must be an object with publish\(\)/],
+    ['a clock without now()', { clock: { now: 5 } }, /clock\.now must be a function/],
+    ['ids without newCode()', { ids: { newGroupId: () => '1', newId: () => '2' } }, /ids\.newCode must be a function/],
+    ['a social graph without follows()', { socialGraph: {} }, /socialGraph\.follows must be a function/],
+    ['a negative request TTL', { requestTtlMs: -1 }, /requestTtlMs must be a whole number from 1/],
+    ['a fractional request TTL', { requestTtlMs: 1.5 }, /requestTtlMs must be a whole number/],
+    ['a TTL given as text', { requestTtlMs: '60000' }, /requestTtlMs must be a whole number/],
+    ['an onSinkError that is not a function', { onSinkError: 'log' }, /onSinkError must be a function/],
+  ])('refuses %s at construction, naming the option', (_, options, message) => {
+    const withStore =
+      options && typeof options === 'object' && !('store' in options) && Object.keys(options).length > 0
+        ? { store: createInMemoryStore(), ...options }
+        : options
+    expect(() => createJoinery(loose(withStore))).toThrow(message)
+  })
+
+  it('accepts the smallest valid options and every optional port left out or null where allowed', () => {
+    expect(() => createJoinery({ store: createInMemoryStore() })).not.toThrow()
+    expect(() => createJoinery({ store: createInMemoryStore(), requestTtlMs: null })).not.toThrow()
+  })
+})

@@ -1,0 +1,22 @@
+import { PGlite } from '@electric-sql/pglite'
+import { createJoinery } from '@joinery/core'
+import { afterAll, describe, expect, it } from 'vitest'
+import { MISSING_SCHEMA_HINT } from './internal/classify-failure.js'
+import { migrate } from './migrations.js'
+import { createPostgresStore } from './postgres-store.js'
+import { fromPglite } from './sql-database.js'
+
+describe('a store on a database nobody migrated', () => {
+  const pglite = new PGlite()
+  afterAll(() => pglite.close())
+
+  it('fails with a StorageError that says to run migrate(), and works once migrated', async () => {
+    const db = fromPglite(pglite)
+    const joinery = createJoinery({ store: createPostgresStore(db) })
+    const refused = (await joinery.createGroup({ actor: 'ada', name: 'Climbers' }))._unsafeUnwrapErr()
+    expect(refused).toMatchObject({ code: 'StorageError', message: expect.stringContaining(MISSING_SCHEMA_HINT) })
+
+    await migrate(db)
+    expect((await joinery.createGroup({ actor: 'ada', name: 'Climbers' })).isOk()).toBe(true)
+  })
+})
