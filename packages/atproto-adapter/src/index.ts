@@ -1,3 +1,4 @@
+export { type AppViewProfilesOptions, createAppViewProfiles, createStaticProfiles } from './appview-profiles.js'
 export { type AppViewSocialGraphOptions, createAppViewSocialGraph } from './appview-social-graph.js'
 export {
   type Caller,
