@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
 import {
+  createAppViewChatFacts,
   createAppViewProfiles,
   createAppViewSocialGraph,
   createDidSigningKeyResolver,
@@ -142,7 +143,12 @@ export async function startServer(
     joinery,
     serviceDid,
     allowDidKeyIssuers: config.allowDidKey,
-    ...(config.appViewUrl ? { profiles: createAppViewProfiles({ service: config.appViewUrl }) } : {}),
+    ...(config.appViewUrl
+      ? {
+          profiles: createAppViewProfiles({ service: config.appViewUrl }),
+          groupConsent: createAppViewChatFacts({ service: config.appViewUrl }),
+        }
+      : {}),
     resolveSigningKey: createDidSigningKeyResolver(config.plcUrl ? { plcUrl: config.plcUrl } : {}),
     memberLimit: config.groupMemberLimit,
     onError,

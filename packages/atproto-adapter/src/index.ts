@@ -9,6 +9,15 @@ export {
   type SigningKeyResolver,
 } from './auth.js'
 export {
+  type ChatFacts,
+  createAppViewChatFacts,
+  createInMemoryChatFacts,
+  decideGroupInvite,
+  GROUP_INVITE_RULES,
+  type GroupInviteRefusal,
+  type SubjectFacts,
+} from './group-consent.js'
+export {
   createDidSigningKeyResolver,
   type DidSigningKeyResolverOptions,
   isSigningKeyRefusal,

@@ -8,6 +8,7 @@ import {
 } from '@joinery/core'
 import type { ResultAsync } from 'neverthrow'
 import { logsOf, withProfiles } from './convo-log.js'
+import { type ChatFacts, decideGroupInvite, GROUP_INVITE_MESSAGES } from './group-consent.js'
 import type { ServedMethod } from './lexicons/index.js'
 import { revOf, seqOfRev } from './rev.js'
 import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
@@ -35,6 +36,7 @@ export interface MethodDeps {
   readonly views: Views
   readonly unknownCodes: ReturnType<typeof createUnknownCodeLimiter>
   readonly defaultMemberLimit: number
+  readonly groupConsent: ChatFacts | null
 }
 
 type Handler = (call: MethodCall) => Promise<MethodOutcome>
@@ -90,6 +92,31 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     })
   }
 
+  /**
+   * Whether the caller may add these users (`GROUP_INVITE_RULES`), before the command runs: `null` when each may
+   * be added (or no consent check is configured), else the refusal of the first who may not.
+   */
+  const consentOf = async (nsid: ServedMethod, call: MethodCall, members: string[]): Promise<MethodOutcome | null> => {
+    const consent = deps.groupConsent
+    const adder = caller(call)
+    const subjects = [...new Set(members)].filter((did) => did !== adder)
+    if (!consent || subjects.length === 0) return null
+    let facts: Awaited<ReturnType<ChatFacts['subjects']>>
+    try {
+      facts = await consent.subjects(adder, subjects)
+    } catch (cause) {
+      return {
+        error: toXrpcError(nsid, { code: 'SocialGraphUnavailable', cause }),
+        cause: { code: 'SocialGraphUnavailable', cause },
+      }
+    }
+    for (const did of subjects) {
+      const refusal = decideGroupInvite(facts.get(did))
+      if (refusal) return { error: { status: 400, error: refusal, message: GROUP_INVITE_MESSAGES[refusal] } }
+    }
+    return null
+  }
+
   const joinRule = (wire: unknown) => JOIN_RULE_FROM_WIRE[wire as keyof typeof JOIN_RULE_FROM_WIRE] ?? (wire as never)
 
   return {
@@ -112,6 +139,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.createGroup': async (call) => {
       const members = membersOf('chat.bsky.group.createGroup', call)
       if (!Array.isArray(members)) return members
+      const refused = await consentOf('chat.bsky.group.createGroup', call, members)
+      if (refused) return refused
       return convoOf(
         'chat.bsky.group.createGroup',
         call,
@@ -252,6 +281,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.addMembers': async (call) => {
       const members = membersOf('chat.bsky.group.addMembers', call)
       if (!Array.isArray(members)) return members
+      const refused = await consentOf('chat.bsky.group.addMembers', call, members)
+      if (refused) return refused
       return answer(
         'chat.bsky.group.addMembers',
         joinery.addMembers({ actor: caller(call), groupId: str(call.input.convoId), userIds: members }),

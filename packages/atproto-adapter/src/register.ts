@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer, InternalServerError, type Server, UpstreamFailureError, XRPCError } from '@atproto/xrpc-server'
 import type { Joinery } from '@joinery/core'
 import { createServiceAuth, type ReplayGuard, type ServiceAuthOptions } from './auth.js'
+import type { ChatFacts } from './group-consent.js'
 import { didWebOrigin, serviceDidDocument } from './identity/service-did-document.js'
 import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 import { createMethods } from './methods.js'
@@ -48,6 +49,13 @@ export interface AtprotoAdapterOptions extends ViewOptions, Omit<ServiceAuthOpti
   readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
   readonly memberLimit?: number
+  /**
+   * Checks each user `createGroup` and `addMembers` would add (`GROUP_INVITE_RULES`: the account exists, no block
+   * either way, their `chat.bsky.actor.declaration` allows the adder) and refuses with the declared error
+   * (`RecipientNotFound`, `BlockedActor`, `BlockedSubject`, `UserForbidsGroups`, `NotFollowedBySender`).
+   * `createAppViewChatFacts()` asks an AppView; none by default (anyone may be added).
+   */
+  readonly groupConsent?: ChatFacts
   /**
    * Called with the cause of every unexpected failure: each answer with status 500 (a `StorageError`, a handler or
    * token check that threw) or 502 (`SocialGraphUnavailable`). The client only ever sees a generic body.
@@ -111,6 +119,7 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
     views: createViews(options.joinery, options, memberLimit),
     unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
+    groupConsent: options.groupConsent ?? null,
   })
 
   const retryAfter = String(options.retryAfterSeconds ?? 5)
