@@ -19,6 +19,8 @@ export interface ServerConfig {
   readonly plcUrl: string | null
   /** `userId:code` webhooks for Bitrix24 calls. */
   readonly bitrixWebhooks: readonly { userId: string; code: string }[]
+  /** The portal administrators (user ids): user 1, the portal's first user, unless `BITRIX_ADMINS` names others. */
+  readonly bitrixAdmins: readonly string[]
   /** PGlite keeps its data here; in memory when unset. */
   readonly dataDir: string | null
   /** A PostgreSQL server instead of PGlite. */
@@ -58,6 +60,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       throw new Error(`BITRIX_WEBHOOKS takes userId:code pairs, got ${pair}`)
     return { userId, code }
   })
+  const bitrixAdmins = (env.BITRIX_ADMINS ?? '1').split(',').filter(Boolean)
+  for (const id of bitrixAdmins)
+    if (!/^\d+$/.test(id)) throw new Error(`BITRIX_ADMINS takes user ids, comma-separated, got ${id}`)
   return {
     port: int(env.PORT, 8080, 'PORT'),
     tlsPort: env.TLS_PORT === 'off' ? null : int(env.TLS_PORT, 8443, 'TLS_PORT'),
@@ -66,6 +71,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     allowDidKey: !['off', 'false', '0', 'no'].includes((env.ALLOW_DID_KEY ?? '').toLowerCase()),
     plcUrl: env.PLC_URL || null,
     bitrixWebhooks,
+    bitrixAdmins,
     dataDir: env.DATA_DIR || null,
     databaseUrl: env.DATABASE_URL || null,
     appViewUrl: env.APPVIEW_URL || null,

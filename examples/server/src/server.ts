@@ -26,6 +26,7 @@ import {
 import pg from 'pg'
 import type { ServerConfig } from './config.js'
 import { escapeForLog } from './log-line.js'
+import { createDemoOAuth } from './oauth.js'
 
 export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
@@ -102,9 +103,12 @@ export async function startServer(
     )
   // The XRPC side is made once the HTTP port is known, since the default service DID names it.
   let xrpc: ReturnType<typeof createJoineryXrpcServer> | null = null
+  // Webhooks, and OAuth access tokens issued by the demo's own token endpoint (`/oauth/token/`, see oauth.ts).
+  const oauth = createDemoOAuth(config.bitrixWebhooks)
   const rest = createBitrixHandler({
     joinery,
-    auth: createWebhookAuth(config.bitrixWebhooks),
+    auth: { ...createWebhookAuth(config.bitrixWebhooks), ...oauth.auth },
+    administrators: config.bitrixAdmins,
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
     ...(rateLimiters ? { rateLimiters } : {}),
@@ -122,6 +126,7 @@ export async function startServer(
       })
     }
     if (req.url?.startsWith('/rest/')) void rest(req, res)
+    else if (req.url?.startsWith('/oauth/token')) void oauth.handle(req, res)
     else if (xrpc) xrpc.router(req, res)
     else {
       res.writeHead(503, { 'retry-after': '1' })

@@ -3,6 +3,7 @@ export type { ReadUserLogInput, UserLog } from './commands/group-log.js'
 export type {
   CreateGroupError,
   CreateGroupInput,
+  DeleteGroupInput,
   GetGroupInput,
   GroupTargetInput,
   GroupView,
@@ -56,6 +57,7 @@ export type {
   RemovedMembers,
   RemoveMembersError,
   RemoveMembersInput,
+  TransferError,
   TransferOwnershipInput,
   UnbanUserInput,
 } from './commands/members.js'
@@ -74,7 +76,16 @@ export type {
 } from './commands/requests.js'
 export { MAX_USERS_PER_COMMAND } from './commands/schemas.js'
 export { decideJoin, JOIN_RULES, type JoinDecision, type JoinSnapshot, needsApproval } from './decide-join.js'
-export { ACCESS_RULES, type Access, type Authority, decideAccess } from './decisions/access.js'
+export {
+  ACCESS_RULES,
+  type Access,
+  ADMINISTRATOR_ACCESS_RULES,
+  type AdministratorAccess,
+  type Authority,
+  decideAccess,
+  decideAdministratorAccess,
+  type MemberAuthority,
+} from './decisions/access.js'
 export {
   CREATE_GROUP_RULES,
   DELETE_GROUP_RULES,
@@ -102,6 +113,7 @@ export {
   pickLink,
 } from './decisions/links.js'
 export {
+  type Actor,
   ADD_MEMBERS_RULES,
   type AddDecision,
   BAN_RULES,
@@ -157,7 +169,9 @@ export type {
   AdmissionPolicy,
   Approvers,
   Group,
+  GroupAttributes,
   GroupId,
+  Inviters,
   LockStatus,
   UserId,
   Visibility,
@@ -168,7 +182,7 @@ export { MAX_REQUEST_MESSAGE_LENGTH } from './domain/join-request.js'
 export type { Membership, MembershipSource, Role } from './domain/membership.js'
 export { type Removal, removalIsActive } from './domain/removal.js'
 export { createJoinery, type Joinery, type JoineryOptions } from './joinery.js'
-export { isApprover, isOwner } from './permissions.js'
+export { INVITE_PERMISSION_RULES, invitersOf, isApprover, isOwner, mayInvite } from './permissions.js'
 export type { Clock } from './ports/clock.js'
 export { systemClock } from './ports/clock.js'
 export type { CommandEnd, CommandName, CommandObserver } from './ports/command-observer.js'
@@ -176,6 +190,7 @@ export type { EventSink } from './ports/event-sink.js'
 export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {
   GroupAnyOf,
+  GroupAttributeCondition,
   GroupChange,
   GroupCondition,
   GroupField,

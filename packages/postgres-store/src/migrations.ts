@@ -105,6 +105,15 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
     sql: `CREATE SEQUENCE {s}.group_ids AS bigint START 1;`,
   },
   {
+    version: 3,
+    name: "a group's invite policy and descriptive attributes",
+    // Nullable, with no default: a row written by an instance that does not know the columns yet reads as "the
+    // approvers invite" and "no attributes", which is what that instance means. So old and new instances can share
+    // the database.
+    sql: `ALTER TABLE {s}.groups ADD COLUMN inviters text CHECK (inviters IN ('owner', 'owner-and-moderators', 'members'));
+ALTER TABLE {s}.groups ADD COLUMN attributes jsonb;`,
+  },
+  {
     version: 4,
     name: "an index for reading one group's events in order",
     sql: `CREATE INDEX outbox_by_group ON {s}.outbox (group_id, id);`,

@@ -19,7 +19,7 @@ export type CoreError =
   | { readonly code: 'StorageUnavailable'; readonly message: string; readonly cause?: unknown }
   | { readonly code: 'SocialGraphUnavailable'; readonly cause?: unknown }
   | { readonly code: 'GroupNotFound' }
-  | { readonly code: 'InsufficientRole'; readonly required: 'owner' | 'approver' | 'member' }
+  | { readonly code: 'InsufficientRole'; readonly required: 'owner' | 'approver' | 'inviter' | 'member' }
   | { readonly code: 'InvalidCode' }
   | { readonly code: 'LinkDisabled' }
   | { readonly code: 'LinkExpired' }

@@ -122,6 +122,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           queryGroups(
             groups.values(),
             (g) =>
+              query.everyGroup === true ||
               g.visibility === 'public' ||
               (query.visibleTo !== null && (members.get(g.id)?.has(query.visibleTo) ?? false)),
             query,
@@ -135,7 +136,9 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       updateGroup: (id, change) => {
         const current = groups.get(id)
         if (!current) return refuse(`group ${id} does not exist`)
-        write(undo, groups, id, { ...current, ...definedFields(change) })
+        const next = { ...current, ...definedFields(change) }
+        if (change.attributes) next.attributes = { ...current.attributes, ...change.attributes }
+        write(undo, groups, id, next)
         return okAsync(undefined)
       },
       deleteGroup: (id) => {
