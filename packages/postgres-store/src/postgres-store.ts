@@ -9,6 +9,7 @@ import {
   type LinkChange,
   type MembershipStore,
   type StorageFailure,
+  type StoredEvent,
   type StoreTx,
   storageError,
 } from '@joinery/core'
@@ -382,6 +383,18 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
                SELECT ${notify ? `pg_notify('${OUTBOX_CHANNEL}', $2::text)` : '$2::text'} FROM (SELECT 1 FROM st LIMIT 1) AS n`,
               [JSON.stringify(events), schema],
             ),
+
+      readGroupEvents: (groupId, after, limit) =>
+        run(
+          `SELECT id, event FROM ${s}.outbox WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+          [groupId, after ?? 0, limit],
+          (rows) => rows.map(storedEventOf),
+        ),
+
+      lastGroupEventSeq: (groupId) =>
+        one(`SELECT max(id) AS id FROM ${s}.outbox WHERE group_id = $1`, [groupId], (row) =>
+          row.id === null ? null : Number(row.id),
+        ).map((seq) => seq ?? null),
     }
   }
 
@@ -499,4 +512,12 @@ export function reviveOutboxEvent(raw: unknown): DomainEvent {
     at: new Date(e.at as string),
     ...(typeof e.until === 'string' ? { until: new Date(e.until) } : {}),
   } as DomainEvent
+}
+
+/** An outbox row as the core's `StoredEvent`: jsonb keeps dates as ISO text, so they are read back as dates. */
+function storedEventOf(row: Record<string, unknown>): StoredEvent {
+  const raw = (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as Record<string, unknown>
+  const event = { ...raw, at: new Date(raw.at as string) } as Record<string, unknown>
+  if ('until' in raw) event.until = raw.until === null ? null : new Date(raw.until as string)
+  return { seq: Number(row.id), event: event as unknown as DomainEvent }
 }
