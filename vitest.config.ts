@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// One run over every package. `dev-source` makes packages import each other's src/ without a build;
-// the rest are Vite's default server conditions.
-const conditions = ['dev-source', 'module', 'node', 'development|production']
+// One run over every package. `dev-source` makes packages import each other's src/ without a build; the rest are
+// what Node itself resolves with. Vite's default server conditions also hold `module`, a bundler's condition: with
+// it, packages such as @opentelemetry/api resolve to builds that only a bundler can load.
+const conditions = ['dev-source', 'node', 'development|production']
 
 export default defineConfig({
   resolve: { conditions },

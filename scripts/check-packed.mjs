@@ -27,7 +27,7 @@ const CONSUMER_PEERS = {
   '@atproto/lexicon': '0.6.2',
   '@atproto/xrpc-server': '0.10.21',
   '@electric-sql/pglite': '0.5.16',
-  '@opentelemetry/api': '1.10.0',
+  '@opentelemetry/api': '1.9.1',
   '@bitrix24/b24jssdk': '2.2.0',
   selfsigned: '5.5.0',
   vitest: '4.1.12',

@@ -170,6 +170,7 @@ export { createJoinery, type Joinery, type JoineryOptions } from './joinery.js'
 export { isApprover, isOwner } from './permissions.js'
 export type { Clock } from './ports/clock.js'
 export { systemClock } from './ports/clock.js'
+export type { CommandEnd, CommandName, CommandObserver } from './ports/command-observer.js'
 export type { EventSink } from './ports/event-sink.js'
 export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {

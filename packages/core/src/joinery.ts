@@ -1,3 +1,4 @@
+import type { ResultAsync } from 'neverthrow'
 import { groupCommands } from './commands/groups.js'
 import { joinCommands } from './commands/join.js'
 import { joinLinkCommands } from './commands/join-links.js'
@@ -5,10 +6,12 @@ import { memberListCommands } from './commands/member-lists.js'
 import { memberCommands } from './commands/members.js'
 import { requestCommands } from './commands/requests.js'
 import { roleCommands } from './commands/roles.js'
+import type { CoreError } from './domain/errors.js'
 import type { DomainEvent } from './domain/events.js'
 import { optionalFunction, optionalInteger, optionalObject, requireObject } from './internal/check-options.js'
 import type { Joinery } from './joinery-api.js'
 import { type Clock, systemClock } from './ports/clock.js'
+import type { CommandEnd, CommandName, CommandObserver } from './ports/command-observer.js'
 import type { EventSink } from './ports/event-sink.js'
 import { createCryptoIdGenerator, type IdGenerator } from './ports/id-generator.js'
 import type { MembershipStore } from './ports/membership-store.js'
@@ -29,6 +32,11 @@ export interface JoineryOptions {
   readonly requestTtlMs?: number | null
   /** Called when the event sink throws; the command has already succeeded. Default: ignore. */
   readonly onSinkError?: (error: unknown, events: readonly DomainEvent[]) => void
+  /**
+   * Told when each command starts and how it ends (logs, metrics, traces; `@joinery/opentelemetry` makes one).
+   * Storage failures reach it with their cause, so it is also where a host logs them. Default: none, at no cost.
+   */
+  readonly observer?: CommandObserver
 }
 
 /**
@@ -49,7 +57,7 @@ export function createJoinery(options: JoineryOptions): Joinery {
     requestTtlMs: options.requestTtlMs ?? null,
     onSinkError: options.onSinkError ?? (() => {}),
   }
-  return {
+  const joinery: Joinery = {
     ...groupCommands(ctx),
     ...joinLinkCommands(ctx),
     ...joinCommands(ctx),
@@ -57,6 +65,49 @@ export function createJoinery(options: JoineryOptions): Joinery {
     ...memberCommands(ctx),
     ...roleCommands(ctx),
     ...memberListCommands(ctx),
+  }
+  return options.observer ? observed(joinery, options.observer) : joinery
+}
+
+/** Every command of `joinery`, reported to `observer` as it starts and ends; answers unchanged. */
+function observed(joinery: Joinery, observer: CommandObserver): Joinery {
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, command] of Object.entries(joinery) as [
+    CommandName,
+    (input: unknown) => ResultAsync<unknown, CoreError>,
+  ][]) {
+    wrapped[name] = (input: unknown) => {
+      const finish = quietly(() => observer.commandStarted(name, { actor: actorOf(input) }))
+      const end = (outcome: CommandEnd) => {
+        if (finish) quietly(() => finish(outcome))
+      }
+      return command(input)
+        .map((value) => {
+          end({ ok: true })
+          return value
+        })
+        .mapErr((error) => {
+          end({ ok: false, error })
+          return error
+        })
+    }
+  }
+  return wrapped as unknown as Joinery
+}
+
+function actorOf(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return null
+  const { actor, viewer } = input as { actor?: unknown; viewer?: unknown }
+  const who = actor ?? viewer
+  return typeof who === 'string' ? who : null
+}
+
+/** Runs an observer's code so that nothing it throws reaches the command. */
+function quietly<T>(run: () => T): T | undefined {
+  try {
+    return run()
+  } catch {
+    return undefined
   }
 }
 
@@ -71,4 +122,5 @@ function checkOptions(options: JoineryOptions): void {
   optionalObject(owner, 'ids', options.ids, ['newGroupId', 'newId', 'newCode'])
   optionalInteger(owner, 'requestTtlMs', options.requestTtlMs, { min: 1, nullable: true })
   optionalFunction(owner, 'onSinkError', options.onSinkError)
+  optionalObject(owner, 'observer', options.observer, ['commandStarted'])
 }
