@@ -335,8 +335,9 @@ export function createRelay(options: RelayOptions): Relay {
       await sql.release(owner, groupId, drained ? claimed.seq : null, drained ? null : retryAt)
     } catch (error) {
       reportError(error)
-      // Give it back if the database answers; if not, the lease expires.
-      await sql.release(owner, groupId, null, null).catch(() => {})
+      // Give it back if the database answers (if not, the lease expires), not due again before the next poll:
+      // an event that cannot be read, or a filter that throws, must not keep the relay spinning.
+      await sql.release(owner, groupId, null, new Date(Date.now() + pollIntervalMs)).catch(() => {})
     }
   }
 
@@ -446,13 +447,19 @@ export function createRelay(options: RelayOptions): Relay {
       telemetry.close()
     },
     async deliverPending() {
-      for (;;) {
-        const runs = await claimSome(concurrency)
-        if (runs.length === 0) {
-          await Promise.all(active.values())
-          return
+      // Leases are renewed while it runs, as when started (a long backlog outlasts a lease).
+      const renewing = loop ? null : setInterval(() => void renewLeases(), Math.max(1, Math.floor(leaseMs / 3)))
+      try {
+        for (;;) {
+          const runs = await claimSome(concurrency)
+          if (runs.length === 0) {
+            await Promise.all(active.values())
+            return
+          }
+          await Promise.all(runs)
         }
-        await Promise.all(runs)
+      } finally {
+        if (renewing) clearInterval(renewing)
       }
     },
     stats,
