@@ -42,6 +42,7 @@ describe(createRelay, () => {
       expect(s.calls).toHaveLength(254)
     }
     expect(a.received[0]?.event.at).toBeInstanceOf(Date)
+    expect(Object.keys(a.received[0] ?? {}).sort()).toEqual(['createdAt', 'event', 'groupId', 'id', 'type'])
     expect(await unpublishedCount(db, schema)).toBe(0)
     expect((await store.outbox.unpublished(10))._unsafeUnwrap()).toEqual([])
     // Nothing is due any more: a second pass delivers nothing.

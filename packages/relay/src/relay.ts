@@ -225,12 +225,13 @@ export function createRelay(options: RelayOptions): Relay {
     undone: Set<string>,
     groupId: string,
   ): Promise<void> {
-    for (const event of batch) {
+    for (const loaded of batch) {
+      const { deliveries, ...event } = loaded
       if (blocked.has(subscriber.id)) {
         undone.add(event.id)
         continue
       }
-      const row = event.deliveries.get(subscriber.id)
+      const row = deliveries.get(subscriber.id)
       if (row?.state === 'delivered' || row?.state === 'dead') continue
       if (subscriber.accepts && !subscriber.accepts(event)) continue
       if (row?.state === 'failed' && row.nextAt !== null && row.nextAt.getTime() > Date.now()) {
