@@ -125,6 +125,14 @@ if (ownWarnings.length > 0) fail(`npm install warned about Joinery's packages:\n
 for (const entry of ['load-every-export.mjs', 'load-every-export.cjs', 'join-through-each.mjs']) {
   process.stdout.write(run('node', [entry], { cwd: consumer }))
 }
+// The consumer's own vitest suite on the test kits (the stand-in use).
+const kits = run('npx', ['vitest', 'run', '--reporter=dot'], { cwd: consumer, env: { ...process.env, CI: 'true' } })
+console.log(
+  kits
+    .split('\n')
+    .filter((line) => /Test Files|Tests/.test(line))
+    .join('\n'),
+)
 
 if (keep) console.log(`scratch project kept at ${consumer}`)
 else rmSync(work, { recursive: true, force: true })

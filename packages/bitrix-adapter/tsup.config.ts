@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', 'testing/index': 'src/testing/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: false,
   target: 'node20',
-  external: [/^@joinery\//, 'selfsigned'],
+  external: [/^@joinery\//, 'selfsigned', '@bitrix24/b24jssdk'],
 })

@@ -10,9 +10,11 @@ import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
 import {
   createDatabaseIdGenerator,
   createPostgresStore,
+  createSharedRateLimiters,
   fromPglite,
   fromPgPool,
   migrate,
+  type RateLimiterFactory,
 } from '@joinery/postgres-store'
 import pg from 'pg'
 import type { ServerConfig } from './config.js'
@@ -50,6 +52,9 @@ export async function startServer(
   let closeDb: () => Promise<void>
   let storage: string
   let db: ReturnType<typeof fromPglite>
+  // Instances on one PostgreSQL server count rate limits and token ids there, so N copies do not give N times the
+  // limit; PGlite serves one process, whose memory is the right place for them.
+  let rateLimiters: RateLimiterFactory | undefined
   if (config.databaseUrl) {
     // The pool's own connect timeout abandons a connection attempt to a stopped server; fromPgPool bounds the rest.
     const pool = new pg.Pool({
@@ -58,7 +63,14 @@ export async function startServer(
     })
     pool.on('error', () => {})
     db = fromPgPool(pool, config.dbTimeouts)
-    closeDb = () => pool.end()
+    // Rate limits and token ids count in the database too, on a small pool of their own: counting never waits behind
+    // the store's transactions, and a burst past it counts in this process for a moment instead (see the README).
+    const limitsPool = new pg.Pool({ connectionString: config.databaseUrl, max: 8, connectionTimeoutMillis: 1_000 })
+    limitsPool.on('error', () => {})
+    rateLimiters = createSharedRateLimiters(
+      fromPgPool(limitsPool, { connectTimeoutMs: 1_000, statementTimeoutMs: 1_000 }),
+    )
+    closeDb = () => Promise.all([pool.end(), limitsPool.end()]).then(() => {})
     storage = 'PostgreSQL server (DATABASE_URL)'
   } else {
     const pglite = config.dataDir ? new PGlite(config.dataDir) : new PGlite()
@@ -85,12 +97,14 @@ export async function startServer(
     memberLimit: config.groupMemberLimit,
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
+    ...(rateLimiters ? { rateLimiters } : {}),
   })
   const rest = createBitrixHandler({
     joinery,
     auth: createWebhookAuth(config.bitrixWebhooks),
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
+    ...(rateLimiters ? { rateLimiters } : {}),
   })
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {

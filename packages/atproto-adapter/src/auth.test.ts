@@ -1,9 +1,9 @@
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createMemoryReplayGuard } from './auth.js'
 import { malleate, toDer } from './internal/signature-mutations.js'
 import { SERVICE_DID, startTestService, type TestService } from './internal/test-service.js'
+import { createMemoryReplayGuard } from './replay-guard.js'
 
 let svc: TestService
 beforeEach(async () => {

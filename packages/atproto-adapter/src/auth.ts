@@ -10,8 +10,11 @@ export type SigningKeyResolver = (did: string, forceRefresh: boolean) => Promise
 
 /** Remembers token ids until they expire, to refuse a replayed service JWT. */
 export interface ReplayGuard {
-  /** Records `jti` and answers whether it was new. MUST remember it at least until `expiresAtMs`. */
-  firstUse(jti: string, expiresAtMs: number): boolean
+  /**
+   * Records `jti` and answers whether it was new. MUST remember it at least until `expiresAtMs`, and MUST answer `true`
+   * to one caller only when several instances sharing it see the same id at once.
+   */
+  firstUse(jti: string, expiresAtMs: number): boolean | Promise<boolean>
 }
 
 export interface ServiceAuthOptions {
@@ -22,7 +25,7 @@ export interface ServiceAuthOptions {
    * `@atproto/identity`: `const ids = new IdResolver(); (did, fresh) => ids.did.resolveAtprotoKey(did, fresh)`.
    */
   readonly resolveSigningKey?: SigningKeyResolver
-  /** Refuses a token id seen before (`createMemoryReplayGuard()`); off by default, as in `@atproto/xrpc-server`. */
+  /** Refuses a token id seen before (`createReplayGuard(…)`); none here, as in `@atproto/xrpc-server`. */
   readonly replayGuard?: ReplayGuard
   /** How long a key from `resolveSigningKey` is used before it is resolved again. Default 10 minutes. */
   readonly signingKeyTtlMs?: number
@@ -81,7 +84,7 @@ export function createServiceAuth(options: ServiceAuthOptions) {
       refuse({ code: 'BadJwtIssuer', message: 'a user token cannot name a service issuer' })
     if (replayGuard) {
       if (typeof payload.jti !== 'string') refuse({ code: 'BadJwt', message: 'token has no jti' })
-      if (!replayGuard.firstUse(payload.jti, payload.exp * 1000))
+      if (!(await replayGuard.firstUse(payload.jti, payload.exp * 1000)))
         refuse({ code: 'JwtReplayed', message: 'token replayed' })
     }
     return { did: payload.iss }
@@ -91,21 +94,3 @@ export function createServiceAuth(options: ServiceAuthOptions) {
 }
 
 export type ServiceAuth = ReturnType<typeof createServiceAuth>
-
-/** A replay guard in memory: enough for one process; share a store-backed one across instances. */
-export function createMemoryReplayGuard(now: () => number = Date.now): ReplayGuard {
-  const seen = new Map<string, number>()
-  let nextSweep = 0
-  return {
-    firstUse(jti, expiresAtMs) {
-      const t = now()
-      if (t >= nextSweep) {
-        for (const [id, exp] of seen) if (exp <= t) seen.delete(id)
-        nextSweep = t + 60_000
-      }
-      if (seen.has(jti)) return false
-      seen.set(jti, expiresAtMs)
-      return true
-    },
-  }
-}

@@ -1,7 +1,6 @@
 export { type AppViewSocialGraphOptions, createAppViewSocialGraph } from './appview-social-graph.js'
 export {
   type Caller,
-  createMemoryReplayGuard,
   createServiceAuth,
   type ReplayGuard,
   type ServiceAuth,
@@ -12,12 +11,18 @@ export { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js
 export { maxMembersPerCall } from './methods.js'
 export { type Listening, listen } from './node.js'
 export {
+  inMemoryRateLimiters,
+  type RateLimiterFactory,
+  type RateLimiterSpec,
+} from './rate-limiters.js'
+export {
   type AtprotoAdapterOptions,
   type CallEntry,
   createJoineryXrpcServer,
   registerJoineryMethods,
   verifiedCaller,
 } from './register.js'
-export type { UnknownCodeLimit } from './unknown-code-limiter.js'
+export { createMemoryReplayGuard, createReplayGuard } from './replay-guard.js'
+export type { AnonymousPreviewLimit, UnknownCodeLimit } from './unknown-code-limiter.js'
 export type { ConvoEnricher, ConvoView, ProfileBasics, ProfileLookup, ProfileViewBasic, ViewOptions } from './views.js'
 export { toXrpcError, XRPC_ERRORS, type XrpcErrorResult } from './xrpc-errors.js'

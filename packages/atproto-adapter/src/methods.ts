@@ -93,12 +93,12 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
   return {
     'chat.bsky.group.requestJoin': async (call) => {
       const did = caller(call)
-      if (deps.unknownCodes.isBlocked(did)) {
+      if (await deps.unknownCodes.isBlocked(did)) {
         return { error: { status: 429, error: 'RateLimitExceeded', message: 'Too many attempts with unknown codes' } }
       }
       const result = await joinery.requestJoinByCode({ actor: did, code: str(call.input.code) })
       if (result.isErr()) {
-        if (result.error.code === 'InvalidCode') deps.unknownCodes.recordUnknownCode(did)
+        if (result.error.code === 'InvalidCode') await deps.unknownCodes.recordUnknownCode(did)
         return failed('chat.bsky.group.requestJoin', result.error)
       }
       if (result.value.status === 'pending') return ok({ status: 'pending' })

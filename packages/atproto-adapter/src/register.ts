@@ -4,7 +4,14 @@ import type { Joinery } from '@joinery/core'
 import { createServiceAuth, type ReplayGuard, type SigningKeyResolver } from './auth.js'
 import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 import { createMethods } from './methods.js'
-import { createUnknownCodeLimiter, type UnknownCodeLimit } from './unknown-code-limiter.js'
+import { inMemoryRateLimiters, type RateLimiterFactory } from './rate-limiters.js'
+import { createReplayGuard } from './replay-guard.js'
+import {
+  type AnonymousPreviewLimit,
+  createAnonymousPreviewLimiter,
+  createUnknownCodeLimiter,
+  type UnknownCodeLimit,
+} from './unknown-code-limiter.js'
 import { createViews, type ViewOptions } from './views.js'
 
 export interface AtprotoAdapterOptions extends ViewOptions {
@@ -14,8 +21,20 @@ export interface AtprotoAdapterOptions extends ViewOptions {
   readonly serviceDid: string
   /** Signing keys of non-`did:key` issuers; see `createServiceAuth`. */
   readonly resolveSigningKey?: SigningKeyResolver
-  /** Refuse replayed token ids (`createMemoryReplayGuard()`). */
-  readonly replayGuard?: ReplayGuard
+  /**
+   * Refuses a token id seen before with 401 `JwtReplayed`. On by default, kept where `rateLimiters` count (so shared
+   * by every instance on one database with `createSharedRateLimiters(db)`); `false` turns it off.
+   */
+  readonly replayGuard?: ReplayGuard | false
+  /**
+   * Where the rate limits and the replay guard count: in this process by default; `createSharedRateLimiters(db)` from
+   * `@joinery/postgres-store` counts in the database, so that every instance on one PostgreSQL server shares them.
+   */
+  readonly rateLimiters?: RateLimiterFactory
+  /** Calls of `getJoinLinkPreviews` without a token per IP address; answered with `RateLimitExceeded` beyond. */
+  readonly anonymousPreviewLimit?: Partial<AnonymousPreviewLimit> | false
+  /** The address a request's IP limits count against. Default the socket's peer; behind a proxy, its client's. */
+  readonly clientAddress?: (req: IncomingMessage) => string
   /** How long a key from `resolveSigningKey` is used before it is resolved again. Default 10 minutes. */
   readonly signingKeyTtlMs?: number
   /** How many resolved issuer keys, and separately decoded `did:key`s, are kept. Default 10,000 each. */
@@ -74,11 +93,18 @@ const ANONYMOUS_ALLOWED: ReadonlySet<ServedMethod> = new Set(['chat.bsky.group.g
 export function registerJoineryMethods(server: Server, options: AtprotoAdapterOptions): void {
   for (const doc of LEXICONS) if (!server.lex.get(doc.id)) server.addLexicon(doc)
   const memberLimit = options.memberLimit ?? 100
-  const auth = createServiceAuth(options)
+  const limiters = options.rateLimiters ?? inMemoryRateLimiters
+  const { replayGuard = createReplayGuard(limiters) } = options
+  const auth = createServiceAuth({ ...options, replayGuard: replayGuard || undefined })
+  const previews =
+    options.anonymousPreviewLimit === false
+      ? null
+      : createAnonymousPreviewLimiter({ calls: 60, windowSeconds: 60, ...options.anonymousPreviewLimit }, limiters)
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown')
   const methods = createMethods({
     joinery: options.joinery,
     views: createViews(options.joinery, options, memberLimit),
-    unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }),
+    unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
   })
 
@@ -111,7 +137,11 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
           })
         }
         const header = req.headers.authorization
-        if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) return { credentials: null }
+        if (header === undefined && ANONYMOUS_ALLOWED.has(nsid)) {
+          if (previews && !(await previews.take(addressOf(req))))
+            throw new XRPCError(429, 'Too many calls without a token from this address', 'RateLimitExceeded')
+          return { credentials: null }
+        }
         try {
           const credentials = await auth.verify(header, nsid)
           verified.set(req, credentials.did)

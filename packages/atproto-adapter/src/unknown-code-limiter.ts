@@ -1,3 +1,5 @@
+import { type RateLimiterFactory, withinLimit } from './rate-limiters.js'
+
 export interface UnknownCodeLimit {
   /** How many unknown codes one caller may try per window. Default 20. */
   readonly attempts: number
@@ -9,28 +11,38 @@ export interface UnknownCodeLimit {
  * Counts each caller's attempts with codes that do not exist, so code guessing is answered with
  * `RateLimitExceeded` long before it could find a live code (codes carry 128 random bits).
  */
-export function createUnknownCodeLimiter(limit: UnknownCodeLimit, now: () => number = Date.now) {
-  const windows = new Map<string, { count: number; resetAt: number }>()
-  let nextSweep = 0
-
-  function current(caller: string) {
-    const t = now()
-    if (t >= nextSweep) {
-      for (const [key, w] of windows) if (w.resetAt <= t) windows.delete(key)
-      nextSweep = t + limit.windowMs
-    }
-    const w = windows.get(caller)
-    return w && w.resetAt > t ? w : null
-  }
-
+export function createUnknownCodeLimiter(limit: UnknownCodeLimit, limiters: RateLimiterFactory) {
+  const unknown = limiters({
+    keyPrefix: 'atproto-unknown-codes',
+    points: limit.attempts,
+    duration: limit.windowMs / 1000,
+  })
   return {
     /** Whether the caller used up their unknown-code attempts for this window. */
-    isBlocked: (caller: string) => (current(caller)?.count ?? 0) >= limit.attempts,
+    async isBlocked(caller: string): Promise<boolean> {
+      const seen = await unknown.get(caller)
+      return seen !== null && seen.consumedPoints >= limit.attempts
+    },
     /** Counts one unknown-code attempt. */
-    recordUnknownCode(caller: string) {
-      const w = current(caller)
-      if (w) w.count++
-      else windows.set(caller, { count: 1, resetAt: now() + limit.windowMs })
+    async recordUnknownCode(caller: string): Promise<void> {
+      await withinLimit(unknown, caller)
     },
   }
+}
+
+export interface AnonymousPreviewLimit {
+  /** How many `getJoinLinkPreviews` calls without a token one IP address may make per window. Default 60. */
+  readonly calls: number
+  /** The window, in seconds. Default 60. */
+  readonly windowSeconds: number
+}
+
+/** Counts the anonymous preview calls of each IP address; `take` answers `false` past the limit. */
+export function createAnonymousPreviewLimiter(limit: AnonymousPreviewLimit, limiters: RateLimiterFactory) {
+  const calls = limiters({
+    keyPrefix: 'atproto-anonymous-previews',
+    points: limit.calls,
+    duration: limit.windowSeconds,
+  })
+  return { take: (address: string) => withinLimit(calls, address) }
 }

@@ -17,7 +17,7 @@ export const MAX_BATCH_USER_IDS = MAX_USER_IDS_PER_CALL
  * running it (and stops the batch with `halt`). The handler charges each command after the first to the caller's
  * rate limit, and every command's user ids to one budget of MAX_BATCH_USER_IDS.
  */
-export type BatchBudget = (index: number, params: Params) => BitrixError | null
+export type BatchBudget = (index: number, params: Params) => BitrixError | null | Promise<BitrixError | null>
 
 /** The user ids a command names in `USER_ID` (one, a list, or none). */
 export function userIdsNamed(params: Params): number {
@@ -107,7 +107,7 @@ export async function runBatch(
     let answer: MethodSuccess | BitrixError
     try {
       const commandParams = parsePhpParams(commandEntries(query, result))
-      answer = budget(index, upperKeys(commandParams)) ?? (await run(method, commandParams))
+      answer = (await budget(index, upperKeys(commandParams))) ?? (await run(method, commandParams))
     } catch {
       answer = bitrixError(400, 'ERROR_ARGUMENT', `Could not read the parameters of command ${key}`)
     }

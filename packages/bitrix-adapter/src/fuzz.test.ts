@@ -11,7 +11,7 @@ import { codeOf, startTestPortal, type TestPortal } from './internal/test-portal
 // 4xx status or a success; never a 500 or a crash; a refused call writes nothing.
 let portal: TestPortal
 beforeAll(async () => {
-  portal = await startTestPortal({ rateLimit: false })
+  portal = await startTestPortal({ rateLimit: false, credentialFailureLimit: false })
   await portal.call('1', 'sonet_group.create', { NAME: 'Fuzzed', OPENED: 'N' })
   await portal.call('1', 'sonet_group.user.add', { GROUP_ID: 1, USER_ID: [2] })
   await portal.call('3', 'sonet_group.user.request', { GROUP_ID: 1, MESSAGE: 'hi' })
@@ -130,7 +130,7 @@ describe('hostile input on the PostgreSQL store, every Bitrix24 method', () => {
       store: createPostgresStore(db, { schema: SCHEMA }),
       ids: createSequentialIdGenerator(),
     })
-    pgPortal = await startTestPortal({ rateLimit: false, joinery })
+    pgPortal = await startTestPortal({ rateLimit: false, credentialFailureLimit: false, joinery })
     await pgPortal.call('1', 'sonet_group.create', { NAME: 'Fuzzed', OPENED: 'N' })
     await pgPortal.call('1', 'sonet_group.create', { NAME: 'Hidden', VISIBLE: 'N' })
     await pgPortal.call('1', 'sonet_group.user.add', { GROUP_ID: 1, USER_ID: [2] })

@@ -6,7 +6,14 @@ import { upperKeys } from './internal/params.js'
 import type { Method } from './methods/context.js'
 import { groupMethods } from './methods/groups.js'
 import { memberMethods } from './methods/members.js'
-import { createLeakyBucket, type LeakyBucketOptions } from './rate-limit.js'
+import {
+  type CredentialFailureLimit,
+  createCredentialFailureLimiter,
+  createLeakyBucket,
+  inMemoryRateLimiters,
+  type LeakyBucketOptions,
+  type RateLimiterFactory,
+} from './rate-limit.js'
 import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
 import type { Params } from './wire/php-params.js'
 import { readRestCall } from './wire/read-request.js'
@@ -18,6 +25,18 @@ export interface BitrixAdapterOptions {
   readonly auth: BitrixAuthResolver
   /** The per-user leaky bucket; default 50 burst, 2 per second, as Bitrix24. `false` turns it off. */
   readonly rateLimit?: Partial<LeakyBucketOptions> | false
+  /**
+   * Wrong webhook codes or tokens one IP address may send (default 10 a minute) before it is refused for a while
+   * (default 5 minutes) with 503 `QUERY_LIMIT_EXCEEDED`, right codes included. `false` turns it off.
+   */
+  readonly credentialFailureLimit?: Partial<CredentialFailureLimit> | false
+  /**
+   * Where the limits count: in this process by default; `createSharedRateLimiters(db)` from `@joinery/postgres-store`
+   * counts in the database, so that every instance on one PostgreSQL server shares one limit.
+   */
+  readonly rateLimiters?: RateLimiterFactory
+  /** The address a request's IP limits count against. Default the socket's peer; behind a proxy, its client's. */
+  readonly clientAddress?: (req: IncomingMessage) => string
   /**
    * Called with each answered call, for logs: `user` is the verified caller (`null` when the call was not
    * authenticated), never a claim read from the request. See also `verifiedBitrixUser(req)`.
@@ -53,11 +72,16 @@ export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...m
  */
 export function createBitrixHandler(options: BitrixAdapterOptions) {
   const limits = { burst: 50, perSecond: 2, ...(options.rateLimit || {}) }
-  const bucket = options.rateLimit === false ? null : createLeakyBucket(limits)
-  const tooManyRequests = () =>
-    bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', {
-      retryAfterSeconds: Math.max(1, Math.ceil(1 / limits.perSecond)),
-    })
+  const limiters = options.rateLimiters ?? inMemoryRateLimiters
+  const bucket = options.rateLimit === false ? null : createLeakyBucket(limits, limiters)
+  const tooManyRequests = (retryAfterSeconds = Math.max(1, Math.ceil(1 / limits.perSecond))) =>
+    bitrixError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', { retryAfterSeconds })
+  const failureLimit =
+    options.credentialFailureLimit === false
+      ? null
+      : { attempts: 10, windowSeconds: 60, blockSeconds: 300, ...options.credentialFailureLimit }
+  const failures = failureLimit && createCredentialFailureLimiter(failureLimit, limiters)
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown')
   const report = (cause: unknown, method: string) => {
     try {
       options.onError?.(cause, { method })
@@ -85,11 +109,17 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
   ): Promise<{ body: MethodSuccess | BitrixError; method: string; user: string | null }> {
     const call = await readRestCall(req)
     if ('error' in call) return { body: call, method: '?', user: null }
+    // An address that sent too many wrong codes is refused before its credentials are checked: guessing costs time.
+    const address = failures ? addressOf(req) : ''
+    const blocked = () => ({ body: tooManyRequests(failureLimit?.blockSeconds), method: call.method, user: null })
+    if (failures && (await failures.isBlocked(address))) return blocked()
     const auth = await authenticate(options.auth, call.credentials)
-    if ('status' in auth)
+    if ('status' in auth) {
+      if (failures && !(await failures.recordFailure(address))) return blocked()
       return { body: bitrixError(auth.status, auth.error, auth.description), method: call.method, user: null }
+    }
     verified.set(req, auth.user)
-    if (bucket && !bucket.take(auth.user)) {
+    if (bucket && !(await bucket.take(auth.user))) {
       return { body: tooManyRequests(), method: call.method, user: auth.user }
     }
     if (call.method === 'batch') {
@@ -99,8 +129,8 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
       const body = await runBatch(
         upperKeys(call.params),
         (method, params) => runMethod(method, auth.user, params),
-        (index, params) => {
-          if (index > 0 && bucket && !bucket.take(auth.user)) return tooManyRequests()
+        async (index, params) => {
+          if (index > 0 && bucket && !(await bucket.take(auth.user))) return tooManyRequests()
           userIdsLeft -= userIdsNamed(params)
           return userIdsLeft < 0
             ? bitrixError(

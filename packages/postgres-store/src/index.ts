@@ -8,6 +8,12 @@ export {
   reviveOutboxEvent,
 } from './postgres-store.js'
 export {
+  createSharedRateLimiters,
+  type RateLimiterFactory,
+  type RateLimiterSpec,
+  type SharedRateLimiterOptions,
+} from './shared-rate-limiters.js'
+export {
   DEFAULT_PG_TIMEOUTS,
   fromPglite,
   fromPgPool,

@@ -137,6 +137,19 @@ CREATE TABLE {s}.outbox_deliveries (
 CREATE INDEX outbox_deliveries_by_subscriber ON {s}.outbox_deliveries (subscriber, state, event_id);
 `,
   },
+  {
+    version: 6,
+    name: 'rate-limit counters shared by every instance',
+    // The row shape rate-limiter-flexible's PostgreSQL backend reads and writes (key, points, expire in epoch ms).
+    sql: `
+CREATE TABLE {s}.rate_limits (
+  key text PRIMARY KEY,
+  points integer NOT NULL DEFAULT 0,
+  expire bigint
+);
+CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
+`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

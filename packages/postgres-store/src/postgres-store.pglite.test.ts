@@ -35,6 +35,7 @@ describe(migrate, () => {
       'outbox',
       'outbox_deliveries',
       'outbox_streams',
+      'rate_limits',
       'removals',
       'schema_migrations',
     ])

@@ -1,0 +1,1 @@
+export { type StandInPortal, type StandInPortalOptions, startStandInPortal } from './stand-in-portal.js'
