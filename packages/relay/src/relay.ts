@@ -352,9 +352,15 @@ export function createRelay(options: RelayOptions): Relay {
     return run
   }
 
-  async function claimSome(room: number): Promise<Promise<void>[]> {
-    const claimed = await sql.claim(owner, room, leaseMs)
-    return claimed.map(launch)
+  /** Claims run one at a time (the loop and `deliverPending` may both claim): a group is never drained twice here. */
+  let claiming: Promise<unknown> = Promise.resolve()
+  function claimSome(room: number): Promise<Promise<void>[]> {
+    const next = claiming.then(async () => {
+      const claimed = await sql.claim(owner, room, leaseMs, [...active.keys()])
+      return claimed.filter((c) => !active.has(c.groupId)).map(launch)
+    })
+    claiming = next.catch(() => {})
+    return next
   }
 
   async function renewLeases(): Promise<void> {
