@@ -37,7 +37,9 @@ async function bitrix(userId: string, method: string, params: Record<string, unk
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(params),
   })
-  await res.arrayBuffer()
+  const body = await res.text()
+  // A caller who may not invite gets the documented `[]` (sonet-group-user-invite.md), not an error: a refusal too.
+  if (method === 'sonet_group.user.invite' && res.status === 200 && JSON.parse(body).result?.length === 0) return 403
   return res.status
 }
 

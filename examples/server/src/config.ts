@@ -9,6 +9,8 @@ export interface ServerConfig {
   readonly serviceDid: string
   /** `userId:code` webhooks for Bitrix24 calls. */
   readonly bitrixWebhooks: readonly { userId: string; code: string }[]
+  /** The portal administrators (user ids): user 1, the portal's first user, unless `BITRIX_ADMINS` names others. */
+  readonly bitrixAdmins: readonly string[]
   /** PGlite keeps its data here; in memory when unset. */
   readonly dataDir: string | null
   /** A PostgreSQL server instead of PGlite. */
@@ -48,12 +50,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       throw new Error(`BITRIX_WEBHOOKS takes userId:code pairs, got ${pair}`)
     return { userId, code }
   })
+  const bitrixAdmins = (env.BITRIX_ADMINS ?? '1').split(',').filter(Boolean)
+  for (const id of bitrixAdmins)
+    if (!/^\d+$/.test(id)) throw new Error(`BITRIX_ADMINS takes user ids, comma-separated, got ${id}`)
   return {
     port: int(env.PORT, 8080, 'PORT'),
     tlsPort: env.TLS_PORT === 'off' ? null : int(env.TLS_PORT, 8443, 'TLS_PORT'),
     host: env.HOST ?? '127.0.0.1',
     serviceDid: env.SERVICE_DID ?? 'did:web:localhost',
     bitrixWebhooks,
+    bitrixAdmins,
     dataDir: env.DATA_DIR || null,
     databaseUrl: env.DATABASE_URL || null,
     appViewUrl: env.APPVIEW_URL || null,

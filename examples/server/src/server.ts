@@ -19,6 +19,7 @@ import {
 import pg from 'pg'
 import type { ServerConfig } from './config.js'
 import { escapeForLog } from './log-line.js'
+import { createDemoOAuth } from './oauth.js'
 
 export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
@@ -99,9 +100,12 @@ export async function startServer(
     retryAfterSeconds: config.retryAfterSeconds,
     ...(rateLimiters ? { rateLimiters } : {}),
   })
+  // Webhooks, and OAuth access tokens issued by the demo's own token endpoint (`/oauth/token/`, see oauth.ts).
+  const oauth = createDemoOAuth(config.bitrixWebhooks)
   const rest = createBitrixHandler({
     joinery,
-    auth: createWebhookAuth(config.bitrixWebhooks),
+    auth: { ...createWebhookAuth(config.bitrixWebhooks), ...oauth.auth },
+    administrators: config.bitrixAdmins,
     onError,
     retryAfterSeconds: config.retryAfterSeconds,
     ...(rateLimiters ? { rateLimiters } : {}),
@@ -119,6 +123,7 @@ export async function startServer(
       })
     }
     if (req.url?.startsWith('/rest/')) void rest(req, res)
+    else if (req.url?.startsWith('/oauth/token')) void oauth.handle(req, res)
     else xrpc.router(req, res)
   }
 

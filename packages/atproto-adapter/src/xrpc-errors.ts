@@ -90,6 +90,22 @@ export const XRPC_ERRORS = {
     fallback: 'InvalidRequest',
     message: 'The group owner cannot be the target of this action.',
   },
+  // The service's caps: no lexicon declares a name for them.
+  PendingRequestLimitReached: {
+    names: [],
+    fallback: 'InvalidRequest',
+    message: 'This group has too many pending join requests; try again later.',
+  },
+  GroupsPerUserLimitReached: {
+    names: [],
+    fallback: 'InvalidRequest',
+    message: 'You own as many groups as this service allows.',
+  },
+  LinksPerGroupLimitReached: {
+    names: [],
+    fallback: 'InvalidRequest',
+    message: 'This group has as many join links as this service allows.',
+  },
 } as const satisfies Record<CoreErrorCode, { names: readonly string[]; fallback: GenericError; message: string }>
 
 /** XRPC's generic error names (`@atproto/xrpc` `ResponseType`), for errors no lexicon declares. */

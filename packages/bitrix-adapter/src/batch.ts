@@ -71,8 +71,25 @@ function commandEntries(query: string, results: Record<string, unknown>): [strin
 }
 
 /**
- * `batch`: up to 50 commands `{key: "method?query"}`, run in order as the same user, each able to use earlier
- * results through `$result[key][field]`. With `halt=1` the first error stops the batch.
+ * `halt` as PHP's `(bool)` reads it (`CRestProvider::batch`): `0`, `"0"`, `""`, `false`, `null`, an empty list or a
+ * missing key are false; anything else is true, the form string `"false"` included.
+ */
+export function phpTruthy(value: ParamValue | undefined): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '' || value === '0')
+    return false
+  if (Array.isArray(value)) return value.length > 0
+  if (typeof value === 'object') return Object.keys(value).length > 0
+  return true
+}
+
+/** A section of the answer: an object, or `[]` when empty, as PHP encodes an empty array. */
+const section = <T>(map: Record<string, T>) => (Object.keys(map).length === 0 ? [] : map)
+
+/**
+ * `batch` (settings/how-to-call-rest-api/batch.md; `CRestProvider::batch`): commands `{key: "method?query"}`, run in
+ * order as the same user, each able to use earlier results through `$result[key][field]`. The first 50 run; each
+ * one past them, and a nested `batch`, is answered in `result_error` on its own, and the batch stays 200.
+ * Non-string commands are skipped. With `halt` (PHP-true) the first error stops the batch.
  */
 export async function runBatch(
   params: Params,
@@ -83,11 +100,11 @@ export async function runBatch(
   if (typeof cmd !== 'object' || cmd === null || (Array.isArray(cmd) && cmd.length === 0)) {
     return bitrixError(400, 'ERROR_ARGUMENT', 'Incorrect input data: cmd must be a map of commands')
   }
-  const commands = Object.entries(cmd as Record<string, ParamValue>)
-  if (commands.length > MAX_BATCH_COMMANDS) {
-    return bitrixError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', `Max batch length exceeded (${MAX_BATCH_COMMANDS})`)
-  }
-  const halt = params.HALT === '1' || params.HALT === 1 || params.HALT === true
+  // Non-string commands are skipped silently, as the newer REST module does.
+  const commands = Object.entries(cmd as Record<string, ParamValue>).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  )
+  const halt = phpTruthy(params.HALT)
   const result: Record<string, unknown> = {}
   const resultError: Record<string, { error: string; error_description: string }> = {}
   const resultTotal: Record<string, number> = {}
@@ -95,21 +112,24 @@ export async function runBatch(
   const resultTime: Record<string, unknown> = {}
 
   for (const [index, [key, command]] of commands.entries()) {
-    if (typeof command !== 'string') return bitrixError(400, 'ERROR_ARGUMENT', `Incorrect input data: command ${key}`)
     const [rawMethod = '', query = ''] = command.split(/\?(.*)/s, 2)
     const method = rawMethod
       .trim()
       .replace(/\.json$/i, '')
       .toLowerCase()
-    if (method === 'batch')
-      return bitrixError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage')
     const started = Date.now()
     let answer: MethodSuccess | BitrixError
-    try {
-      const commandParams = parsePhpParams(commandEntries(query, result))
-      answer = (await budget(index, upperKeys(commandParams))) ?? (await run(method, commandParams))
-    } catch {
-      answer = bitrixError(400, 'ERROR_ARGUMENT', `Could not read the parameters of command ${key}`)
+    if (index >= MAX_BATCH_COMMANDS) {
+      answer = bitrixError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded')
+    } else if (method === 'batch') {
+      answer = bitrixError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage')
+    } else {
+      try {
+        const commandParams = parsePhpParams(commandEntries(query, result))
+        answer = (await budget(index, upperKeys(commandParams))) ?? (await run(method, commandParams))
+      } catch {
+        answer = bitrixError(400, 'ERROR_ARGUMENT', `Could not read the parameters of command ${key}`)
+      }
     }
     resultTime[key] = timing(started)
     if (isBitrixError(answer)) {
@@ -123,11 +143,11 @@ export async function runBatch(
   }
   return {
     result: {
-      result,
-      result_error: resultError,
-      result_total: resultTotal,
-      result_next: resultNext,
-      result_time: resultTime,
+      result: section(result),
+      result_error: section(resultError),
+      result_total: section(resultTotal),
+      result_next: section(resultNext),
+      result_time: section(resultTime),
     },
   }
 }

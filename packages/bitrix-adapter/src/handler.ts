@@ -3,9 +3,12 @@ import type { Joinery } from '@joinery/core'
 import { authenticate, type BitrixAuthResolver } from './auth.js'
 import { MAX_BATCH_USER_IDS, runBatch, userIdsNamed } from './batch.js'
 import { upperKeys } from './internal/params.js'
-import type { Method } from './methods/context.js'
+import { entries, type MethodEntry } from './methods/context.js'
 import { groupMethods } from './methods/groups.js'
-import { memberMethods } from './methods/members.js'
+import { extensionMethods, memberMethods } from './methods/members.js'
+import { featureMethods, portalMethods } from './methods/portal.js'
+import { subjectMethods } from './methods/subjects.js'
+import { workgroupApiMethods } from './methods/workgroup-api.js'
 import {
   type CredentialFailureLimit,
   createCredentialFailureLimiter,
@@ -14,6 +17,7 @@ import {
   type LeakyBucketOptions,
   type RateLimiterFactory,
 } from './rate-limit.js'
+import { type BitrixSubjects, createInMemorySubjects } from './subjects.js'
 import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
 import type { Params } from './wire/php-params.js'
 import { readRestCall } from './wire/read-request.js'
@@ -23,6 +27,17 @@ export interface BitrixAdapterOptions {
   readonly joinery: Joinery
   /** Who a webhook or token acts as: `createWebhookAuth([...])` or the host's own resolver. */
   readonly auth: BitrixAuthResolver
+  /**
+   * The portal's administrators (user ids): only they may call `sonet_group.user.add`, `.update` and `.delete`, and
+   * they may act on any group as its owner would (`IS_ADMIN=Y`, `OWNER_ID` on create, setowner, delete, …). Default:
+   * none. On a real portal user 1, its first user, is one; the demo server makes it so.
+   */
+  readonly administrators?: readonly string[]
+  /**
+   * The portal's workgroup subjects (`sonet_group_subject.*`). Default: in this process's memory, starting with
+   * subject 1 "Workgroups"; copies of a server sharing one database need a shared one.
+   */
+  readonly subjects?: BitrixSubjects
   /** The per-user leaky bucket; default 50 burst, 2 per second, as Bitrix24. `false` turns it off. */
   readonly rateLimit?: Partial<LeakyBucketOptions> | false
   /**
@@ -63,8 +78,22 @@ export function verifiedBitrixUser(req: IncomingMessage): string | null {
 
 const INTERNAL_ERROR = () => bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error')
 
-/** Every method this adapter answers, standard and extension. */
-export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...memberMethods }
+/**
+ * Every method this adapter answers, with its scope and whether it is an extension (`extension: true`: not a
+ * Bitrix24 method; a portal answers it `ERROR_METHOD_NOT_FOUND`). `methods` lists the standard ones.
+ */
+export const METHODS: Readonly<Record<string, MethodEntry>> = {
+  ...entries('basic', { scope: portalMethods.scope, methods: portalMethods.methods, profile: portalMethods.profile }),
+  ...entries('user', { 'user.current': portalMethods['user.current'] }),
+  ...entries('sonet_group', {
+    ...groupMethods,
+    ...memberMethods,
+    ...featureMethods,
+    ...subjectMethods,
+  }),
+  ...entries('socialnetwork', workgroupApiMethods),
+  ...entries('sonet_group', extensionMethods, true),
+} as const satisfies Record<string, MethodEntry>
 
 /**
  * A Node request handler answering Bitrix24 REST calls (`/rest/...`) with the `sonet_group.*` family and `batch`.
@@ -72,6 +101,8 @@ export const METHODS: Readonly<Record<string, Method>> = { ...groupMethods, ...m
  */
 export function createBitrixHandler(options: BitrixAdapterOptions) {
   const limits = { burst: 50, perSecond: 2, ...(options.rateLimit || {}) }
+  const administrators = new Set(options.administrators ?? [])
+  const subjects = options.subjects ?? createInMemorySubjects()
   const limiters = options.rateLimiters ?? inMemoryRateLimiters
   const bucket = options.rateLimit === false ? null : createLeakyBucket(limits, limiters)
   const tooManyRequests = (retryAfterSeconds = Math.max(1, Math.ceil(1 / limits.perSecond))) =>
@@ -92,10 +123,17 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
 
   /** Runs one method (alone or in a batch); never throws: the unexpected becomes a reported 500. */
   async function runMethod(method: string, user: string, params: Params): Promise<MethodSuccess | BitrixError> {
-    const handler = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
-    if (!handler) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
+    const entry = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
+    if (!entry) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
     try {
-      const answer = await handler({ joinery: options.joinery, user, params: upperKeys(params) })
+      const answer = await entry.run({
+        joinery: options.joinery,
+        user,
+        administrator: administrators.has(user),
+        params,
+        catalogue: METHODS,
+        subjects,
+      })
       if (isBitrixError(answer) && answer.status >= 500 && answer.status !== 503) report(answer.cause, method)
       return answer
     } catch (error) {

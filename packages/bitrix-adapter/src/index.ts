@@ -3,6 +3,7 @@ export { MAX_BATCH_COMMANDS, MAX_BATCH_USER_IDS } from './batch.js'
 export { BITRIX_ERRORS, toBitrixError } from './bitrix-errors.js'
 export { type BitrixAdapterOptions, createBitrixHandler, METHODS, verifiedBitrixUser } from './handler.js'
 export { MAX_USER_IDS_PER_CALL } from './limits.js'
+export type { MethodEntry } from './methods/context.js'
 export {
   type CredentialFailureLimit,
   inMemoryRateLimiters,
@@ -10,6 +11,7 @@ export {
   type RateLimiterFactory,
   type RateLimiterSpec,
 } from './rate-limit.js'
+export { type BitrixSubjects, createInMemorySubjects, DEFAULT_SUBJECT, type Subject } from './subjects.js'
 export { groupFields, memberFields, ROLE_LETTER, requestFields } from './views.js'
 export type { BitrixError, MethodSuccess, Timing } from './wire/envelope.js'
 export { type Params, type ParamValue, parsePhpParams } from './wire/php-params.js'

@@ -11,6 +11,10 @@ import { codeOf, startTestPortal, type TestPortal } from './internal/test-portal
  *   api-reference/sonet-group/sonet-group-user-groups.md (whole lists: no `start`, no `total`/`next`)
  * - [SDK] @bitrix24/b24jssdk 2.2.0 dist/esm/core/actions/v2/call-list.mjs and fetch-list.mjs (`order: {ID: 'ASC'}`,
  *   `filter: {'>ID': last}`, `start: -1`, stop below 50 rows)
+ * - [wg-list] api-reference/sonet-group/socialnetwork-api-workgroup-list.md (lower-case filter/select/order/start,
+ *   `{workgroups}`, camelCase keys, no `total` for start=-1)
+ * - [intval] `CRestServer::processCall` reads `start` with PHP `intval`; `IRestService::getNavData` pages old-style
+ *   lists by `floor(start / 50) + 1` (reference §1)
  * - [module] the socialnetwork module's CSocNetGroup::GetList/PrepareSql (unofficial mirror, summarised in
  *   /work/shared/reference/bitrix24-round-two.md §1–3): unknown filter operators and fields are dropped, an ORDER
  *   direction other than ASC descends.
@@ -76,36 +80,70 @@ describe('start = -1: the first page, not counted', () => {
     expect(body).not.toHaveProperty('next')
   })
 
-  it('the SDK callList.make reads every group over several pages, by >ID and ID ASC [SDK, huge-data]', async () => {
+  // The SDK's helpers send lower-case `filter`, `order` and `start: -1`. `sonet_group.get` reads only the upper-case
+  // FILTER and ORDER [module], so on a portal its `>ID` cursor is ignored; the method the helpers fit is the ORM-style
+  // socialnetwork.api.workgroup.list [wg-list]: lower-case names, `{workgroups}`, ids under `id`, no total at -1.
+  const wgList = {
+    method: 'socialnetwork.api.workgroup.list',
+    idKey: 'id',
+    cursorIdKey: 'ID',
+    customKeyForResult: 'workgroups',
+  }
+
+  it('the SDK callList.make reads every group over several pages of socialnetwork.api.workgroup.list [SDK, wg-list, huge-data]', async () => {
     await groups(numbered(123))
-    const response = await portal.hookFor('1').actions.v2.callList.make<Row>({ method: 'sonet_group.get' })
+    const response = await portal.hookFor('1').actions.v2.callList.make<{ id: string }>(wgList)
     expect(response.isSuccess).toBe(true)
     const all = response.getData() ?? []
-    expect(ids(all)).toEqual(Array.from({ length: 123 }, (_, i) => String(i + 1)))
+    expect(all.map((g) => g.id)).toEqual(Array.from({ length: 123 }, (_, i) => String(i + 1)))
   })
 
-  it('the SDK callList.make keeps the caller filter across pages [SDK, get]', async () => {
+  it('the SDK callList.make keeps the caller filter and select across pages [SDK, wg-list]', async () => {
     await groups([...numbered(60, 'Alpha'), ...numbered(60, 'Beta')])
-    // The helpers merge their `>ID` into the lower-case `filter` they send, so the caller's filter goes there too.
-    const response = await portal.hookFor('1').actions.v2.callList.make<Row>({
-      method: 'sonet_group.get',
-      params: { filter: { '%NAME': 'beta' } },
+    const response = await portal.hookFor('1').actions.v2.callList.make<{ id: string; name: string }>({
+      ...wgList,
+      params: { filter: { '%NAME': 'beta' }, select: ['ID', 'NAME'] },
     })
     const all = response.getData() ?? []
     expect(all).toHaveLength(60)
-    expect(all.every((g) => g.NAME?.startsWith('Beta'))).toBe(true)
+    expect(all.every((g) => g.name.startsWith('Beta'))).toBe(true)
   })
 
-  it('the SDK fetchList.make yields pages of 50 and the rest [SDK, huge-data]', async () => {
+  it('the SDK fetchList.make yields pages of 50 and the rest [SDK, wg-list, huge-data]', async () => {
     await groups(numbered(120))
     const sizes: number[] = []
     const seen: string[] = []
-    for await (const chunk of portal.hookFor('1').actions.v2.fetchList.make<Row>({ method: 'sonet_group.get' })) {
+    for await (const chunk of portal.hookFor('1').actions.v2.fetchList.make<{ id: string }>(wgList)) {
       sizes.push(chunk.length)
-      seen.push(...ids(chunk))
+      seen.push(...chunk.map((g) => g.id))
     }
     expect(sizes).toEqual([50, 50, 20])
     expect(new Set(seen).size).toBe(120)
+  })
+
+  it('socialnetwork.api.workgroup.list answers start=-1 without total, and an exact start with total and next [wg-list]', async () => {
+    await groups(numbered(60))
+    const uncounted = await raw('socialnetwork.api.workgroup.list', { start: -1, order: { ID: 'ASC' } })
+    expect(uncounted.body).not.toHaveProperty('total')
+    expect(uncounted.body).not.toHaveProperty('next')
+    const page = await raw('socialnetwork.api.workgroup.list', {
+      start: 7,
+      order: { ID: 'ASC' },
+      select: ['ID', 'NAME', 'INITIATE_PERMS'],
+    })
+    const rows = (page.body.result as unknown as { workgroups: Row[] }).workgroups
+    // Made through the core with its defaults: the owner alone approves and invites, INITIATE_PERMS A.
+    expect(rows[0]).toEqual({ id: '8', name: 'G8', initiatePerms: 'A' })
+    expect(page.body).toMatchObject({ total: 60, next: 57 })
+  })
+
+  it('sonet_group.get reads only the upper-case FILTER and ORDER: the lower-case ones the helpers send are ignored [module]', async () => {
+    await groups(numbered(3))
+    expect(await get({ filter: { ID: 2 }, order: { ID: 'ASC' } })).toEqual(['3', '2', '1'])
+    expect(await get({ FILTER: { ID: 2 } })).toEqual(['2'])
+    // A portal's callList over sonet_group.get sees one page only; with fewer than 50 groups that is all of them.
+    const response = await portal.hookFor('1').actions.v2.callList.make<Row>({ method: 'sonet_group.get' })
+    expect(ids(response.getData() ?? [])).toEqual(['3', '2', '1'])
   })
 })
 
@@ -205,9 +243,9 @@ describe('sonet_group.get FILTER, GROUP_ID, IS_ADMIN and ORDER', () => {
     expect(await get({ FILTER: { SITE_ID: ['s2', 'ex'] } })).toEqual([])
     expect(await get({ FILTER: { SUBJECT_ID: 1 } })).toEqual(all)
     expect(await get({ FILTER: { '!SUBJECT_ID': 1 } })).toEqual([])
-    // No update or activity time is kept: such a filter is checked as a date and holds for every group.
+    // No update or activity time is kept: the rows show the creation time there, and a filter reads it.
     expect(await get({ FILTER: { '>DATE_UPDATE': '2020-01-01T00:00:00+00:00' } })).toEqual(all)
-    expect(await get({ FILTER: { '<DATE_ACTIVITY': '2020-01-01T00:00:00+00:00' } })).toEqual(all)
+    expect(await get({ FILTER: { '<DATE_ACTIVITY': '2020-01-01T00:00:00+00:00' } })).toEqual([])
     const refused = await raw('sonet_group.get', { FILTER: { '>DATE_UPDATE': 'yesterday' } })
     expect(refused).toMatchObject({ status: 400, body: { error: 'ERROR_ARGUMENT' } })
     expect((await portal.call<Row[]>('1', 'sonet_group.get', { GROUP_ID: 1 }))[0]).toMatchObject({

@@ -112,8 +112,9 @@ describe('the official @bitrix24/b24jssdk against the adapter', () => {
       '2',
     ])
     expect(await portal.call('1', 'sonet_group.setowner', { GROUP_ID: group, USER_ID: 2 })).toBe(true)
+    // The old owner becomes K, a plain member (CSocNetUserToGroup::SetOwner).
     expect(await portal.call<Member[]>('2', 'sonet_group.user.get', { ID: group })).toEqual([
-      { USER_ID: '1', ROLE: 'E' },
+      { USER_ID: '1', ROLE: 'K' },
       { USER_ID: '2', ROLE: 'A' },
     ])
   })
@@ -251,9 +252,9 @@ describe('the official @bitrix24/b24jssdk against the adapter', () => {
       ],
       ['unknown method', portal.call('1', 'sonet_group.nope'), { code: 'ERROR_METHOD_NOT_FOUND', status: 404 }],
       [
-        'setowner non-member',
-        portal.call('1', 'sonet_group.setowner', { GROUP_ID: open, USER_ID: 6 }),
-        { code: 'ERROR_ARGUMENT', status: 400 },
+        'setowner by a member who does not own the group',
+        portal.call('2', 'sonet_group.setowner', { GROUP_ID: open, USER_ID: 2 }),
+        { code: 'ACCESS_DENIED', status: 400, message: 'Insufficient permissions to complete the operation.' },
       ],
     ]
     for (const [name, call, expected] of cases) {

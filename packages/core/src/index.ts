@@ -2,6 +2,7 @@ export type { PageOf } from './commands/context.js'
 export type {
   CreateGroupError,
   CreateGroupInput,
+  DeleteGroupInput,
   GetGroupInput,
   GroupTargetInput,
   GroupView,
@@ -55,6 +56,7 @@ export type {
   RemovedMembers,
   RemoveMembersError,
   RemoveMembersInput,
+  TransferError,
   TransferOwnershipInput,
   UnbanUserInput,
 } from './commands/members.js'
@@ -73,7 +75,17 @@ export type {
 } from './commands/requests.js'
 export { MAX_USERS_PER_COMMAND } from './commands/schemas.js'
 export { decideJoin, JOIN_RULES, type JoinDecision, type JoinSnapshot, needsApproval } from './decide-join.js'
-export { ACCESS_RULES, type Access, type Authority, decideAccess } from './decisions/access.js'
+export {
+  ACCESS_RULES,
+  type Access,
+  ADMINISTRATOR_ACCESS_RULES,
+  type AdministratorAccess,
+  type Authority,
+  decideAccess,
+  decideAdministratorAccess,
+  type MemberAuthority,
+} from './decisions/access.js'
+export { CAP_RULES, type Caps, DEFAULT_CAPS, decideCap } from './decisions/caps.js'
 export {
   CREATE_GROUP_RULES,
   DELETE_GROUP_RULES,
@@ -101,6 +113,7 @@ export {
   pickLink,
 } from './decisions/links.js'
 export {
+  type Actor,
   ADD_MEMBERS_RULES,
   type AddDecision,
   BAN_RULES,
@@ -156,7 +169,9 @@ export type {
   AdmissionPolicy,
   Approvers,
   Group,
+  GroupAttributes,
   GroupId,
+  Inviters,
   LockStatus,
   UserId,
   Visibility,
@@ -167,7 +182,7 @@ export { MAX_REQUEST_MESSAGE_LENGTH } from './domain/join-request.js'
 export type { Membership, MembershipSource, Role } from './domain/membership.js'
 export { type Removal, removalIsActive } from './domain/removal.js'
 export { createJoinery, type Joinery, type JoineryOptions } from './joinery.js'
-export { isApprover, isOwner } from './permissions.js'
+export { INVITE_PERMISSION_RULES, invitersOf, isApprover, isOwner, mayInvite } from './permissions.js'
 export type { Clock } from './ports/clock.js'
 export { systemClock } from './ports/clock.js'
 export type { CommandEnd, CommandName, CommandObserver } from './ports/command-observer.js'
@@ -175,6 +190,7 @@ export type { EventSink } from './ports/event-sink.js'
 export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
 export type {
   GroupAnyOf,
+  GroupAttributeCondition,
   GroupChange,
   GroupCondition,
   GroupField,

@@ -3,6 +3,7 @@ import type { PageOf } from './commands/context.js'
 import type {
   CreateGroupError,
   CreateGroupInput,
+  DeleteGroupInput,
   GetGroupInput,
   GroupTargetInput,
   GroupView,
@@ -55,6 +56,7 @@ import type {
   RemovedMembers,
   RemoveMembersError,
   RemoveMembersInput,
+  TransferError,
   TransferOwnershipInput,
   UnbanUserInput,
 } from './commands/members.js'
@@ -102,7 +104,7 @@ export interface Joinery {
   /** Unlocks a group, owner only (`UNLOCK_GROUP_RULES`). */
   unlockGroup(input: GroupTargetInput): ResultAsync<Group, UnlockGroupError>
   /** Deletes a group with all it holds, owner only (`DELETE_GROUP_RULES`). */
-  deleteGroup(input: GroupTargetInput): ResultAsync<void, ManageGroupError>
+  deleteGroup(input: DeleteGroupInput): ResultAsync<void, ManageGroupError>
 
   // Join links
   /** Makes a join link, owner only (`CREATE_LINK_RULES`). */
@@ -158,7 +160,7 @@ export interface Joinery {
   /** Changes several members' roles in one step, owner only (`CHANGE_ROLES_RULES`). */
   changeRoles(input: ChangeRolesInput): ResultAsync<ChangedRoles, ChangeRolesError>
   /** Hands the group to another member, owner only (`TRANSFER_RULES`). */
-  transferOwnership(input: TransferOwnershipInput): ResultAsync<Group, ChangeRoleError>
+  transferOwnership(input: TransferOwnershipInput): ResultAsync<Group, TransferError>
   /** A group's members in join order, with the member count. */
   listMembers(input: ListMembersInput): ResultAsync<MemberPage, ListMembersError>
   /** The actor's own groups with their membership. */

@@ -105,6 +105,15 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
     sql: `CREATE SEQUENCE {s}.group_ids AS bigint START 1;`,
   },
   {
+    version: 3,
+    name: "a group's invite policy and descriptive attributes",
+    // Nullable, with no default: a row written by an instance that does not know the columns yet reads as "the
+    // approvers invite" and "no attributes", which is what that instance means. So old and new instances can share
+    // the database.
+    sql: `ALTER TABLE {s}.groups ADD COLUMN inviters text CHECK (inviters IN ('owner', 'owner-and-moderators', 'members'));
+ALTER TABLE {s}.groups ADD COLUMN attributes jsonb;`,
+  },
+  {
     version: 5,
     name: 'outbox streams and deliveries for the relay',
     // One stream row per group with events: appendEvents bumps `seq`, a relay instance leases the row (claimed with
@@ -149,6 +158,12 @@ CREATE TABLE {s}.rate_limits (
 );
 CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
 `,
+  },
+  {
+    version: 8,
+    name: 'an index of groups by owner, for the groups-per-user cap',
+    // createGroup counts the new owner's groups (caps.maxGroupsPerUser); without it that count reads every group.
+    sql: `CREATE INDEX groups_by_owner ON {s}.groups (owner_id);`,
   },
 ]
 

@@ -1,6 +1,7 @@
 import {
   type DomainEvent,
   type GroupAnyOf,
+  type GroupAttributeCondition,
   type GroupChange,
   type GroupCondition,
   type GroupField,
@@ -67,7 +68,7 @@ const COLUMN: Record<GroupField, string> = {
   approvers: 'g.approvers',
 }
 /** The columns a `GroupChange` and a `LinkChange` may set. */
-const GROUP_CHANGE_COLUMNS: Record<keyof GroupChange, string> = {
+const GROUP_CHANGE_COLUMNS: Record<Exclude<keyof GroupChange, 'attributes'>, string> = {
   name: 'name',
   description: 'description',
   ownerId: 'owner_id',
@@ -76,6 +77,7 @@ const GROUP_CHANGE_COLUMNS: Record<keyof GroupChange, string> = {
   admission: 'admission',
   visibility: 'visibility',
   approvers: 'approvers',
+  inviters: 'inviters',
   allowMultipleLinks: 'allow_multiple_links',
 }
 const LINK_CHANGE_COLUMNS: Record<keyof LinkChange, string> = {
@@ -153,14 +155,34 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
               [target.code],
               groupOf,
             ),
+      // The lock is its own statement, as in lockGroup, so the count sees the groups its holders before us made. A
+      // transaction-scoped advisory lock per (schema, owner): no row to lock exists before the first group.
+      lockOwnedGroups: (ownerId) =>
+        (db.serial
+          ? okAsync(undefined)
+          : none('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`joinery-owner:${s}:${ownerId}`])
+        ).andThen(() =>
+          run(`SELECT count(*)::integer AS n FROM ${s}.groups WHERE owner_id = $1`, [ownerId], (rows) =>
+            Number(rows[0]?.n ?? 0),
+          ),
+        ),
       getGroup: (id) => one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1`, [id], groupOf),
       listGroups: (query) => listGroups(q, query),
       insertGroup: (g) =>
         none(
-          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11)`,
+          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13::jsonb)`,
           groupParams(g),
         ),
-      updateGroup: (id, change) => patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change),
+      updateGroup: (id, { attributes, ...change }) =>
+        patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change).andThen(() =>
+          attributes && Object.keys(attributes).length > 0
+            ? // Merged: the keys given are set, the others kept.
+              none(`UPDATE ${s}.groups SET attributes = coalesce(attributes, '{}'::jsonb) || $2::jsonb WHERE id = $1`, [
+                id,
+                JSON.stringify(attributes),
+              ])
+            : okAsync(undefined),
+        ),
       deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
 
       readJoinState: (target, userId, options) =>
@@ -375,7 +397,7 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       return `$${params.length}`
     }
     const where = [
-      `(g.visibility = 'public' OR ($1::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.memberships m WHERE m.group_id = g.id AND m.user_id = $1::text)))`,
+      `(${query.everyGroup ? 'TRUE OR ' : ''}g.visibility = 'public' OR ($1::text IS NOT NULL AND EXISTS (SELECT 1 FROM ${s}.memberships m WHERE m.group_id = g.id AND m.user_id = $1::text)))`,
       ...query.conditions.map((c) => conditionSql(c, param)),
     ].join(' AND ')
     const order = [
@@ -445,9 +467,21 @@ function orderKey(field: GroupField): string {
   return field === 'createdAt' || field === 'memberCount' ? column : `${column} COLLATE "C"`
 }
 
-function conditionSql(c: GroupCondition | GroupAnyOf, param: (value: unknown) => string): string {
+function conditionSql(
+  c: GroupCondition | GroupAttributeCondition | GroupAnyOf,
+  param: (value: unknown) => string,
+): string {
   if ('anyOf' in c)
     return c.anyOf.length === 0 ? 'false' : `(${c.anyOf.map((a) => conditionSql(a, param)).join(' OR ')})`
+  if ('attribute' in c) {
+    // A missing attribute reads as ''; values compare as ids do (numbers when both sides are decimal integers).
+    const column = `coalesce(g.attributes ->> ${param(c.attribute)}::text, '')`
+    if (c.op === 'contains' || c.op === 'notContains')
+      return `position(lower(${param(c.value)}) in lower(${column})) ${c.op === 'contains' ? '>' : '='} 0`
+    const op = SQL_OP[c.op]
+    const v = param(c.value)
+    return `(CASE WHEN ${column} ~ ${DECIMAL} AND ${v}::text ~ ${DECIMAL} THEN (${column})::numeric ${op} ${v}::numeric ELSE ${column} COLLATE "C" ${op} ${v}::text COLLATE "C" END)`
+  }
   const column = COLUMN[c.field]
   if (c.op === 'contains' || c.op === 'notContains')
     return `position(lower(${param(String(c.value))}) in lower(${column})) ${c.op === 'contains' ? '>' : '='} 0`

@@ -12,7 +12,17 @@ type OrderBy = NonNullable<ListGroupsInput['orderBy']>[number]
  * What `sonet_group.get` answers for the fields Joinery does not keep, for every group of this adapter: one site
  * (Bitrix24's default `s1`), one subject, no extranet, every group active, none a project.
  */
-export const CONSTANT_FIELDS = { SITE_ID: 's1', SUBJECT_ID: '1', IS_EXTRANET: 'N', ACTIVE: 'Y', PROJECT: 'N' } as const
+export const CONSTANT_FIELDS = { SITE_ID: 's1', IS_EXTRANET: 'N', ACTIVE: 'Y' } as const
+
+/**
+ * The Bitrix24 fields kept as the core's descriptive group attributes (see the README): the attribute's name and
+ * the value a group without it shows (one made before, or through another protocol).
+ */
+export const ATTRIBUTE_FIELDS = {
+  SUBJECT_ID: { name: 'subjectId', missing: '1' },
+  KEYWORDS: { name: 'keywords', missing: '' },
+  PROJECT: { name: 'project', missing: 'N' },
+} as const
 
 /**
  * Filter operators as the socialnetwork module reads a FILTER key: a leading run of non-letters, then the field.
@@ -36,8 +46,8 @@ const OPERATORS = {
 type FilterOp = (typeof OPERATORS)[keyof typeof OPERATORS]
 
 const TEXT_FIELDS = { ID: 'id', NAME: 'name', OWNER_ID: 'ownerId' } as const
-/** Joinery keeps no update or activity time: a condition on them is checked as a date and then matches every group. */
-const UNKEPT_DATES = new Set(['DATE_UPDATE', 'DATE_ACTIVITY'])
+/** Joinery keeps no update or activity time: the rows show the creation time there, and a condition reads it. */
+const DATES = new Set(['DATE_CREATE', 'DATE_UPDATE', 'DATE_ACTIVITY'])
 
 /** A condition no group meets (no group has an empty id). */
 const NOTHING: Condition = { field: 'id', op: 'eq', value: '' }
@@ -68,29 +78,45 @@ export function conditionsOf(key: string, raw: ParamValue): Where[] | string {
   const each = texts.map((t) => comparison(field, op, t))
   const refused = each.find((c) => typeof c === 'string')
   if (refused !== undefined) return refused
-  const parts = each as Condition[][]
+  const parts = each as Where[][]
   // A list of values: any of them for a positive operator, none of them for a negative one (`!`, `!=`, `!%`).
   if (op === 'ne' || op === 'notContains') return parts.flat()
   return either(parts.map((p) => p[0] ?? null))
 }
 
 /** Any of the alternatives (`null`: one that always holds); an empty list holds for no group. */
-function either(alternatives: readonly (Condition | null)[]): Where[] {
+function either(alternatives: readonly (Where | null)[]): Where[] {
   if (alternatives.some((a) => a === null)) return []
-  const conditions = alternatives as Condition[]
+  // An alternative that is itself a choice joins the one choice: OR of ORs.
+  const conditions = (alternatives as Where[]).flatMap((a) => ('anyOf' in a ? a.anyOf : [a]))
   if (conditions.length === 0) return [NOTHING]
   return conditions.length === 1 ? conditions : [{ anyOf: conditions }]
 }
 
 /** One field compared with one value: `[]` when it holds for every group, `[NOTHING]` for none, or an error text. */
-function comparison(field: string, op: Op, value: string): Condition[] | string {
+function comparison(field: string, op: Op, value: string): Where[] | string {
+  if (field in ATTRIBUTE_FIELDS) {
+    const { name, missing } = ATTRIBUTE_FIELDS[field as keyof typeof ATTRIBUTE_FIELDS]
+    const flag = field === 'PROJECT' ? yesNo(value) : undefined
+    const wanted = flag === true ? 'Y' : flag === false ? 'N' : value
+    const condition: Condition = { field: 'attribute', attribute: name, op, value: wanted }
+    // A group without the attribute reads as "" in the store but shows `missing`: it must match as `missing` does.
+    if (missing === '' || holds(missing, op, wanted) === holds('', op, wanted)) return [condition]
+    const without: Condition = {
+      field: 'attribute',
+      attribute: name,
+      op: holds(missing, op, wanted) ? 'eq' : 'ne',
+      value: '',
+    }
+    return holds(missing, op, wanted) ? [{ anyOf: [condition, without] }] : [condition, without]
+  }
   if (field in TEXT_FIELDS) return [{ field: TEXT_FIELDS[field as keyof typeof TEXT_FIELDS], op, value }]
-  if (field === 'DATE_CREATE' || UNKEPT_DATES.has(field)) {
+  if (DATES.has(field)) {
     // A date is compared, never searched in; the core refuses dates it cannot store.
     if (op === 'contains' || op === 'notContains') return `Filter ${field} cannot use %`
     const date = new Date(value)
     if (Number.isNaN(date.getTime())) return `Filter ${field} takes a date`
-    return UNKEPT_DATES.has(field) ? [] : [{ field: 'createdAt', op, value: date }]
+    return [{ field: 'createdAt', op, value: date }]
   }
   if (field === 'NUMBER_OF_MEMBERS') {
     if (op === 'contains' || op === 'notContains') return `Filter ${field} cannot use %`
@@ -144,9 +170,10 @@ const ORDER_FIELDS: Record<string, { field: OrderBy['field']; invert?: true } | 
   INITIATE_PERMS: { field: 'approvers' },
   // locked… < unlocked would put Y first: CLOSED sorts the other way round.
   CLOSED: { field: 'lockStatus', invert: true },
-  // The same for every group (or not kept): accepted, and the next key decides.
-  DATE_UPDATE: null,
-  DATE_ACTIVITY: null,
+  // Not kept: the rows show the creation time.
+  DATE_UPDATE: { field: 'createdAt' },
+  DATE_ACTIVITY: { field: 'createdAt' },
+  // The same for every group, or an attribute (not ordered on): accepted, and the next key decides.
   ACTIVE: null,
   PROJECT: null,
   SITE_ID: null,

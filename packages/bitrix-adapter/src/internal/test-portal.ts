@@ -20,6 +20,8 @@ export async function startTestPortal(options: Partial<BitrixAdapterOptions> = {
   const handler = createBitrixHandler({
     joinery,
     auth: createWebhookAuth(USERS.map((userId) => ({ userId, code: codeOf(userId) }))),
+    // User 1 is the portal's first user, an administrator, as on a real portal.
+    administrators: ['1'],
     ...options,
   })
   const https = await listen(handler, { tls })

@@ -1,6 +1,7 @@
 import type { CoreError, Joinery } from '@joinery/core'
-import type { ResultAsync } from 'neverthrow'
+import type { Result } from 'neverthrow'
 import { toBitrixError } from '../bitrix-errors.js'
+import type { BitrixSubjects } from '../subjects.js'
 import { type BitrixError, bitrixError, type MethodSuccess } from '../wire/envelope.js'
 import type { Params } from '../wire/php-params.js'
 
@@ -8,12 +9,37 @@ export interface MethodCall {
   readonly joinery: Joinery
   /** The authenticated Bitrix24 user. */
   readonly user: string
-  /** Parameters with upper-cased top-level names. */
+  /** Whether the user is one of the portal's administrators (`BitrixAdapterOptions.administrators`). */
+  readonly administrator: boolean
+  /** Parameters by their names as sent: a portal reads them case-sensitively (`GROUP_ID`, `start`). */
   readonly params: Params
+  /** Every method this adapter answers, for `methods` and `scope`. */
+  readonly catalogue: Readonly<Record<string, MethodEntry>>
+  /** The portal's workgroup subjects. */
+  readonly subjects: BitrixSubjects
 }
 
 export type MethodAnswer = MethodSuccess | BitrixError
 export type Method = (call: MethodCall) => Promise<MethodAnswer>
+
+/**
+ * One answered method: its handler, the scope a portal lists it under, and whether it is an extension (not a
+ * Bitrix24 method: a portal answers it `ERROR_METHOD_NOT_FOUND`).
+ */
+export interface MethodEntry {
+  readonly run: Method
+  readonly scope: 'sonet_group' | 'socialnetwork' | 'user' | 'basic'
+  readonly extension: boolean
+}
+
+/** Entries of one scope. */
+export function entries(
+  scope: MethodEntry['scope'],
+  methods: Record<string, Method>,
+  extension = false,
+): Record<string, MethodEntry> {
+  return Object.fromEntries(Object.entries(methods).map(([name, run]) => [name, { run, scope, extension }]))
+}
 
 /** Bitrix24 lists pages of 50. */
 export const PAGE_SIZE = 50
@@ -21,8 +47,8 @@ export const PAGE_SIZE = 50
 export const argumentError = (description: string) => bitrixError(400, 'ERROR_ARGUMENT', description)
 
 /** Answers with the mapped core error, or with what `onOk` builds from the success. */
-export async function answer<T>(
-  result: ResultAsync<T, CoreError>,
+export async function answer<T, E extends CoreError>(
+  result: PromiseLike<Result<T, E>> | Result<T, E>,
   onOk: (value: T) => MethodAnswer | Promise<MethodAnswer>,
   accessDenied?: string,
 ): Promise<MethodAnswer> {

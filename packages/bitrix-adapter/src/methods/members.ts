@@ -1,10 +1,11 @@
 import { type CoreError, MAX_USERS_PER_COMMAND } from '@joinery/core'
 import { okAsync, ResultAsync } from 'neverthrow'
-import { idList, positiveId, startOffset, text } from '../internal/params.js'
+import { exactStart, idList, positiveId, text } from '../internal/params.js'
 import { MAX_USER_IDS_PER_CALL, SLICE_PAUSE_MS } from '../limits.js'
 import { memberFields, requestFields } from '../views.js'
+import { bitrixError } from '../wire/envelope.js'
 import type { Params } from '../wire/php-params.js'
-import { answer, argumentError, listing, type Method, PAGE_SIZE } from './context.js'
+import { answer, argumentError, listing, type Method, type MethodCall, PAGE_SIZE } from './context.js'
 
 const wrongGroupId = () => argumentError('Wrong group ID')
 const wrongUserIds = () => argumentError('Wrong user IDs')
@@ -51,6 +52,15 @@ function inChunks<T>(
   return all
 }
 
+/**
+ * The check `sonet_group.user.add`, `.update` and `.delete` make after GROUP_ID and before USER_ID: only a portal
+ * administrator may call them (api-reference/sonet-group/members/sonet-group-user-add.md, "Who can execute the
+ * method: administrator"; `CSocNetLogRestService::addGroupUsers` throws `AccessDeniedException`).
+ */
+function administratorOnly(call: MethodCall, description: string) {
+  return call.administrator ? null : bitrixError(400, 'ACCESS_DENIED', description)
+}
+
 /** GROUP_ID and one USER_ID, both positive integers, or the Bitrix24 error for the first that is not. */
 function groupAndUser(params: Params) {
   const groupId = positiveId(params.GROUP_ID)
@@ -76,10 +86,12 @@ export const memberMethods: Record<string, Method> = {
    * Every member of the group with role A, E or K, in one read: the method does not page, and `start` is ignored
    * (api-reference/sonet-group/members/sonet-group-user-get.md).
    */
-  async 'sonet_group.user.get'({ joinery, user, params }) {
+  async 'sonet_group.user.get'({ joinery, user, administrator, params }) {
     const groupId = positiveId(params.ID)
     if (!groupId) return argumentError('Wrong socialnetwork group ID')
-    return answer(joinery.listMembers({ actor: user, groupId, all: true }), (page) => ({
+    // An administrator skips the visibility check (`CSocNetLogRestService::getGroupUsers`).
+    const read = joinery.listMembers({ actor: user, groupId, all: true, asAdministrator: administrator })
+    return answer(read, (page) => ({
       result: page.items.map(memberFields),
     }))
   },
@@ -94,50 +106,74 @@ export const memberMethods: Record<string, Method> = {
         GROUP_ID: group.id,
         GROUP_NAME: group.name,
         ROLE: memberFields(membership).ROLE,
-        // Joinery keeps no group images.
-        GROUP_IMAGE_ID: '',
+        // Joinery keeps no group images: the column is null and the URL empty, as for a portal group without one.
+        GROUP_IMAGE_ID: null,
         GROUP_IMAGE: '',
       })),
     }))
   },
 
-  async 'sonet_group.user.add'({ joinery, user, params }) {
+  /**
+   * Adds users at once (portal administrators only). Users the group has any standing for — a pending request or
+   * invitation, a ban — are skipped, as the module skips every user it has a row for (`addGroupUsers`).
+   */
+  async 'sonet_group.user.add'(call) {
+    const { joinery, user, params } = call
     const groupId = positiveId(params.GROUP_ID)
     if (!groupId) return wrongGroupId()
+    const denied = administratorOnly(call, 'No permissions to add users')
+    if (denied) return denied
     const userIds = userIdsOf(params)
     if (!Array.isArray(userIds)) return userIds
     return answer(
-      inChunks(userIds, (slice) => joinery.addMembers({ actor: user, groupId, userIds: slice })),
+      inChunks(userIds, (slice) =>
+        joinery.addMembers({ actor: user, groupId, userIds: slice, asAdministrator: true, onlyNewcomers: true }),
+      ),
       (chunks) => ({ result: chunks.flatMap(({ added }) => added.map((m) => m.userId)) }),
       'No permissions to add users',
     )
   },
 
-  async 'sonet_group.user.invite'({ joinery, user, params }) {
+  /**
+   * Invites users, as the group's INITIATE_PERMS allows (or a portal administrator). A caller who may not invite
+   * gets `[]`, as documented (api-reference/sonet-group/members/sonet-group-user-invite.md: "An empty array means
+   * that none of the provided users could be invited … the current user does not have permission to invite").
+   */
+  async 'sonet_group.user.invite'({ joinery, user, administrator, params }) {
     const groupId = positiveId(params.GROUP_ID)
     if (!groupId) return wrongGroupId()
     const userIds = userIdsOf(params)
     if (!Array.isArray(userIds)) return userIds
     const message = text(params.MESSAGE)
     if (message === null) return argumentError('Incorrect input data: MESSAGE')
-    return answer(
-      inChunks(userIds, (slice) =>
-        joinery.inviteMembers({ actor: user, groupId, userIds: slice, message: message ?? null }),
-      ),
-      (chunks) => ({ result: chunks.flatMap(({ invited }) => invited.map((r) => r.requesterId)) }),
-      'No permissions to invite users',
+    const invited = await inChunks(userIds, (slice) =>
+      joinery.inviteMembers({
+        actor: user,
+        groupId,
+        userIds: slice,
+        message: message ?? null,
+        asAdministrator: administrator,
+      }),
     )
+    if (invited.isErr() && invited.error.code === 'InsufficientRole') return { result: [] }
+    return answer(invited, (chunks) => ({ result: chunks.flatMap((c) => c.invited.map((r) => r.requesterId)) }))
   },
 
-  async 'sonet_group.user.update'({ joinery, user, params }) {
+  /** Changes roles (portal administrators only, `updateGroupUsers`); the owner and non-members are skipped. */
+  async 'sonet_group.user.update'(call) {
+    const { joinery, user, params } = call
     const groupId = positiveId(params.GROUP_ID)
     if (!groupId) return wrongGroupId()
-    const userIds = userIdsOf(params)
-    if (!Array.isArray(userIds)) return userIds
+    const denied = administratorOnly(call, 'No permissions to update users role')
+    if (denied) return denied
     const role = params.ROLE === 'E' ? 'moderator' : params.ROLE === 'K' ? 'member' : null
     if (!role) return argumentError('Incorrect role code')
+    const userIds = userIdsOf(params)
+    if (!Array.isArray(userIds)) return userIds
     return answer(
-      inChunks(userIds, (slice) => joinery.changeRoles({ actor: user, groupId, userIds: slice, role })),
+      inChunks(userIds, (slice) =>
+        joinery.changeRoles({ actor: user, groupId, userIds: slice, role, asAdministrator: true }),
+      ),
       (chunks) => {
         // As Bitrix24 does, the owner and non-members are skipped rather than failing the call; the answer lists the
         // ids asked for that hold the role now, in the order (and as often) they were asked.
@@ -148,29 +184,49 @@ export const memberMethods: Record<string, Method> = {
     )
   },
 
-  async 'sonet_group.user.delete'({ joinery, user, params }) {
+  /**
+   * Removes users (portal administrators only, `deleteGroupUsers`): the owner is skipped; a pending requester's or
+   * invitee's request is removed (rejected here), as the module deletes their row; nobody is barred from asking again.
+   */
+  async 'sonet_group.user.delete'(call) {
+    const { joinery, user, params } = call
     const groupId = positiveId(params.GROUP_ID)
     if (!groupId) return wrongGroupId()
+    const denied = administratorOnly(call, 'No permissions to update users role')
+    if (denied) return denied
     const userIds = userIdsOf(params)
     if (!Array.isArray(userIds)) return userIds
-    // Bitrix24 skips the owner; and its delete excludes without barring: the user may ask again later (bans are
-    // sonet_group.user.ban).
     return answer(
       inChunks(userIds, (slice) =>
-        joinery.removeMembers({ actor: user, groupId, userIds: slice, blockRejoin: false, skipOwner: true }),
+        joinery.removeMembers({
+          actor: user,
+          groupId,
+          userIds: slice,
+          blockRejoin: false,
+          skipOwner: true,
+          rejectPending: true,
+          asAdministrator: true,
+        }),
       ),
-      (chunks) => ({ result: chunks.flatMap(({ removed }) => removed) }),
+      (chunks) => {
+        const done = new Set(chunks.flatMap(({ removed, rejected }) => [...removed, ...rejected]))
+        return { result: [...new Set(userIds)].filter((id) => done.has(id)) }
+      },
       'No permissions to update users role',
     )
   },
+}
 
-  // Extensions (not in Bitrix24 REST, whose approvals happen only in its UI): named in the family's style.
-
+/**
+ * Extensions, not Bitrix24 methods (a portal answers them `ERROR_METHOD_NOT_FOUND`): Bitrix24 approves and rejects
+ * requests and bans only in its UI. Marked `extension: true` in `METHODS`; their own error codes are listed as
+ * non-Bitrix in the README.
+ */
+export const extensionMethods: Record<string, Method> = {
   async 'sonet_group.user.request.list'({ joinery, user, params }) {
     const groupId = positiveId(params.GROUP_ID)
     if (!groupId) return wrongGroupId()
-    const start = startOffset(params.START)
-    if (start === undefined) return argumentError('Incorrect input data: start')
+    const start = exactStart(params.start)
     return answer(
       joinery.listJoinRequests({ actor: user, groupId, offset: start ?? 0, limit: PAGE_SIZE }),
       (page) => listing(page.items.map(requestFields), start, page.pending.total),

@@ -35,6 +35,16 @@ describe(startStandInPortal, () => {
     )
   })
 
+  it('has user 1 as its administrator, as a portal has its first user: only they add members directly', async () => {
+    const { hook } = await portal()
+    const created = await hook(2).actions.v2.call.make<number>({ method: 'sonet_group.create', params: { NAME: 'X' } })
+    const GROUP_ID = created.getData()?.result as number
+    const add = (user: number) =>
+      hook(user).actions.v2.call.make<string[]>({ method: 'sonet_group.user.add', params: { GROUP_ID, USER_ID: 3 } })
+    await expect(add(2)).rejects.toMatchObject({ code: 'ACCESS_DENIED' })
+    expect((await add(1)).getData()?.result).toEqual(['3'])
+  })
+
   it("runs the SDK's list helper and refuses a wrong webhook code", async () => {
     const { hook, url } = await portal()
     for (const name of ['A', 'B', 'C']) {

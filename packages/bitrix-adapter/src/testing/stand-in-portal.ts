@@ -42,7 +42,8 @@ const standInAuth: BitrixAuthResolver = {
 
 /**
  * Starts a local stand-in for a Bitrix24 portal: the `sonet_group.*` REST methods over HTTPS and HTTP on 127.0.0.1,
- * over one Joinery core with sequential integer group ids (as a portal's). While it runs, Node's default HTTPS agent
+ * over one Joinery core with sequential integer group ids (as a portal's); user 1 is its administrator
+ * (`administrators` to change that). While it runs, Node's default HTTPS agent
  * also trusts its throwaway certificate, so `@bitrix24/b24jssdk` clients reach it as they would a real portal.
  * Needs the optional peers `@bitrix24/b24jssdk` and `selfsigned`.
  * @example
@@ -54,7 +55,8 @@ const standInAuth: BitrixAuthResolver = {
 export async function startStandInPortal(options: StandInPortalOptions = {}): Promise<StandInPortal> {
   const { store = createInMemoryStore(), ...adapterOptions } = options
   const joinery = createJoinery({ store, ids: createSequentialIdGenerator() })
-  const handler = createBitrixHandler({ joinery, auth: standInAuth, ...adapterOptions })
+  // User 1, a portal's first user, is its administrator (sonet_group.user.add needs one), unless told otherwise.
+  const handler = createBitrixHandler({ joinery, auth: standInAuth, administrators: ['1'], ...adapterOptions })
   const tls = await createThrowawayCertificate()
   const servers: Listening[] = []
   try {

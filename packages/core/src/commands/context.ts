@@ -1,5 +1,14 @@
 import { err, ok, type Result, ResultAsync } from 'neverthrow'
-import { type Access, decideAccess, type GroupNotFound, type InsufficientRole } from '../decisions/access.js'
+import {
+  type Access,
+  type AdministratorAccess,
+  decideAccess,
+  decideAdministratorAccess,
+  type GroupNotFound,
+  type InsufficientRole,
+  type MemberAuthority,
+} from '../decisions/access.js'
+import type { Caps } from '../decisions/caps.js'
 import { isStorageUnavailable, type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
@@ -20,6 +29,8 @@ export interface CommandContext {
   readonly events: EventSink | null
   /** How long a pending request lives before it expires; `null`: forever. */
   readonly requestTtlMs: number | null
+  /** The caps on pending requests per group, groups per user and links per group (`DEFAULT_CAPS`). */
+  readonly caps: Caps
   readonly onSinkError: (error: unknown, events: readonly DomainEvent[]) => void
 }
 
@@ -119,7 +130,7 @@ export function readWithActor(
   return groupWithActor(tx, step, groupId, actor, 'read')
 }
 
-type Authority = 'owner' | 'approver' | 'member'
+type Authority = MemberAuthority
 type AccessResult = Result<Access<Membership>, GroupNotFound | InsufficientRole>
 
 async function access(tx: StoreTx, step: Step, groupId: GroupId, actor: UserId, authority: Authority, how: GroupRead) {
@@ -136,6 +147,22 @@ export function lockAccess(
   authority: Authority,
 ): Promise<AccessResult> {
   return access(tx, step, groupId, actor, authority, 'lock')
+}
+
+/**
+ * {@link lockAccess} for the commands an administrator may run: with `asAdministrator` the access is decided by
+ * `decideAdministratorAccess` (every group, every authority; the actor is `'administrator'`), else as `lockAccess`.
+ */
+export async function lockAccessAs(
+  tx: StoreTx,
+  step: Step,
+  groupId: GroupId,
+  actor: UserId,
+  authority: Authority,
+  asAdministrator: boolean,
+): Promise<Result<Access<Membership> | AdministratorAccess, GroupNotFound | InsufficientRole>> {
+  if (!asAdministrator) return lockAccess(tx, step, groupId, actor, authority)
+  return decideAdministratorAccess(await step(tx.lockGroup({ groupId })))
 }
 
 /** {@link lockAccess} without the lock, for reading commands. */

@@ -1,6 +1,7 @@
 import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideAccess } from '../decisions/access.js'
+import { decideCap } from '../decisions/caps.js'
 import { decideCreateGroup, decideLock, decideUnlock, decideUpdateGroup } from '../decisions/groups.js'
 import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
@@ -14,12 +15,15 @@ import {
   type GroupNotFound,
   type InsufficientRole,
   lockAccess,
+  lockAccessAs,
   nextGroupId,
   type Outcome,
+  type Refusal,
   readWithActor,
   runCommand,
   runQuery,
 } from './context.js'
+import { handOver } from './roles.js'
 import * as s from './schemas.js'
 
 const groupSettings = {
@@ -29,32 +33,55 @@ const groupSettings = {
   admission: z.enum(['open', 'approval', 'invite-only']),
   visibility: z.enum(['public', 'hidden']),
   approvers: z.enum(['owner', 'owner-and-moderators']),
+  inviters: z.enum(['owner', 'owner-and-moderators', 'members']),
   allowMultipleLinks: z.boolean(),
+  attributes: z
+    .record(s.safeText().min(1).max(64), s.safeText().max(2000))
+    .refine((a) => Object.keys(a).length <= 32, { message: 'at most 32 attributes' }),
 }
 
-export const createGroupInput = z.object({
-  actor: s.userId,
-  name: groupSettings.name,
-  description: groupSettings.description.default(''),
-  memberLimit: groupSettings.memberLimit.default(null),
-  admission: groupSettings.admission.default('approval'),
-  visibility: groupSettings.visibility.default('public'),
-  approvers: groupSettings.approvers.default('owner'),
-  allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
-  /** Added by the creator at once, within the member limit. */
-  initialMembers: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
-  /** `locked`: the group is born locked (as if `lockGroup` had run in the same step): nobody joins until unlocked. */
-  lockStatus: z.enum(['unlocked', 'locked']).default('unlocked'),
-})
+export const createGroupInput = z
+  .object({
+    actor: s.userId,
+    /** The owner, when not the actor: only with `asAdministrator` (an administrator makes a group for someone). */
+    ownerId: s.userId.optional(),
+    asAdministrator: s.asAdministrator,
+    name: groupSettings.name,
+    description: groupSettings.description.default(''),
+    memberLimit: groupSettings.memberLimit.default(null),
+    admission: groupSettings.admission.default('approval'),
+    visibility: groupSettings.visibility.default('public'),
+    approvers: groupSettings.approvers.default('owner'),
+    /** Who may invite; absent: the approvers (`invitersOf`). */
+    inviters: groupSettings.inviters.optional(),
+    /** Descriptive attributes, kept and never read by the core. */
+    attributes: groupSettings.attributes.optional(),
+    allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
+    /** Added by the creator at once, within the member limit. */
+    initialMembers: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
+    /** `locked`: the group is born locked (as if `lockGroup` had run in the same step): nobody joins until unlocked. */
+    lockStatus: z.enum(['unlocked', 'locked']).default('unlocked'),
+  })
+  .refine((c) => c.ownerId === undefined || c.ownerId === c.actor || c.asAdministrator, {
+    message: 'only an administrator (asAdministrator) makes a group for another owner',
+    path: ['ownerId'],
+  })
 export type CreateGroupInput = z.input<typeof createGroupInput>
 
 export const updateGroupInput = s.groupTarget.extend({
+  asAdministrator: s.asAdministrator,
+  /** Hands the group to this user in the same step, as `transferOwnership` does (with `transfer`'s options). */
+  newOwnerId: s.userId.optional(),
+  transfer: s.transferOptions,
   name: groupSettings.name.optional(),
   description: groupSettings.description.optional(),
   memberLimit: groupSettings.memberLimit.optional(),
   admission: groupSettings.admission.optional(),
   visibility: groupSettings.visibility.optional(),
   approvers: groupSettings.approvers.optional(),
+  inviters: groupSettings.inviters.optional(),
+  /** Merged into the group's attributes: the keys given are set, the others kept. */
+  attributes: groupSettings.attributes.optional(),
   allowMultipleLinks: groupSettings.allowMultipleLinks.optional(),
   /** Locks or unlocks the group in the same step as the settings; see `decideGroupUpdate` for the order. */
   lockStatus: z.enum(['unlocked', 'locked', 'locked-permanently']).optional(),
@@ -64,6 +91,8 @@ export type UpdateGroupInput = z.input<typeof updateGroupInput>
 export const lockGroupInput = s.groupTarget.extend({ permanent: z.boolean().default(false) })
 export type LockGroupInput = z.input<typeof lockGroupInput>
 export type GroupTargetInput = z.input<typeof s.groupTarget>
+export const deleteGroupInput = s.groupTarget.extend({ asAdministrator: s.asAdministrator })
+export type DeleteGroupInput = z.input<typeof deleteGroupInput>
 
 export const getGroupInput = z.object({ viewer: s.userId.nullish(), groupId: s.groupId })
 export type GetGroupInput = z.input<typeof getGroupInput>
@@ -74,6 +103,15 @@ const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
  * takes `contains` or `notContains`), storable text up to 1,000 characters for every other field.
  */
 const groupCondition = z.discriminatedUnion('field', [
+  /** A condition on a descriptive attribute (a missing one reads as `""`): `field: 'attribute'` and its name. */
+  z
+    .object({
+      field: z.literal('attribute'),
+      attribute: s.safeText().min(1).max(64),
+      op: z.enum([...ORDERING.options, 'contains', 'notContains']),
+      value: s.safeText().max(1000),
+    })
+    .transform(({ field: _, ...condition }) => condition),
   z.object({ field: z.literal('createdAt'), op: ORDERING, value: s.storableDate }),
   z.object({ field: z.literal('memberCount'), op: ORDERING, value: s.boundedInt(s.INT4_MIN, s.INT4_MAX) }),
   z.object({
@@ -96,6 +134,8 @@ const groupField = z.enum([
 export const listGroupsInput = z.object({
   /** Whose view: public groups plus the hidden ones the viewer is a member of. */
   viewer: s.userId.nullish(),
+  /** An administrator's view: every group, hidden ones included (`ADMINISTRATOR_ACCESS_RULES`). */
+  asAdministrator: s.asAdministrator,
   where: z.array(groupCondition).max(20).default([]),
   /** Alternatives, besides `where`: in each list at least one condition must hold (a list of values, a range's outside). */
   whereAny: z.array(z.array(groupCondition).min(1).max(100)).max(20).default([]),
@@ -108,9 +148,13 @@ export const listGroupsInput = z.object({
 })
 export type ListGroupsInput = z.input<typeof listGroupsInput>
 
-export type CreateGroupError = InvalidInput | ErrorOf<'MemberLimitReached'> | StorageFailure
+export type CreateGroupError =
+  | InvalidInput
+  | ErrorOf<'MemberLimitReached' | 'GroupsPerUserLimitReached'>
+  | StorageFailure
 export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
-export type UpdateGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
+type TransferRefusal = ErrorOf<'NotAMember' | 'UserBanned' | 'MemberLimitReached'>
+export type UpdateGroupError = ManageGroupError | ErrorOf<'GroupLocked'> | TransferRefusal
 export type UnlockGroupError = ManageGroupError | ErrorOf<'GroupLocked'>
 
 /** The event of a lock change, as `lockGroup` and `unlockGroup` emit it. */
@@ -155,16 +199,22 @@ export function groupCommands(ctx: CommandContext) {
       // The id is taken before the transaction opens: a database sequence may serve it on the same connection.
       return validate(createGroupInput, input).asyncAndThen((cmd) =>
         nextGroupId(ctx).andThen((id) =>
-          runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, ErrorOf<'MemberLimitReached'>>> => {
-            const initial = [...new Set(cmd.initialMembers)].filter((userId) => userId !== cmd.actor)
+          runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, Refusal<CreateGroupError>>> => {
+            const ownerId = cmd.ownerId ?? cmd.actor
+            const initial = [...new Set(cmd.initialMembers)].filter((userId) => userId !== ownerId)
             const decision = decideCreateGroup(cmd.memberLimit, initial.length)
             if (decision.isErr()) return { refused: decision.error }
+            // The new owner's groups are held until the commit, so two calls for one user at once count each other.
+            const cap = ctx.caps.groupsPerUser
+            const owned = cap === null ? 0 : await step(tx.lockOwnedGroups(ownerId))
+            const capped = decideCap('GroupsPerUserLimitReached', owned, cap)
+            if (capped.isErr()) return { refused: capped.error }
             const now = ctx.clock.now()
             const group: Group = {
               id,
               name: cmd.name,
               description: cmd.description,
-              ownerId: cmd.actor,
+              ownerId,
               createdAt: now,
               memberLimit: cmd.memberLimit,
               memberCount: 0,
@@ -172,17 +222,19 @@ export function groupCommands(ctx: CommandContext) {
               admission: cmd.admission,
               visibility: cmd.visibility,
               approvers: cmd.approvers,
+              ...(cmd.inviters ? { inviters: cmd.inviters } : {}),
+              ...(cmd.attributes && Object.keys(cmd.attributes).length > 0 ? { attributes: cmd.attributes } : {}),
               allowMultipleLinks: cmd.allowMultipleLinks,
             }
             await step(tx.insertGroup(group))
             emit({ type: 'GroupCreated', groupId: group.id, actor: cmd.actor, at: now })
             const owner: Membership = {
               groupId: group.id,
-              userId: cmd.actor,
+              userId: ownerId,
               role: 'owner',
               joinedAt: now,
               source: { kind: 'created' },
-              addedBy: null,
+              addedBy: ownerId === cmd.actor ? null : cmd.actor,
             }
             await step(tx.insertMembership(owner, null))
             for (const userId of initial) {
@@ -229,6 +281,7 @@ export function groupCommands(ctx: CommandContext) {
             done: await step(
               tx.listGroups({
                 visibleTo: cmd.viewer ?? null,
+                everyGroup: cmd.asAdministrator,
                 conditions: [...cmd.where, ...cmd.whereAny.map((anyOf) => ({ anyOf }))],
                 order: cmd.orderBy,
                 offset: cmd.offset,
@@ -246,23 +299,31 @@ export function groupCommands(ctx: CommandContext) {
      * settings it changes nothing but still answers whether the group exists and the actor owns it.
      */
     updateGroup(input: UpdateGroupInput): ResultAsync<Group, UpdateGroupError> {
-      return validate(updateGroupInput, input).asyncAndThen(({ actor, groupId, lockStatus, ...settings }) =>
-        runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, Refused>> => {
-          const access = await lockAccess(tx, step, groupId, actor, 'owner')
-          if (access.isErr()) return { refused: access.error }
-          const { group } = access.value
-          const decision = decideUpdateGroup(group, settings, lockStatus)
-          if (decision.isErr()) return { refused: decision.error }
-          const { fields, change, lock } = decision.value
-          if (fields.length === 0 && lock === null) return { done: group }
-          await step(tx.updateGroup(groupId, change))
-          const at = ctx.clock.now()
-          // As the separate commands would: unlock, then edit; edit, then lock.
-          if (lock === 'unlocked') emit(lockEvent(group, actor, at, lock))
-          if (fields.length > 0) emit({ type: 'GroupUpdated', groupId, actor, at, fields })
-          if (lock !== null && lock !== 'unlocked') emit(lockEvent(group, actor, at, lock))
-          return { done: { ...group, ...change } }
-        }),
+      return validate(updateGroupInput, input).asyncAndThen(
+        ({ actor, groupId, lockStatus, asAdministrator, newOwnerId, transfer, ...settings }) =>
+          runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, Refused | TransferRefusal>> => {
+            const access = await lockAccessAs(tx, step, groupId, actor, 'owner', asAdministrator)
+            if (access.isErr()) return { refused: access.error }
+            const decision = decideUpdateGroup(access.value.group, settings, lockStatus)
+            if (decision.isErr()) return { refused: decision.error }
+            let group = access.value.group
+            if (newOwnerId !== undefined) {
+              // The hand-over comes first, so that its refusal leaves the settings unwritten too.
+              const handed = await handOver(ctx, tx, emit, step, group, actor, newOwnerId, transfer)
+              if ('refused' in handed) return handed
+              group = handed.done
+            }
+            const { fields, change, lock } = decision.value
+            if (fields.length === 0 && lock === null) return { done: group }
+            await step(tx.updateGroup(groupId, change))
+            const at = ctx.clock.now()
+            // As the separate commands would: unlock, then edit; edit, then lock.
+            if (lock === 'unlocked') emit(lockEvent(group, actor, at, lock))
+            if (fields.length > 0) emit({ type: 'GroupUpdated', groupId, actor, at, fields })
+            if (lock !== null && lock !== 'unlocked') emit(lockEvent(group, actor, at, lock))
+            const attributes = change.attributes ? { attributes: { ...group.attributes, ...change.attributes } } : {}
+            return { done: { ...group, ...change, ...attributes } }
+          }),
       )
     },
 
@@ -281,10 +342,10 @@ export function groupCommands(ctx: CommandContext) {
     },
 
     /** Deletes a group with its links, members, requests and bans (owner only). */
-    deleteGroup(input: GroupTargetInput): ResultAsync<void, ManageGroupError> {
-      return validate(s.groupTarget, input).asyncAndThen((cmd) =>
+    deleteGroup(input: DeleteGroupInput): ResultAsync<void, ManageGroupError> {
+      return validate(deleteGroupInput, input).asyncAndThen((cmd) =>
         runCommand(ctx, async (tx, emit, step): Promise<Outcome<void, GroupNotFound | InsufficientRole>> => {
-          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
+          const access = await lockAccessAs(tx, step, cmd.groupId, cmd.actor, 'owner', cmd.asAdministrator)
           if (access.isErr()) return { refused: access.error }
           await step(tx.deleteGroup(access.value.group.id))
           emit({ type: 'GroupDeleted', groupId: cmd.groupId, actor: cmd.actor, at: ctx.clock.now() })

@@ -1,6 +1,7 @@
 import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { needsApproval } from '../decide-join.js'
+import { decideCap } from '../decisions/caps.js'
 import {
   decideCreateLink,
   decideDisableLink,
@@ -69,7 +70,7 @@ export type CreateJoinLinkError =
   | InvalidInput
   | GroupNotFound
   | InsufficientRole
-  | ErrorOf<'EnabledLinkExists'>
+  | ErrorOf<'EnabledLinkExists' | 'LinksPerGroupLimitReached'>
   | StorageFailure
 export type EnableJoinLinkError = LinkCommandError | ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'>
 
@@ -137,7 +138,10 @@ export function joinLinkCommands(ctx: CommandContext) {
             const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
             if (access.isErr()) return { refused: access.error }
             const { group } = access.value
-            const decision = decideCreateLink(group, await step(tx.listLinks(group.id)))
+            const links = await step(tx.listLinks(group.id))
+            const decision = decideCreateLink(group, links).andThen(() =>
+              decideCap('LinksPerGroupLimitReached', links.length, ctx.caps.linksPerGroup),
+            )
             if (decision.isErr()) return { refused: decision.error }
             const now = ctx.clock.now()
             const link: JoinLink = {

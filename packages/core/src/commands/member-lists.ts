@@ -1,5 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
-import { decideAccess, type GroupNotFound } from '../decisions/access.js'
+import { decideAccess, decideAdministratorAccess, type GroupNotFound } from '../decisions/access.js'
 import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { Group } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
@@ -29,7 +29,9 @@ export function memberListCommands(ctx: CommandContext) {
       return validate(listMembersInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<MemberPage, GroupNotFound | ErrorOf<'NotAMember'>>> => {
           const read = await readWithActor(tx, step, cmd.groupId, cmd.actor ?? null)
-          const access = decideAccess(read.group, read.actor, 'anyone')
+          const access = cmd.asAdministrator
+            ? decideAdministratorAccess(read.group)
+            : decideAccess(read.group, read.actor, 'anyone')
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           if (cmd.membersOnly && !actor) return { refused: { code: 'NotAMember' } }

@@ -24,6 +24,7 @@ import {
   type GroupNotFound,
   type InsufficientRole,
   lockAccess,
+  lockAccessAs,
   lockWithActor,
   type Outcome,
   type PageOf,
@@ -34,9 +35,21 @@ import { currentRequest } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import * as s from './schemas.js'
 
-export const addMembersInput = s.groupTarget.extend({ userIds: s.userIds })
+export const addMembersInput = s.groupTarget.extend({
+  userIds: s.userIds,
+  asAdministrator: s.asAdministrator,
+  /**
+   * Skip (and report) users with a pending request or invitation or a ban in force instead of approving the request
+   * or refusing the call, as Bitrix24's `sonet_group.user.add` skips every user it has a row for. Default false.
+   */
+  onlyNewcomers: z.boolean().default(false),
+})
 export type AddMembersInput = z.input<typeof addMembersInput>
-export const inviteMembersInput = s.groupTarget.extend({ userIds: s.userIds, message: s.message })
+export const inviteMembersInput = s.groupTarget.extend({
+  userIds: s.userIds,
+  message: s.message,
+  asAdministrator: s.asAdministrator,
+})
 export type InviteMembersInput = z.input<typeof inviteMembersInput>
 export const removeMembersInput = s.groupTarget.extend({
   userIds: s.userIds,
@@ -48,6 +61,12 @@ export const removeMembersInput = s.groupTarget.extend({
    * `TargetIsOwner`, as Bitrix24's `sonet_group.user.delete` does. Default false.
    */
   skipOwner: z.boolean().default(false),
+  /**
+   * Also reject the pending request or invitation of a named non-member (reported in `rejected`), as Bitrix24's
+   * `sonet_group.user.delete` deletes a pending row. Default false.
+   */
+  rejectPending: z.boolean().default(false),
+  asAdministrator: s.asAdministrator,
 })
 export type RemoveMembersInput = z.input<typeof removeMembersInput>
 export const banUserInput = s.groupTarget.extend({
@@ -60,9 +79,17 @@ export const unbanUserInput = s.groupTarget.extend({ userId: s.userId })
 export type UnbanUserInput = z.input<typeof unbanUserInput>
 export const changeRoleInput = s.groupTarget.extend({ userId: s.userId, role: z.enum(['moderator', 'member']) })
 export type ChangeRoleInput = z.input<typeof changeRoleInput>
-export const changeRolesInput = s.groupTarget.extend({ userIds: s.userIds, role: changeRoleInput.shape.role })
+export const changeRolesInput = s.groupTarget.extend({
+  userIds: s.userIds,
+  role: changeRoleInput.shape.role,
+  asAdministrator: s.asAdministrator,
+})
 export type ChangeRolesInput = z.input<typeof changeRolesInput>
-export const transferOwnershipInput = s.groupTarget.extend({ newOwnerId: s.userId })
+export const transferOwnershipInput = s.groupTarget.extend({
+  newOwnerId: s.userId,
+  asAdministrator: s.asAdministrator,
+  ...s.transferOptionFields,
+})
 export type TransferOwnershipInput = z.input<typeof transferOwnershipInput>
 export const listMembersInput = z.object({
   actor: s.userId.nullish(),
@@ -78,6 +105,8 @@ export const listMembersInput = z.object({
   membersOnly: z.boolean().default(false),
   /** Every member after the cursor and offset in one read of one transaction, ignoring `limit` (a whole list). */
   all: z.boolean().default(false),
+  /** An administrator's read: hidden groups list too (`ADMINISTRATOR_ACCESS_RULES`). */
+  asAdministrator: s.asAdministrator,
 })
 export type ListMembersInput = z.input<typeof listMembersInput>
 export const listUserGroupsInput = z.object({
@@ -97,6 +126,7 @@ export type AddMembersError = ManageError | ErrorOf<'GroupLocked' | 'MemberLimit
 export type InviteMembersError = ManageError | ErrorOf<'GroupLocked' | 'UserBanned'>
 export type RemoveMembersError = ManageError | ErrorOf<'TargetIsOwner'>
 export type ChangeRoleError = ManageError | ErrorOf<'TargetIsOwner' | 'NotAMember'>
+export type TransferError = ManageError | ErrorOf<'NotAMember' | 'UserBanned' | 'MemberLimitReached'>
 export type ChangeRolesError = ManageError
 export type ListMembersError = InvalidInput | GroupNotFound | ErrorOf<'NotAMember'> | StorageFailure
 export type LeaveError = InvalidInput | GroupNotFound | StorageFailure | ErrorOf<'NotAMember' | 'OwnerCannotLeave'>
@@ -106,6 +136,8 @@ export interface AddedMembers {
   readonly added: readonly Membership[]
   /** Asked for but already members: left as they were. */
   readonly alreadyMembers: readonly UserId[]
+  /** With `onlyNewcomers`: asked for but pending or banned, left as they were. */
+  readonly skipped: readonly UserId[]
 }
 
 export interface InvitedMembers {
@@ -123,6 +155,8 @@ export interface RemovedMembers {
   readonly notMembers: readonly UserId[]
   /** The owner, when asked for with `skipOwner`: left in the group. */
   readonly skippedOwner: UserId | null
+  /** With `rejectPending`: non-members whose pending request or invitation was rejected. */
+  readonly rejected: readonly UserId[]
 }
 
 export interface ChangedRoles {
@@ -166,33 +200,33 @@ export async function loadStandings(
   return standings
 }
 
-export function memberCommands(ctx: CommandContext) {
-  /** Ends the pending request (or invitation) of someone just added or banned, as the decision said. */
-  async function closePending(
-    tx: StoreTx,
-    emit: Emit,
-    step: Step,
-    request: JoinRequest,
-    actor: UserId,
-    outcome: { status: 'approved' } | { status: 'rejected'; reason: string | null },
-    now: Date,
-  ): Promise<void> {
-    const reason = outcome.status === 'rejected' ? outcome.reason : null
-    await step(
-      tx.updateRequest({
-        ...request,
-        status: outcome.status,
-        decidedAt: now,
-        decidedBy: actor,
-        rejectionReason: reason,
-      }),
-    )
-    const approved = outcome.status === 'approved'
-    await step(countOnLink(tx, linkCodeOf(request.via), { pending: -1, uses: approved ? 1 : 0 }))
-    const event = { groupId: request.groupId, actor, at: now, requestId: request.id, subject: request.requesterId }
-    emit(approved ? { type: 'JoinRequestApproved', ...event } : { type: 'JoinRequestRejected', ...event, reason })
-  }
+/** Ends the pending request (or invitation) of someone just added, banned or made owner, as the decision said. */
+export async function closePending(
+  tx: StoreTx,
+  emit: Emit,
+  step: Step,
+  request: JoinRequest,
+  actor: UserId,
+  outcome: { status: 'approved' } | { status: 'rejected'; reason: string | null },
+  now: Date,
+): Promise<void> {
+  const reason = outcome.status === 'rejected' ? outcome.reason : null
+  await step(
+    tx.updateRequest({
+      ...request,
+      status: outcome.status,
+      decidedAt: now,
+      decidedBy: actor,
+      rejectionReason: reason,
+    }),
+  )
+  const approved = outcome.status === 'approved'
+  await step(countOnLink(tx, linkCodeOf(request.via), { pending: -1, uses: approved ? 1 : 0 }))
+  const event = { groupId: request.groupId, actor, at: now, requestId: request.id, subject: request.requesterId }
+  emit(approved ? { type: 'JoinRequestApproved', ...event } : { type: 'JoinRequestRejected', ...event, reason })
+}
 
+export function memberCommands(ctx: CommandContext) {
   return {
     /**
      * Adds users to the group (approvers only), all or none: if one is banned or the limit would be passed,
@@ -202,12 +236,12 @@ export function memberCommands(ctx: CommandContext) {
     addMembers(input: AddMembersInput): ResultAsync<AddedMembers, AddMembersError> {
       return validate(addMembersInput, input).asyncAndThen((cmd) =>
         runCommand(ctx, async (tx, emit, step): Promise<Outcome<AddedMembers, Refusal<AddMembersError>>> => {
-          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          const access = await lockAccessAs(tx, step, cmd.groupId, cmd.actor, 'approver', cmd.asAdministrator)
           if (access.isErr()) return { refused: access.error }
           const { group } = access.value
           const now = ctx.clock.now()
           const users = await loadStandings(ctx, tx, emit, step, group.id, cmd.userIds, true, now)
-          const decision = decideAddMembers(group, users, now)
+          const decision = decideAddMembers(group, users, now, cmd)
           if (decision.isErr()) return { refused: decision.error }
           const added: Membership[] = []
           for (const user of decision.value.add) {
@@ -238,7 +272,8 @@ export function memberCommands(ctx: CommandContext) {
             added.push(membership)
           }
           const updated: Group = { ...group, memberCount: group.memberCount + added.length }
-          return { done: { group: updated, added, alreadyMembers: decision.value.alreadyMembers } }
+          const { alreadyMembers, skipped } = decision.value
+          return { done: { group: updated, added, alreadyMembers, skipped } }
         }),
       )
     },
@@ -251,7 +286,7 @@ export function memberCommands(ctx: CommandContext) {
     inviteMembers(input: InviteMembersInput): ResultAsync<InvitedMembers, InviteMembersError> {
       return validate(inviteMembersInput, input).asyncAndThen((cmd) =>
         runCommand(ctx, async (tx, emit, step): Promise<Outcome<InvitedMembers, Refusal<InviteMembersError>>> => {
-          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          const access = await lockAccessAs(tx, step, cmd.groupId, cmd.actor, 'inviter', cmd.asAdministrator)
           if (access.isErr()) return { refused: access.error }
           const { group } = access.value
           const now = ctx.clock.now()
@@ -299,14 +334,21 @@ export function memberCommands(ctx: CommandContext) {
     removeMembers(input: RemoveMembersInput): ResultAsync<RemovedMembers, RemoveMembersError> {
       return validate(removeMembersInput, input).asyncAndThen((cmd) =>
         runCommand(ctx, async (tx, emit, step): Promise<Outcome<RemovedMembers, Refusal<RemoveMembersError>>> => {
-          const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'approver')
+          const access = await lockAccessAs(tx, step, cmd.groupId, cmd.actor, 'approver', cmd.asAdministrator)
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           const now = ctx.clock.now()
-          const users = await loadStandings(ctx, tx, emit, step, group.id, cmd.userIds, false, now)
+          const users = await loadStandings(ctx, tx, emit, step, group.id, cmd.userIds, cmd.rejectPending, now)
           const decision = decideRemoveMembers(group, actor, users, cmd, now)
           if (decision.isErr()) return { refused: decision.error }
-          const { remove, kick, notMembers, skippedOwner } = decision.value
+          const { remove, reject, kick, notMembers, skippedOwner } = decision.value
+          for (const user of reject) {
+            if (user.pending) {
+              const outcome = { status: 'rejected', reason: cmd.reason } as const
+              await closePending(tx, emit, step, user.pending, cmd.actor, outcome, now)
+            }
+          }
+          const rejected = reject.map((u) => u.userId)
           for (const user of remove) {
             await step(tx.deleteMembership(group.id, user.userId))
             if (kick.includes(user.userId)) {
@@ -332,7 +374,15 @@ export function memberCommands(ctx: CommandContext) {
           }
           const removed = remove.map((u) => u.userId)
           const updated: Group = { ...group, memberCount: group.memberCount - removed.length }
-          return { done: { group: updated, removed, notMembers, skippedOwner } }
+          return {
+            done: {
+              group: updated,
+              removed,
+              notMembers: notMembers.filter((u) => !rejected.includes(u)),
+              skippedOwner,
+              rejected,
+            },
+          }
         }),
       )
     },

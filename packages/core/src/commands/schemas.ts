@@ -94,3 +94,21 @@ export const cursor = z
   .optional()
 
 export const groupTarget = z.object({ actor: userId, groupId })
+
+/**
+ * Set by a host that vouches for the actor as an administrator of the whole service (a Bitrix24 portal
+ * administrator): the command then decides access by `ADMINISTRATOR_ACCESS_RULES`. Never inferred. Default false.
+ */
+export const asAdministrator = z.boolean().default(false)
+
+/** How a transfer of ownership treats the old owner and a new owner who is not a member (see `TRANSFER_RULES`). */
+export const transferOptionFields = {
+  /** The old owner's role afterwards. Default `moderator`; Bitrix24 makes them a plain member. */
+  previousOwnerRole: z.enum(['moderator', 'member']).default('moderator'),
+  /** Let a non-member become the owner (joining as owner), as Bitrix24's `sonet_group.setowner` does. */
+  admitNonMember: z.boolean().default(false),
+}
+export const transferOptions = z
+  .object(transferOptionFields)
+  .default({ previousOwnerRole: 'moderator', admitNonMember: false })
+export type TransferOptions = z.output<typeof transferOptions>

@@ -10,6 +10,7 @@ export const CREATE_GROUP_RULES = [
   'anyone may make a group, and owns it as its first member',
   'the initial members must fit under the member limit with the owner, or no group is made (MemberLimitReached)',
   'the group starts unlocked, or locked when the call asks for it',
+  'an administrator (asAdministrator) may make a group for another owner (ownerId), who is then its first member; anyone else who names another owner is refused (InvalidInput)',
 ] as const
 
 /** Decides `createGroup`: whether the owner and the initial members (others than the owner, each once) fit. Pure. */
@@ -30,6 +31,7 @@ export const UPDATE_GROUP_RULES = [
   ...ACCESS_RULES,
   'a permanently locked group cannot be unlocked (GroupLocked)',
   "a locked group's settings change only in a call that also unlocks it (GroupLocked); a call with no settings is not refused by this rule",
+  'a new owner named in the call (newOwnerId) takes the group first, as transferOwnership hands it (TRANSFER_RULES); if that is refused, nothing changes',
   'the settings that differ and the lock change are written together; events come as the separate commands would send them (unlock before the edit, lock after it)',
 ] as const
 
@@ -52,7 +54,12 @@ export function decideUpdateGroup(
   if (given.length > 0 && group.lockStatus !== 'unlocked' && wanted !== 'unlocked') {
     return err({ code: 'GroupLocked', lockStatus: group.lockStatus })
   }
-  const fields = given.filter((k) => settings[k] !== group[k])
+  // Attributes merge: they change when a key given differs from the stored one.
+  const fields = given.filter((k) =>
+    k === 'attributes'
+      ? Object.entries(settings.attributes ?? {}).some(([key, v]) => group.attributes?.[key] !== v)
+      : settings[k] !== group[k],
+  )
   const change = Object.fromEntries(fields.map((k) => [k, settings[k]])) as GroupChange
   return ok({ fields, change: lock.value ? { ...change, lockStatus: lock.value } : change, lock: lock.value })
 }

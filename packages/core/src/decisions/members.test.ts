@@ -215,6 +215,64 @@ describe('member decisions', () => {
     )
   })
 
+  it('with onlyNewcomers, skip pending and banned users instead of approving or refusing (ADD_MEMBERS_RULES)', () => {
+    fc.assert(
+      fc.property(aGroup, someStandings, (group, users) => {
+        const r = decideAddMembers(group, users, now, { onlyNewcomers: true })
+        const skipped = users.filter((u) => !u.membership && (u.pending !== null || bannedNow(u)))
+        const fresh = users.filter((u) => !u.membership && !skipped.includes(u))
+        const expected =
+          group.lockStatus !== 'unlocked'
+            ? 'GroupLocked'
+            : fresh.length > 0 && group.memberLimit !== null && group.memberCount + fresh.length > group.memberLimit
+              ? 'MemberLimitReached'
+              : 'ok'
+        expect(r.isOk() ? 'ok' : r.error.code).toBe(expected)
+        if (r.isOk()) {
+          expect(r.value.add.map((u) => u.userId)).toEqual(fresh.map((u) => u.userId))
+          expect(r.value.skipped).toEqual(skipped.map((u) => u.userId))
+        }
+      }),
+    )
+  })
+
+  it('with rejectPending, reject the pending request of each named non-member (REMOVE_MEMBERS_RULES)', () => {
+    fc.assert(
+      fc.property(aGroup, someStandings, (group, users) => {
+        const options = { skipOwner: true, blockRejoin: false, rejectPending: true }
+        const r = decideRemoveMembers(group, 'administrator', users, options, now)
+        // An administrator acts as the owner: no moderator refuses the call.
+        expect(r.isOk()).toBe(true)
+        const value = r._unsafeUnwrap()
+        expect(value.reject.map((u) => u.userId)).toEqual(
+          users.filter((u) => u.userId !== 'owner' && !u.membership && u.pending).map((u) => u.userId),
+        )
+        expect(value.remove.map((u) => u.userId)).toEqual(
+          users.filter((u) => u.userId !== 'owner' && u.membership).map((u) => u.userId),
+        )
+      }),
+    )
+  })
+
+  it('admit a non-member as the owner only when asked, and not a banned one or past the limit (TRANSFER_RULES)', () => {
+    fc.assert(
+      fc.property(aGroup, fc.constantFrom(...USERS).chain(aStanding), (group, to) => {
+        const r = decideTransfer(group, to, { admitNonMember: true }, now)
+        const expected =
+          to.userId === 'owner'
+            ? 'unchanged'
+            : to.membership
+              ? 'transfer'
+              : bannedNow(to)
+                ? 'UserBanned'
+                : group.memberLimit !== null && group.memberCount + 1 > group.memberLimit
+                  ? 'MemberLimitReached'
+                  : 'admit'
+        expect(r.isOk() ? r.value : r.error.code).toBe(expected)
+      }),
+    )
+  })
+
   it('hand the group only to a member (TRANSFER_RULES)', () => {
     fc.assert(
       fc.property(aGroup, fc.constantFrom(...USERS).chain(aStanding), (group, to) => {

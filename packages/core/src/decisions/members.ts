@@ -29,6 +29,7 @@ export const ADD_MEMBERS_RULES = [
   'a locked group admits nobody (GroupLocked)',
   'a banned user cannot be added, and then nobody is (UserBanned)',
   'users who are members already are reported and left as they are',
+  'with onlyNewcomers, users with a pending request or invitation or a ban in force are skipped and reported instead (as Bitrix24 skips every user it has a row for), and the ban rule above does not refuse',
   'the new members must all fit under the member limit, or nobody is added (MemberLimitReached)',
   'otherwise each is added: a kick or a lapsed ban is lifted, and a pending request counts as approved',
 ] as const
@@ -36,6 +37,8 @@ export const ADD_MEMBERS_RULES = [
 export interface AddDecision {
   readonly add: readonly Standing[]
   readonly alreadyMembers: readonly UserId[]
+  /** With `onlyNewcomers`: pending or banned users, left as they are. */
+  readonly skipped: readonly UserId[]
 }
 
 /** Decides `addMembers` for the users asked (each once, in order). Pure. */
@@ -43,14 +46,20 @@ export function decideAddMembers(
   group: Group,
   users: readonly Standing[],
   now: Date,
+  options: { readonly onlyNewcomers?: boolean } = {},
 ): Result<AddDecision, GroupLocked | UserBanned | ErrorOf<'MemberLimitReached'>> {
   if (group.lockStatus !== 'unlocked') return err({ code: 'GroupLocked', lockStatus: group.lockStatus })
-  if (users.some((u) => isBanned(u, now))) return err({ code: 'UserBanned' })
-  const add = users.filter((u) => !u.membership)
+  const skip = (u: Standing) => options.onlyNewcomers === true && !u.membership && (!!u.pending || isBanned(u, now))
+  if (users.some((u) => !skip(u) && isBanned(u, now))) return err({ code: 'UserBanned' })
+  const add = users.filter((u) => !u.membership && !skip(u))
   if (add.length > 0 && !hasSeat(group, add.length)) {
     return err({ code: 'MemberLimitReached', limit: group.memberLimit ?? 0 })
   }
-  return ok({ add, alreadyMembers: users.filter((u) => u.membership).map((u) => u.userId) })
+  return ok({
+    add,
+    alreadyMembers: users.filter((u) => u.membership).map((u) => u.userId),
+    skipped: users.filter(skip).map((u) => u.userId),
+  })
 }
 
 export const INVITE_MEMBERS_RULES = [
@@ -83,10 +92,14 @@ export function decideInviteMembers(
   })
 }
 
+/** Who acts: a member, or an administrator (`ADMINISTRATOR_ACCESS_RULES`), who acts as the owner would. */
+export type Actor = Membership | 'administrator'
+
 /** Whether an approver may remove or ban a user: nobody acts on the owner; only the owner acts on moderators. */
-function mayActOn(group: Group, actor: Membership, target: Standing): Result<void, TargetIsOwner | OwnerRequired> {
+function mayActOn(group: Group, actor: Actor, target: Standing): Result<void, TargetIsOwner | OwnerRequired> {
   if (target.userId === group.ownerId) return err({ code: 'TargetIsOwner' })
-  if (target.membership?.role === 'moderator' && actor.role !== 'owner') {
+  const ownerOrAdministrator = actor === 'administrator' || actor.role === 'owner'
+  if (target.membership?.role === 'moderator' && !ownerOrAdministrator) {
     return err({ code: 'InsufficientRole', required: 'owner' })
   }
   return ok(undefined)
@@ -96,12 +109,14 @@ export const REMOVE_MEMBERS_RULES = [
   ...ACCESS_RULES,
   'the owner is never removed: skipped and reported when the call says skipOwner, else the call is refused (TargetIsOwner)',
   'only the owner removes a moderator, and otherwise nobody is removed (InsufficientRole)',
-  'users who are not members are reported and left as they are',
+  'users who are not members are reported and left as they are; with rejectPending, the pending request or invitation of such a user is rejected and reported (as Bitrix24 deletes the pending row)',
   'otherwise each leaves; with blockRejoin a kick is recorded, unless a ban in force (which is stronger) stays',
 ] as const
 
 export interface RemoveDecision {
   readonly remove: readonly Standing[]
+  /** With `rejectPending`: non-members whose pending request or invitation is rejected. */
+  readonly reject: readonly Standing[]
   readonly notMembers: readonly UserId[]
   readonly skippedOwner: UserId | null
   /** Those whose removal records a kick (a ban in force is kept instead). */
@@ -111,9 +126,9 @@ export interface RemoveDecision {
 /** Decides `removeMembers` (a kick). Pure. */
 export function decideRemoveMembers(
   group: Group,
-  actor: Membership,
+  actor: Actor,
   users: readonly Standing[],
-  options: { readonly skipOwner: boolean; readonly blockRejoin: boolean },
+  options: { readonly skipOwner: boolean; readonly blockRejoin: boolean; readonly rejectPending?: boolean },
   now: Date,
 ): Result<RemoveDecision, TargetIsOwner | OwnerRequired> {
   const skippedOwner = options.skipOwner && users.some((u) => u.userId === group.ownerId) ? group.ownerId : null
@@ -127,6 +142,7 @@ export function decideRemoveMembers(
   const remove = targets.filter((u) => u.membership)
   return ok({
     remove,
+    reject: options.rejectPending === true ? targets.filter((u) => !u.membership && u.pending) : [],
     notMembers: targets.filter((u) => !u.membership).map((u) => u.userId),
     skippedOwner,
     kick: options.blockRejoin ? remove.filter((u) => !isBanned(u, now)).map((u) => u.userId) : [],
@@ -141,11 +157,7 @@ export const BAN_RULES = [
 ] as const
 
 /** Decides `banUser`. Pure. */
-export function decideBan(
-  group: Group,
-  actor: Membership,
-  target: Standing,
-): Result<'ban', TargetIsOwner | OwnerRequired> {
+export function decideBan(group: Group, actor: Actor, target: Standing): Result<'ban', TargetIsOwner | OwnerRequired> {
   return mayActOn(group, actor, target).map(() => 'ban' as const)
 }
 
@@ -233,12 +245,22 @@ export function decideChangeRoles(
 export const TRANSFER_RULES = [
   ...ACCESS_RULES,
   'handing the group to its owner changes nothing',
-  'the new owner must be a member (NotAMember)',
-  'otherwise the new owner owns the group and the old owner stays on as a moderator',
+  'the new owner must be a member (NotAMember), unless the call admits a non-member (admitNonMember)',
+  'a non-member admitted must not be banned (UserBanned) and must fit under the member limit (MemberLimitReached); they join as the owner, a kick or lapsed ban lifted and a pending request or invitation approved',
+  'otherwise the new owner owns the group and the old owner stays on as a moderator, or as a plain member when the call says so (previousOwnerRole)',
 ] as const
 
-/** Decides `transferOwnership`. Pure. */
-export function decideTransfer(group: Group, to: Standing): Result<'unchanged' | 'transfer', NotAMember> {
+/** Decides `transferOwnership`: `admit` when the new owner joins as they take over. Pure. */
+export function decideTransfer(
+  group: Group,
+  to: Standing,
+  options: { readonly admitNonMember?: boolean } = {},
+  now: Date = new Date(0),
+): Result<'unchanged' | 'transfer' | 'admit', NotAMember | UserBanned | ErrorOf<'MemberLimitReached'>> {
   if (to.userId === group.ownerId) return ok('unchanged')
-  return to.membership ? ok('transfer') : err({ code: 'NotAMember' })
+  if (to.membership) return ok('transfer')
+  if (options.admitNonMember !== true) return err({ code: 'NotAMember' })
+  if (isBanned(to, now)) return err({ code: 'UserBanned' })
+  if (!hasSeat(group, 1)) return err({ code: 'MemberLimitReached', limit: group.memberLimit ?? 0 })
+  return ok('admit')
 }

@@ -19,7 +19,7 @@ export type CoreError =
   | { readonly code: 'StorageUnavailable'; readonly message: string; readonly cause?: unknown }
   | { readonly code: 'SocialGraphUnavailable'; readonly cause?: unknown }
   | { readonly code: 'GroupNotFound' }
-  | { readonly code: 'InsufficientRole'; readonly required: 'owner' | 'approver' | 'member' }
+  | { readonly code: 'InsufficientRole'; readonly required: 'owner' | 'approver' | 'inviter' | 'member' }
   | { readonly code: 'InvalidCode' }
   | { readonly code: 'LinkDisabled' }
   | { readonly code: 'LinkExpired' }
@@ -38,6 +38,9 @@ export type CoreError =
   | { readonly code: 'OwnerCannotLeave' }
   | { readonly code: 'NotAMember' }
   | { readonly code: 'TargetIsOwner' }
+  | { readonly code: 'PendingRequestLimitReached'; readonly limit: number }
+  | { readonly code: 'GroupsPerUserLimitReached'; readonly limit: number }
+  | { readonly code: 'LinksPerGroupLimitReached'; readonly limit: number }
 
 export type CoreErrorCode = CoreError['code']
 export type ErrorOf<C extends CoreErrorCode> = Extract<CoreError, { readonly code: C }>

@@ -18,6 +18,15 @@ export type Visibility = 'public' | 'hidden'
 /** Who may approve requests, add, kick and ban: the owner alone, or the owner and the moderators. */
 export type Approvers = 'owner' | 'owner-and-moderators'
 
+/**
+ * Who may invite users (`inviteMembers`): the owner alone, the owner and the moderators, or every member. A group
+ * without a policy (made before there was one) lets its approvers invite (see `invitersOf`).
+ */
+export type Inviters = 'owner' | 'owner-and-moderators' | 'members'
+
+/** Host-named descriptive attributes of a group: at most 32 keys of up to 64 characters, values up to 2,000. */
+export type GroupAttributes = Readonly<Record<string, string>>
+
 export interface Group {
   readonly id: GroupId
   readonly name: string
@@ -32,6 +41,13 @@ export interface Group {
   readonly admission: AdmissionPolicy
   readonly visibility: Visibility
   readonly approvers: Approvers
+  /** Who may invite; absent: the approvers (`invitersOf`). */
+  readonly inviters?: Inviters
+  /**
+   * Descriptive attributes the host names and the core keeps without reading them (a Bitrix24 subject, keywords,
+   * project flag…): text by text key. Absent or `{}` when none.
+   */
+  readonly attributes?: GroupAttributes
   /** When false (the default, as in Bluesky), at most one join link of the group is enabled at a time. */
   readonly allowMultipleLinks: boolean
 }

@@ -1,5 +1,11 @@
 import type { Group } from '../domain/group.js'
-import type { GroupAnyOf, GroupCondition, GroupField, GroupQuery } from '../ports/membership-store.js'
+import type {
+  GroupAnyOf,
+  GroupAttributeCondition,
+  GroupCondition,
+  GroupField,
+  GroupQuery,
+} from '../ports/membership-store.js'
 
 const DECIMAL = /^-?\d+$/
 
@@ -16,14 +22,16 @@ export function compareField(field: GroupField, a: unknown, b: unknown): number 
   return sa < sb ? -1 : sa > sb ? 1 : 0
 }
 
-export function matches(group: Group, condition: GroupCondition | GroupAnyOf): boolean {
+export function matches(group: Group, condition: GroupCondition | GroupAttributeCondition | GroupAnyOf): boolean {
   if ('anyOf' in condition) return condition.anyOf.some((c) => matches(group, c))
-  const actual = group[condition.field]
+  const attribute = 'attribute' in condition
+  const actual = attribute ? (group.attributes?.[condition.attribute] ?? '') : group[condition.field]
   if (condition.op === 'contains' || condition.op === 'notContains') {
     const found = String(actual).toLowerCase().includes(String(condition.value).toLowerCase())
     return condition.op === 'contains' ? found : !found
   }
-  const c = compareField(condition.field, actual, condition.value)
+  // Attributes compare as ids do: as numbers when both sides are decimal integers.
+  const c = compareField(attribute ? 'id' : condition.field, actual, condition.value)
   switch (condition.op) {
     case 'eq':
       return c === 0

@@ -11,6 +11,7 @@ import type { RequestRows } from './store/request-rows.js'
 // One import path for the whole port: commands and stores name its parts from here.
 export type {
   GroupAnyOf,
+  GroupAttributeCondition,
   GroupChange,
   GroupCondition,
   GroupField,

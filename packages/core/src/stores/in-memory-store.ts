@@ -112,12 +112,18 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const id = 'groupId' in target ? target.groupId : links.get(target.code)?.groupId
         return okAsync((id !== undefined && groups.get(id)) || null)
       },
+      lockOwnedGroups: (ownerId) => {
+        let owned = 0
+        for (const g of groups.values()) if (g.ownerId === ownerId) owned++
+        return okAsync(owned)
+      },
       getGroup: (id) => okAsync(groups.get(id) ?? null),
       listGroups: (query) =>
         okAsync(
           queryGroups(
             groups.values(),
             (g) =>
+              query.everyGroup === true ||
               g.visibility === 'public' ||
               (query.visibleTo !== null && (members.get(g.id)?.has(query.visibleTo) ?? false)),
             query,
@@ -131,7 +137,9 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       updateGroup: (id, change) => {
         const current = groups.get(id)
         if (!current) return refuse(`group ${id} does not exist`)
-        write(undo, groups, id, { ...current, ...definedFields(change) })
+        const next = { ...current, ...definedFields(change) }
+        if (change.attributes) next.attributes = { ...current.attributes, ...change.attributes }
+        write(undo, groups, id, next)
         return okAsync(undefined)
       },
       deleteGroup: (id) => {

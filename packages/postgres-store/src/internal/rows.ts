@@ -2,7 +2,15 @@ import type { Group, JoinLink, JoinRequest, Membership, MembershipSource, Remova
 
 /** Column lists and row mappers, one per table. */
 export const GROUP_COLUMNS =
-  'id, name, description, owner_id, created_at, member_limit, member_count, lock_status, admission, visibility, approvers, allow_multiple_links'
+  'id, name, description, owner_id, created_at, member_limit, member_count, lock_status, admission, visibility, approvers, allow_multiple_links, inviters, attributes'
+
+/** The attributes column (jsonb, or its text from row_to_json): `{}` and NULL are no attributes. */
+function attributesOf(raw: unknown): { attributes?: Group['attributes'] } {
+  const value = typeof raw === 'string' ? JSON.parse(raw) : raw
+  return value && typeof value === 'object' && Object.keys(value).length > 0
+    ? { attributes: value as Group['attributes'] }
+    : {}
+}
 
 export function groupOf(r: Record<string, unknown>): Group {
   return {
@@ -18,6 +26,9 @@ export function groupOf(r: Record<string, unknown>): Group {
     visibility: r.visibility as Group['visibility'],
     approvers: r.approvers as Group['approvers'],
     allowMultipleLinks: r.allow_multiple_links as boolean,
+    // NULL: a group written before migration 3, or by an instance without it; its approvers invite (`invitersOf`).
+    ...(r.inviters ? { inviters: r.inviters as NonNullable<Group['inviters']> } : {}),
+    ...attributesOf(r.attributes),
   }
 }
 
@@ -35,6 +46,8 @@ export function groupParams(g: Group): unknown[] {
     g.visibility,
     g.approvers,
     g.allowMultipleLinks,
+    g.inviters ?? null,
+    g.attributes && Object.keys(g.attributes).length > 0 ? JSON.stringify(g.attributes) : null,
   ]
 }
 

@@ -1,6 +1,6 @@
 import type { ResultAsync } from 'neverthrow'
 import type { StorageFailure } from '../../domain/errors.js'
-import type { Group, GroupId, UserId } from '../../domain/group.js'
+import type { Group, GroupAttributes, GroupId, UserId } from '../../domain/group.js'
 
 /** Which group a command works on: by id, or through one of its join links. */
 export type LockTarget = { readonly groupId: GroupId } | { readonly code: string }
@@ -17,9 +17,13 @@ export type GroupChange = Partial<
     | 'admission'
     | 'visibility'
     | 'approvers'
+    | 'inviters'
     | 'allowMultipleLinks'
   >
->
+> & {
+  /** Merged into the stored attributes: the keys given are set, the others kept. */
+  readonly attributes?: GroupAttributes
+}
 
 /** The group fields a query may filter and order on. */
 export type GroupField =
@@ -43,16 +47,28 @@ export interface GroupCondition {
   readonly value: string | number | Date
 }
 
+/**
+ * One condition on a descriptive attribute: a missing attribute reads as `""`. Values compare by code unit, as
+ * numbers when both sides are decimal integers; `contains`/`notContains` as for fields.
+ */
+export interface GroupAttributeCondition {
+  readonly attribute: string
+  readonly op: GroupCondition['op']
+  readonly value: string
+}
+
 /** Holds when at least one of its conditions holds (an empty `anyOf` never holds). */
 export interface GroupAnyOf {
-  readonly anyOf: readonly GroupCondition[]
+  readonly anyOf: readonly (GroupCondition | GroupAttributeCondition)[]
 }
 
 export interface GroupQuery {
   /** Only public groups and the hidden groups this user is a member of; `null`: public groups only. */
   readonly visibleTo: UserId | null
+  /** Every group, hidden ones included, whoever `visibleTo` names (an administrator's view). Default false. */
+  readonly everyGroup?: boolean
   /** All must hold; a `GroupAnyOf` holds when any of its conditions does. */
-  readonly conditions: readonly (GroupCondition | GroupAnyOf)[]
+  readonly conditions: readonly (GroupCondition | GroupAttributeCondition | GroupAnyOf)[]
   /** Ties are broken by `id` ascending. */
   readonly order: readonly { readonly field: GroupField; readonly direction: 'asc' | 'desc' }[]
   readonly offset: number
@@ -72,6 +88,13 @@ export interface GroupRows {
    * transaction may still insert that group.
    */
   lockGroup(target: LockTarget): ResultAsync<Group | null, StorageFailure>
+  /**
+   * How many groups `ownerId` owns now, holding that user's ownership until the transaction ends: a second
+   * transaction that calls it for the same user waits until this one has committed or rolled back, and then counts
+   * every group this one inserted for them. `0` for a user who owns none. `createGroup` calls it before inserting,
+   * so a cap on groups per user holds when one user makes groups from several connections at once.
+   */
+  lockOwnedGroups(ownerId: UserId): ResultAsync<number, StorageFailure>
   /** The group as stored now, without locking it; `null` when there is none. */
   getGroup(id: GroupId): ResultAsync<Group | null, StorageFailure>
   /**

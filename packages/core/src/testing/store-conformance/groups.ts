@@ -25,6 +25,54 @@ export function groupRowsTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.getGroup(uid('missing')))).toBeNull()
     })
 
+    it('counts the groups a user owns with lockOwnedGroups: 0 for none, and follows inserts, handovers and deletes', async () => {
+      const owner = uid('owner')
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(0)
+      const [a, b] = [await withGroup({ ownerId: owner }), await withGroup({ ownerId: owner })]
+      await withGroup()
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(2)
+      await run((tx) => tx.updateGroup(a.id, { ownerId: uid('heir') }))
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(1)
+      await run((tx) => tx.deleteGroup(b.id))
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(0)
+    })
+
+    it('keeps the invite policy, and answers none for a group stored without one', async () => {
+      const without = await withGroup()
+      expect(await run((tx) => tx.getGroup(without.id))).not.toHaveProperty('inviters')
+      const members = await withGroup({ inviters: 'members' })
+      expect((await run((tx) => tx.getGroup(members.id)))?.inviters).toBe('members')
+      await run((tx) => tx.updateGroup(without.id, { inviters: 'owner-and-moderators' }))
+      expect((await run((tx) => tx.getGroup(without.id)))?.inviters).toBe('owner-and-moderators')
+      expect((await run((tx) => tx.lockGroup({ groupId: members.id })))?.inviters).toBe('members')
+    })
+
+    it('keeps descriptive attributes, merges a change into them, and filters on them (a missing one reads as "")', async () => {
+      const tag = uid('attr')
+      const plain = await withGroup({ name: `${tag} plain` })
+      expect(await run((tx) => tx.getGroup(plain.id))).not.toHaveProperty('attributes')
+      const tagged = await withGroup({ name: `${tag} tagged`, attributes: { subject: '12', keywords: 'Rock, Ice' } })
+      expect((await run((tx) => tx.getGroup(tagged.id)))?.attributes).toEqual({ subject: '12', keywords: 'Rock, Ice' })
+      await run((tx) => tx.updateGroup(tagged.id, { attributes: { project: 'Y' } }))
+      expect((await run((tx) => tx.lockGroup({ groupId: tagged.id })))?.attributes).toEqual({
+        subject: '12',
+        keywords: 'Rock, Ice',
+        project: 'Y',
+      })
+      const mine = { field: 'name', op: 'contains', value: tag } as const
+      const list = async (condition: { attribute: string; op: 'eq' | 'gt' | 'contains'; value: string }) =>
+        (
+          await run((tx) =>
+            tx.listGroups({ visibleTo: null, conditions: [mine, condition], order: [], offset: 0, limit: 10 }),
+          )
+        ).groups.map((g) => g.id)
+      expect(await list({ attribute: 'project', op: 'eq', value: 'Y' })).toEqual([tagged.id])
+      expect(await list({ attribute: 'project', op: 'eq', value: '' })).toEqual([plain.id])
+      // Decimal values compare as numbers: 12 > 9.
+      expect(await list({ attribute: 'subject', op: 'gt', value: '9' })).toEqual([tagged.id])
+      expect(await list({ attribute: 'keywords', op: 'contains', value: 'ice' })).toEqual([tagged.id])
+    })
+
     it('refuses a second group with the same id and keeps the first', async () => {
       const group = await withGroup({ name: 'First' })
       await refused((tx) => tx.insertGroup({ ...group, name: 'Second' }))
@@ -170,6 +218,10 @@ export function groupRowsTests(s: StoreUnderTest): void {
       const seenByInsider = await run((tx) => tx.listGroups({ ...base, visibleTo: insider }))
       expect(seenByInsider.total).toBe(5)
       expect(seenByInsider.groups.map((g) => g.id)).toContain(hidden.id)
+      // An administrator's view: every group, hidden ones too, whoever visibleTo names.
+      const everyGroup = await run((tx) => tx.listGroups({ ...base, everyGroup: true }))
+      expect(everyGroup.total).toBe(5)
+      expect(everyGroup.groups.map((g) => g.id)).toContain(hidden.id)
       const notEq = await run((tx) =>
         tx.listGroups({ ...base, conditions: [mine, { field: 'id', op: 'ne', value: made[0]?.id ?? '' }] }),
       )
