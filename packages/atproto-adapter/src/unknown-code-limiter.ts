@@ -1,3 +1,4 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible'
 import { type RateLimiterFactory, withinLimit } from './rate-limiters.js'
 
 export interface UnknownCodeLimit {
@@ -9,7 +10,9 @@ export interface UnknownCodeLimit {
 
 /**
  * Counts each caller's attempts with codes that do not exist, so code guessing is answered with
- * `RateLimitExceeded` long before it could find a live code (codes carry 128 random bits).
+ * `RateLimitExceeded` long before it could find a live code (codes carry 128 random bits). The shared count is read
+ * only for callers this instance saw try an unknown code within the window, so everyone else's joins cost no read of
+ * a shared store; a caller who used up their attempts on other instances gets one more try here.
  */
 export function createUnknownCodeLimiter(limit: UnknownCodeLimit, limiters: RateLimiterFactory) {
   const unknown = limiters({
@@ -17,14 +20,17 @@ export function createUnknownCodeLimiter(limit: UnknownCodeLimit, limiters: Rate
     points: limit.attempts,
     duration: limit.windowMs / 1000,
   })
+  const triedHere = new RateLimiterMemory({ points: 1, duration: limit.windowMs / 1000 })
   return {
     /** Whether the caller used up their unknown-code attempts for this window. */
     async isBlocked(caller: string): Promise<boolean> {
+      if ((await triedHere.get(caller)) === null) return false
       const seen = await unknown.get(caller)
       return seen !== null && seen.consumedPoints >= limit.attempts
     },
     /** Counts one unknown-code attempt. */
     async recordUnknownCode(caller: string): Promise<void> {
+      await triedHere.set(caller, 1, limit.windowMs / 1000)
       await withinLimit(unknown, caller)
     },
   }

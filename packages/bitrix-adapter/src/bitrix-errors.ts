@@ -80,6 +80,21 @@ export const BITRIX_ERRORS = {
     status: 400,
     description: 'The group owner cannot be the target of this action',
   },
+  PendingRequestLimitReached: {
+    code: 'ERROR_REQUEST_LIMIT_REACHED',
+    status: 400,
+    description: 'Cannot request to join group: it has too many pending requests',
+  },
+  GroupsPerUserLimitReached: {
+    code: 'ERROR_GROUP_LIMIT_REACHED',
+    status: 400,
+    description: 'Cannot create group: the user owns as many groups as allowed',
+  },
+  LinksPerGroupLimitReached: {
+    code: 'ERROR_LINK_LIMIT_REACHED',
+    status: 400,
+    description: 'The group has as many join links as allowed',
+  },
 } as const satisfies Record<CoreErrorCode, { code: string; status: number; description: string }>
 
 /** Maps a core error; a method may give a more specific documented text for access errors. */

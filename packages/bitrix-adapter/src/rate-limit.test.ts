@@ -1,5 +1,6 @@
+import { createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { codeOf, startTestPortal, type TestPortal } from './internal/test-portal.js'
+import { codeOf, sdkErrorOf, startTestPortal, type TestPortal } from './internal/test-portal.js'
 import { createCredentialFailureLimiter, createLeakyBucket } from './rate-limit.js'
 
 describe(createLeakyBucket, () => {
@@ -123,5 +124,24 @@ describe('rate limit of a batch', () => {
     })
     // The bucket is full: the next request is refused whole.
     expect((await fetch(`${portal.httpUrl}/rest/1/${codeOf('1')}/sonet_group.user.groups`)).status).toBe(503)
+  })
+})
+
+describe('caps over HTTP', () => {
+  let portal: TestPortal
+  afterEach(() => portal.close())
+
+  it("answers a user's group past the core's cap with 400 ERROR_GROUP_LIMIT_REACHED, through the official SDK", async () => {
+    const store = createInMemoryStore()
+    portal = await startTestPortal({
+      joinery: createJoinery({ store, ids: createSequentialIdGenerator(), caps: { groupsPerUser: 2 } }),
+    })
+    await portal.call('1', 'sonet_group.create', { NAME: 'One' })
+    await portal.call('1', 'sonet_group.create', { NAME: 'Two' })
+    expect(await sdkErrorOf(portal.call('1', 'sonet_group.create', { NAME: 'Three' }))).toEqual({
+      code: 'ERROR_GROUP_LIMIT_REACHED',
+      status: 400,
+      message: 'Cannot create group: the user owns as many groups as allowed',
+    })
   })
 })

@@ -78,6 +78,10 @@ export interface CredentialFailureLimit {
 /**
  * Counts the wrong credentials (webhook codes, tokens) each IP address sends. Past `attempts` in a window the
  * address is refused for `blockSeconds`, right codes included, so that guessing a code costs time.
+ *
+ * The shared count is read only for addresses this instance saw send a wrong credential within `blockSeconds`, so
+ * the calls of everyone else cost no read of a shared store. An address blocked through other instances thus gets
+ * one more wrong try here before this instance refuses it too.
  */
 export function createCredentialFailureLimiter(
   limit: CredentialFailureLimit,
@@ -88,14 +92,17 @@ export function createCredentialFailureLimiter(
     points: limit.attempts,
     duration: limit.windowSeconds,
   })
+  const failedHere = new RateLimiterMemory({ points: 1, duration: limit.blockSeconds })
   return {
     /** Whether `address` is refused now. */
     async isBlocked(address: string): Promise<boolean> {
+      if ((await failedHere.get(address)) === null) return false
       const seen = await failures.get(address)
       return seen !== null && seen.consumedPoints > limit.attempts
     },
     /** Counts one wrong credential from `address`; `false` once it went past the limit (it is blocked now). */
     async recordFailure(address: string): Promise<boolean> {
+      await failedHere.set(address, 1, limit.blockSeconds)
       const within = await withinLimit(failures, address)
       // Best effort: while a shared store is down the window's own limit (counted in this process) still holds.
       if (!within) await failures.block(address, limit.blockSeconds).catch(() => {})

@@ -1,4 +1,5 @@
 export type { PageOf } from './commands/context.js'
+export type { ReadUserLogInput, UserLog } from './commands/group-log.js'
 export type {
   CreateGroupError,
   CreateGroupInput,
@@ -85,6 +86,7 @@ export {
   decideAdministratorAccess,
   type MemberAuthority,
 } from './decisions/access.js'
+export { CAP_RULES, type Caps, DEFAULT_CAPS, decideCap } from './decisions/caps.js'
 export { GROUP_TIME_EVENTS, groupTimes } from './decisions/group-times.js'
 export {
   CREATE_GROUP_RULES,
@@ -212,6 +214,7 @@ export type {
   Page,
   RemovalRows,
   RequestRows,
+  StoredEvent,
   StoreTx,
 } from './ports/membership-store.js'
 export type { SocialGraph, SocialGraphError } from './ports/social-graph.js'

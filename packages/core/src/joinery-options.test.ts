@@ -18,6 +18,9 @@ describe('createJoinery option checks', () => {
     ['a fractional request TTL', { requestTtlMs: 1.5 }, /requestTtlMs must be a whole number/],
     ['a TTL given as text', { requestTtlMs: '60000' }, /requestTtlMs must be a whole number/],
     ['an onSinkError that is not a function', { onSinkError: 'log' }, /onSinkError must be a function/],
+    ['a negative cap', { caps: { groupsPerUser: -1 } }, /caps\.groupsPerUser must be a whole number from 0/],
+    ['a fractional cap', { caps: { linksPerGroup: 2.5 } }, /caps\.linksPerGroup must be a whole number/],
+    ['caps that are not an object', { caps: 5 }, /caps must be an object/],
   ])('refuses %s at construction, naming the option', (_, options, message) => {
     const withStore =
       options && typeof options === 'object' && !('store' in options) && Object.keys(options).length > 0
@@ -29,5 +32,8 @@ describe('createJoinery option checks', () => {
   it('accepts the smallest valid options and every optional port left out or null where allowed', () => {
     expect(() => createJoinery({ store: createInMemoryStore() })).not.toThrow()
     expect(() => createJoinery({ store: createInMemoryStore(), requestTtlMs: null })).not.toThrow()
+    expect(() =>
+      createJoinery({ store: createInMemoryStore(), caps: { groupsPerUser: null, pendingRequestsPerGroup: 0 } }),
+    ).not.toThrow()
   })
 })

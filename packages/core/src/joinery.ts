@@ -1,4 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
+import { groupLogCommands } from './commands/group-log.js'
 import { groupCommands } from './commands/groups.js'
 import { joinCommands } from './commands/join.js'
 import { joinLinkCommands } from './commands/join-links.js'
@@ -6,6 +7,7 @@ import { memberListCommands } from './commands/member-lists.js'
 import { memberCommands } from './commands/members.js'
 import { requestCommands } from './commands/requests.js'
 import { roleCommands } from './commands/roles.js'
+import { type Caps, DEFAULT_CAPS } from './decisions/caps.js'
 import type { CoreError } from './domain/errors.js'
 import type { DomainEvent } from './domain/events.js'
 import { optionalFunction, optionalInteger, optionalObject, requireObject } from './internal/check-options.js'
@@ -30,6 +32,8 @@ export interface JoineryOptions {
   readonly ids?: IdGenerator
   /** Pending requests older than this expire (lazily, when next touched). Default: never. */
   readonly requestTtlMs?: number | null
+  /** Caps on pending requests per group, groups per user and links per group; each `null` turns one off. Default `DEFAULT_CAPS`. */
+  readonly caps?: Partial<Caps>
   /** Called when the event sink throws; the command has already succeeded. Default: ignore. */
   readonly onSinkError?: (error: unknown, events: readonly DomainEvent[]) => void
   /**
@@ -48,6 +52,7 @@ export interface JoineryOptions {
  */
 export function createJoinery(options: JoineryOptions): Joinery {
   checkOptions(options)
+  const caps: Caps = { ...DEFAULT_CAPS, ...options.caps }
   const ctx = {
     store: options.store,
     clock: options.clock ?? systemClock,
@@ -55,6 +60,7 @@ export function createJoinery(options: JoineryOptions): Joinery {
     socialGraph: options.socialGraph ?? null,
     events: options.events ?? null,
     requestTtlMs: options.requestTtlMs ?? null,
+    caps,
     onSinkError: options.onSinkError ?? (() => {}),
   }
   const joinery: Joinery = {
@@ -65,6 +71,7 @@ export function createJoinery(options: JoineryOptions): Joinery {
     ...memberCommands(ctx),
     ...roleCommands(ctx),
     ...memberListCommands(ctx),
+    ...groupLogCommands(ctx),
   }
   return options.observer ? observed(joinery, options.observer) : joinery
 }
@@ -123,4 +130,9 @@ function checkOptions(options: JoineryOptions): void {
   optionalInteger(owner, 'requestTtlMs', options.requestTtlMs, { min: 1, nullable: true })
   optionalFunction(owner, 'onSinkError', options.onSinkError)
   optionalObject(owner, 'observer', options.observer, ['commandStarted'])
+  if (options.caps !== undefined) {
+    requireObject(owner, 'caps', options.caps, [])
+    for (const name of Object.keys(DEFAULT_CAPS) as (keyof Caps)[])
+      optionalInteger(owner, `caps.${name}`, options.caps[name], { min: 0, nullable: true })
+  }
 }

@@ -114,6 +114,11 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
 ALTER TABLE {s}.groups ADD COLUMN attributes jsonb;`,
   },
   {
+    version: 4,
+    name: "an index for reading one group's events in order",
+    sql: `CREATE INDEX outbox_by_group ON {s}.outbox (group_id, id);`,
+  },
+  {
     version: 5,
     name: 'outbox streams and deliveries for the relay',
     // One stream row per group with events: appendEvents bumps `seq`, a relay instance leases the row (claimed with
@@ -177,6 +182,12 @@ CREATE TABLE {s}.bitrix_subjects (
 INSERT INTO {s}.bitrix_subjects (id, name, sort, site_ids) VALUES (1, 'Workgroups', 100, '{s1}');
 SELECT setval(pg_get_serial_sequence('{s}.bitrix_subjects', 'id'), 1);
 `,
+  },
+  {
+    version: 8,
+    name: 'an index of groups by owner, for the groups-per-user cap',
+    // createGroup counts the new owner's groups (caps.maxGroupsPerUser); without it that count reads every group.
+    sql: `CREATE INDEX groups_by_owner ON {s}.groups (owner_id);`,
   },
 ]
 

@@ -355,5 +355,21 @@ describe.runIf(available)('on a PostgreSQL server', () => {
         (await joinery.requestJoin({ actor: 'newcomer', groupId: big.id }))._unsafeUnwrap().group.memberCount,
       ).toBe(1_000_002)
     }, 180_000)
+
+    it("counts one user's groups on an index among 200,000 groups (the groups-per-user cap)", async () => {
+      const schema = await freshSchema()
+      await db.query(
+        `INSERT INTO ${schema}.groups (id, name, description, owner_id, created_at, lock_status, admission, visibility,
+           approvers, allow_multiple_links)
+         SELECT 'g' || n, 'G', '', 'owner' || (n % 50000), now(), 'unlocked', 'open', 'public', 'owner', false
+           FROM generate_series(1, 200000) AS n`,
+      )
+      await db.query(`ANALYZE ${schema}.groups`)
+      const plan = await db.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT count(*)::integer AS n FROM ${schema}.groups WHERE owner_id = $1`,
+        ['owner7'],
+      )
+      expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan on groups/)
+    }, 60_000)
   })
 })

@@ -7,6 +7,7 @@ import {
   judgeRaceRuns,
   RACE_SCENARIOS,
   type RaceFixture,
+  raceCaps,
   raceSummary,
   readRaceState,
 } from '@joinery/core/testing'
@@ -64,10 +65,10 @@ describe.runIf(available)('races on a PostgreSQL server', () => {
 
   it(`serialises racing commands sent by 2 processes (${PROCESS_TRIALS} trials per scenario)`, async () => {
     const store = createPostgresStore(db, { schema })
-    const joinery = createJoinery({ store })
     const plan: { scenario: string; fixtures: RaceFixture[] }[] = []
     for (const scenario of RACE_SCENARIOS) {
       const fixtures: RaceFixture[] = []
+      const joinery = createJoinery({ store, caps: raceCaps(scenario) })
       for (let i = 0; i < PROCESS_TRIALS; i += 10)
         fixtures.push(...(await Promise.all(Array.from({ length: 10 }, () => scenario.setup(joinery)))))
       plan.push({ scenario: scenario.name, fixtures })

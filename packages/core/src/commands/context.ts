@@ -8,6 +8,7 @@ import {
   type InsufficientRole,
   type MemberAuthority,
 } from '../decisions/access.js'
+import type { Caps } from '../decisions/caps.js'
 import { groupTimes } from '../decisions/group-times.js'
 import { isStorageUnavailable, type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
@@ -29,6 +30,8 @@ export interface CommandContext {
   readonly events: EventSink | null
   /** How long a pending request lives before it expires; `null`: forever. */
   readonly requestTtlMs: number | null
+  /** The caps on pending requests per group, groups per user and links per group (`DEFAULT_CAPS`). */
+  readonly caps: Caps
   readonly onSinkError: (error: unknown, events: readonly DomainEvent[]) => void
 }
 

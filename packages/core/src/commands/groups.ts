@@ -1,6 +1,7 @@
 import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideAccess } from '../decisions/access.js'
+import { decideCap } from '../decisions/caps.js'
 import { decideCreateGroup, decideLock, decideUnlock, decideUpdateGroup } from '../decisions/groups.js'
 import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
@@ -17,6 +18,7 @@ import {
   lockAccessAs,
   nextGroupId,
   type Outcome,
+  type Refusal,
   readWithActor,
   runCommand,
   runQuery,
@@ -25,7 +27,8 @@ import { handOver } from './roles.js'
 import * as s from './schemas.js'
 
 const groupSettings = {
-  name: s.safeText().trim().min(1).max(255),
+  // 500 UTF-16 units holds every name the chat.bsky lexicons accept (at most 500 UTF-8 bytes and 50 graphemes).
+  name: s.safeText().trim().min(1).max(500),
   description: s.safeText().max(10_000),
   memberLimit: s.memberLimit,
   admission: z.enum(['open', 'approval', 'invite-only']),
@@ -149,7 +152,10 @@ export const listGroupsInput = z.object({
 })
 export type ListGroupsInput = z.input<typeof listGroupsInput>
 
-export type CreateGroupError = InvalidInput | ErrorOf<'MemberLimitReached'> | StorageFailure
+export type CreateGroupError =
+  | InvalidInput
+  | ErrorOf<'MemberLimitReached' | 'GroupsPerUserLimitReached'>
+  | StorageFailure
 export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
 type TransferRefusal = ErrorOf<'NotAMember' | 'UserBanned' | 'MemberLimitReached'>
 export type UpdateGroupError = ManageGroupError | ErrorOf<'GroupLocked'> | TransferRefusal
@@ -168,6 +174,8 @@ export interface GroupView {
   readonly viewerMembership: Membership | null
   /** Pending requests, shown to approvers only. */
   readonly pendingRequests: { readonly total: number; readonly unread: number } | null
+  /** The `seq` of the group's newest recorded event (see `readUserLog`), `null` when it has none: a revision. */
+  readonly lastEventSeq: number | null
 }
 
 export function groupCommands(ctx: CommandContext) {
@@ -197,11 +205,16 @@ export function groupCommands(ctx: CommandContext) {
       // The id is taken before the transaction opens: a database sequence may serve it on the same connection.
       return validate(createGroupInput, input).asyncAndThen((cmd) =>
         nextGroupId(ctx).andThen((id) =>
-          runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, ErrorOf<'MemberLimitReached'>>> => {
+          runCommand(ctx, async (tx, emit, step): Promise<Outcome<Group, Refusal<CreateGroupError>>> => {
             const ownerId = cmd.ownerId ?? cmd.actor
             const initial = [...new Set(cmd.initialMembers)].filter((userId) => userId !== ownerId)
             const decision = decideCreateGroup(cmd.memberLimit, initial.length)
             if (decision.isErr()) return { refused: decision.error }
+            // The new owner's groups are held until the commit, so two calls for one user at once count each other.
+            const cap = ctx.caps.groupsPerUser
+            const owned = cap === null ? 0 : await step(tx.lockOwnedGroups(ownerId))
+            const capped = decideCap('GroupsPerUserLimitReached', owned, cap)
+            if (capped.isErr()) return { refused: capped.error }
             const now = ctx.clock.now()
             const group: Group = {
               id,
@@ -258,7 +271,8 @@ export function groupCommands(ctx: CommandContext) {
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           const pendingRequests = isApprover(group, actor) ? await step(tx.countPendingRequests(group.id)) : null
-          return { done: { group, viewerMembership: actor, pendingRequests } }
+          const lastEventSeq = await step(tx.lastGroupEventSeq(group.id))
+          return { done: { group, viewerMembership: actor, pendingRequests, lastEventSeq } }
         }),
       )
     },

@@ -1,6 +1,7 @@
 import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { needsApproval } from '../decide-join.js'
+import { decideCap } from '../decisions/caps.js'
 import {
   decideCreateLink,
   decideDisableLink,
@@ -60,7 +61,8 @@ export type EditJoinLinkInput = z.input<typeof editJoinLinkInput>
 
 export const previewJoinLinksInput = z.object({
   viewer: s.userId.nullish(),
-  codes: z.array(s.safeText().max(256)).min(1).max(50),
+  /** Any text: a code no link can have (too long, or not storable) previews as `invalid`, as an unknown one does. */
+  codes: z.array(z.string()).min(1).max(50),
 })
 export type PreviewJoinLinksInput = z.input<typeof previewJoinLinksInput>
 
@@ -69,7 +71,7 @@ export type CreateJoinLinkError =
   | InvalidInput
   | GroupNotFound
   | InsufficientRole
-  | ErrorOf<'EnabledLinkExists'>
+  | ErrorOf<'EnabledLinkExists' | 'LinksPerGroupLimitReached'>
   | StorageFailure
 export type EnableJoinLinkError = LinkCommandError | ErrorOf<'LinkAlreadyEnabled' | 'EnabledLinkExists'>
 
@@ -118,6 +120,7 @@ export function joinLinkCommands(ctx: CommandContext) {
         at: ctx.clock.now(),
         code: link.code,
         fields: d.fields,
+        ...(d.change.enabled !== undefined ? { enabled: d.change.enabled } : {}),
       })
       return { done: { ...link, ...d.change } }
     })
@@ -137,7 +140,10 @@ export function joinLinkCommands(ctx: CommandContext) {
             const access = await lockAccess(tx, step, cmd.groupId, cmd.actor, 'owner')
             if (access.isErr()) return { refused: access.error }
             const { group } = access.value
-            const decision = decideCreateLink(group, await step(tx.listLinks(group.id)))
+            const links = await step(tx.listLinks(group.id))
+            const decision = decideCreateLink(group, links).andThen(() =>
+              decideCap('LinksPerGroupLimitReached', links.length, ctx.caps.linksPerGroup),
+            )
             if (decision.isErr()) return { refused: decision.error }
             const now = ctx.clock.now()
             const link: JoinLink = {
@@ -200,7 +206,7 @@ export function joinLinkCommands(ctx: CommandContext) {
           const now = ctx.clock.now()
           const previews: JoinLinkPreview[] = []
           for (const code of cmd.codes) {
-            const link = await step(tx.getLink(code))
+            const link = s.joinCode.safeParse(code).success ? await step(tx.getLink(code)) : null
             const group = link ? await step(tx.getGroup(link.groupId)) : null
             if (!link || !group) {
               previews.push({ kind: 'invalid', code })

@@ -1,6 +1,7 @@
 import { err, errAsync, ok, okAsync, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideJoin, type JoinSnapshot } from '../decide-join.js'
+import { decideCap } from '../decisions/caps.js'
 import type { ErrorOf, JoinRefusal, StorageFailure } from '../domain/errors.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
@@ -35,7 +36,11 @@ export type JoinResult =
     }
   | { readonly status: 'pending'; readonly group: Group; readonly request: JoinRequest; readonly changed: boolean }
 
-export type JoinError = InvalidInput | JoinRefusal | ErrorOf<'SocialGraphUnavailable'> | StorageFailure
+export type JoinError =
+  | InvalidInput
+  | JoinRefusal
+  | ErrorOf<'SocialGraphUnavailable' | 'PendingRequestLimitReached'>
+  | StorageFailure
 
 export type JoinExplanation =
   | { readonly outcome: 'join' | 'request'; readonly group: Group }
@@ -91,7 +96,7 @@ function explainSnapshot(snapshot: JoinSnapshot): JoinExplanation | { readonly a
 
 /** The first attempt's answer when a rule needs the social graph: whom the owner must follow. */
 type AskGraph = { readonly askGraph: UserId }
-type AttemptRefusal = JoinRefusal | ErrorOf<'SocialGraphUnavailable'>
+type AttemptRefusal = JoinRefusal | ErrorOf<'SocialGraphUnavailable' | 'PendingRequestLimitReached'>
 
 export function joinCommands(ctx: CommandContext) {
   async function loadSnapshot(
@@ -201,6 +206,13 @@ export function joinCommands(ctx: CommandContext) {
           return { done: { status: 'joined', group: updated, membership, changed: true } }
         }
         case 'request': {
+          const pending =
+            ctx.caps.pendingRequestsPerGroup === null ? null : await step(tx.countPendingRequests(group.id))
+          const capped = decideCap('PendingRequestLimitReached', pending?.total ?? 0, ctx.caps.pendingRequestsPerGroup)
+          if (capped.isErr()) {
+            await step(countOnLink(tx, code, { refusal: capped.error.code }))
+            return { refused: capped.error }
+          }
           const request: JoinRequest = {
             id: ctx.ids.newId(),
             groupId: group.id,

@@ -38,6 +38,9 @@ export type CoreError =
   | { readonly code: 'OwnerCannotLeave' }
   | { readonly code: 'NotAMember' }
   | { readonly code: 'TargetIsOwner' }
+  | { readonly code: 'PendingRequestLimitReached'; readonly limit: number }
+  | { readonly code: 'GroupsPerUserLimitReached'; readonly limit: number }
+  | { readonly code: 'LinksPerGroupLimitReached'; readonly limit: number }
 
 export type CoreErrorCode = CoreError['code']
 export type ErrorOf<C extends CoreErrorCode> = Extract<CoreError, { readonly code: C }>

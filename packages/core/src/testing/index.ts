@@ -15,6 +15,7 @@ export {
   type RaceFixture,
   type RaceOutcome,
   type RaceScenario,
+  raceCaps,
   raceScenario,
 } from './race-scenarios.js'
 export { type RaceState, readRaceState } from './race-state.js'

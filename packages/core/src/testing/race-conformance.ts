@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createJoinery, type Joinery, type MembershipStore } from '../index.js'
 import { describeDivergence, judgeRaceRuns, type RaceRun, raceSummary, runRaceCommand } from './race-oracle.js'
-import { RACE_SCENARIOS, type RaceScenario } from './race-scenarios.js'
+import { RACE_SCENARIOS, type RaceScenario, raceCaps } from './race-scenarios.js'
 import { readRaceState } from './race-state.js'
 
 /** How the race suite reaches the store under test. */
@@ -84,7 +84,7 @@ export function describeRaceConformance(name: string, setup: RaceSetup): void {
           const stores = await instances
           const reader = stores[0]
           if (!reader) throw new Error('the race suite needs at least one store instance')
-          const joineries = stores.map((store) => createJoinery({ store }))
+          const joineries = stores.map((store) => createJoinery({ store, caps: raceCaps(scenario) }))
           const runs = await inParallel(trials, setup.parallel ?? 4, () => raceOnce(scenario, joineries, reader))
           const verdict = await judgeRaceRuns(scenario, runs)
           host.console.log(`race › ${name} › ${raceSummary(verdict)}`)

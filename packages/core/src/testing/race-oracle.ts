@@ -1,5 +1,5 @@
 import { createInMemoryStore, createJoinery, type Joinery } from '../index.js'
-import type { RaceFixture, RaceOutcome, RaceScenario } from './race-scenarios.js'
+import { type RaceFixture, type RaceOutcome, type RaceScenario, raceCaps } from './race-scenarios.js'
 import { type RaceState, readRaceState } from './race-state.js'
 
 /** How one run of a scenario ended: the group's final state, and each command's outcome in command order. */
@@ -38,7 +38,7 @@ async function replaySerialOrders(scenario: RaceScenario): Promise<RaceRun[]> {
   const runs = new Map<string, RaceRun>()
   for (const order of permutations(scenario.commands.length)) {
     const store = createInMemoryStore()
-    const joinery = createJoinery({ store })
+    const joinery = createJoinery({ store, caps: raceCaps(scenario) })
     const fixture = await scenario.setup(joinery)
     const outcomes: RaceOutcome[] = new Array(scenario.commands.length)
     for (const index of order) outcomes[index] = await runRaceCommand(scenario, index, joinery, fixture)

@@ -1,6 +1,6 @@
 // Only the public surface of the core: the scenarios are what any caller could do to one group at once.
 import type { ResultAsync } from 'neverthrow'
-import type { CreateGroupInput, CreateJoinLinkInput, GroupId, Joinery, UserId } from '../index.js'
+import type { Caps, CreateGroupInput, CreateJoinLinkInput, GroupId, Joinery, UserId } from '../index.js'
 
 /**
  * What a scenario's setup made, as plain JSON so another process can run the racing commands on it:
@@ -9,6 +9,8 @@ import type { CreateGroupInput, CreateJoinLinkInput, GroupId, Joinery, UserId } 
 export interface RaceFixture {
   readonly groupId: GroupId
   readonly codes: readonly string[]
+  /** A user made for this trial alone, for scenarios on what a user owns (the group's owner is the same every trial). */
+  readonly user?: UserId
 }
 
 /** `'ok'` (sometimes with the part of the answer that matters, `'ok:pending'`), or the error's code. */
@@ -25,6 +27,8 @@ export interface RaceScenario {
   setup(joinery: Joinery): Promise<RaceFixture>
   /** Two or more commands, started at the same time. */
   readonly commands: readonly RaceCommand[]
+  /** The caps the core runs with (`createJoinery({ caps })`); the defaults when absent. */
+  readonly caps?: Partial<Caps>
 }
 
 const OWNER = 'owner'
@@ -269,6 +273,32 @@ export const RACE_SCENARIOS: readonly RaceScenario[] = [
     ],
   },
   {
+    name: 'two requests for the last pending place (a cap of 1 pending request per group)',
+    users: [ALICE, BOB],
+    caps: { pendingRequestsPerGroup: 1 },
+    setup: async (j) => ({ groupId: await aGroup(j, { admission: 'approval' }), codes: [] }),
+    commands: [ALICE, BOB].map(
+      (actor): RaceCommand =>
+        (j, f) =>
+          joinOutcome(j.requestJoin({ actor, groupId: f.groupId })),
+    ),
+  },
+  {
+    name: "two createGroup calls of one user for the last group under the user's cap (2)",
+    users: [],
+    caps: { groupsPerUser: 2 },
+    // A user of this trial alone owns one group; the racing calls would make their second and third. No group is
+    // raced on (the fixture names none, and its state reads as deleted every trial): the outcomes tell it all.
+    setup: async (j) => {
+      const user = `creator-${Math.random().toString(36).slice(2)}`
+      unwrap(await j.createGroup({ actor: user, name: 'First' }), 'createGroup')
+      return { groupId: 'no-group-is-raced-on', codes: [], user }
+    },
+    commands: [0, 1].map(
+      (): RaceCommand => (j, f) => okOrCode(j.createGroup({ actor: f.user ?? OWNER, name: 'Another' })),
+    ),
+  },
+  {
     name: 'invite vs ban',
     users: [ALICE],
     setup: async (j) => ({ groupId: await aGroup(j, { admission: 'approval' }), codes: [] }),
@@ -278,6 +308,14 @@ export const RACE_SCENARIOS: readonly RaceScenario[] = [
     ],
   },
 ]
+
+/**
+ * The caps a scenario's core runs with: its own, and none besides, since the same owner makes a group in every trial
+ * of every scenario on one database (thousands, past the default cap on groups per user).
+ */
+export function raceCaps(scenario: RaceScenario): Caps {
+  return { pendingRequestsPerGroup: null, groupsPerUser: null, linksPerGroup: null, ...scenario.caps }
+}
 
 /** The scenario of this name; throws for an unknown one (a child process is handed names). */
 export function raceScenario(name: string): RaceScenario {

@@ -4,7 +4,7 @@
 // (ms since the epoch). Output: one JSON line, RaceWorkerOutput.
 import { createInterface } from 'node:readline'
 import { createJoinery } from '@joinery/core'
-import { type RaceFixture, type RaceOutcome, raceScenario, runRaceCommand } from '@joinery/core/testing'
+import { type RaceFixture, type RaceOutcome, raceCaps, raceScenario, runRaceCommand } from '@joinery/core/testing'
 import pg from 'pg'
 import { createPostgresStore } from '../postgres-store.js'
 import { fromPgPool } from '../sql-database.js'
@@ -34,9 +34,7 @@ const nextLine = async () => {
 const input = JSON.parse(await nextLine()) as RaceWorkerInput
 const pool = new pg.Pool({ connectionString: input.url, max: POOL_SIZE })
 pool.on('error', () => {})
-const joinery = createJoinery({
-  store: createPostgresStore(fromPgPool(pool, { connectTimeoutMs: 60_000 }), { schema: input.schema }),
-})
+const store = createPostgresStore(fromPgPool(pool, { connectTimeoutMs: 60_000 }), { schema: input.schema })
 // Open every connection before the start, so the first slots do not wait on connects the other process skipped.
 await Promise.all(Array.from({ length: POOL_SIZE }, () => pool.query('SELECT 1')))
 process.stdout.write('ready\n')
@@ -47,6 +45,7 @@ const running: Promise<void>[] = []
 let slot = 0
 for (const { scenario: name, fixtures } of input.plan) {
   const scenario = raceScenario(name)
+  const joinery = createJoinery({ store, caps: raceCaps(scenario) })
   const table = fixtures.map(() => scenario.commands.map((): RaceOutcome | null => null))
   output[name] = table
   fixtures.forEach((fixture, trial) => {

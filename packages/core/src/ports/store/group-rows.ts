@@ -95,6 +95,13 @@ export interface GroupRows {
    * transaction may still insert that group.
    */
   lockGroup(target: LockTarget): ResultAsync<Group | null, StorageFailure>
+  /**
+   * How many groups `ownerId` owns now, holding that user's ownership until the transaction ends: a second
+   * transaction that calls it for the same user waits until this one has committed or rolled back, and then counts
+   * every group this one inserted for them. `0` for a user who owns none. `createGroup` calls it before inserting,
+   * so a cap on groups per user holds when one user makes groups from several connections at once.
+   */
+  lockOwnedGroups(ownerId: UserId): ResultAsync<number, StorageFailure>
   /** The group as stored now, without locking it; `null` when there is none. */
   getGroup(id: GroupId): ResultAsync<Group | null, StorageFailure>
   /**

@@ -1,5 +1,6 @@
+import { okAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
-import { aLink, aMembership, aRequest, at, uid } from './fixtures.js'
+import { aGroup, aLink, aMembership, aRequest, at, uid } from './fixtures.js'
 import type { StoreUnderTest } from './store-under-test.js'
 
 /** The `MembershipStore.transaction` contract under concurrency: no lost count, no seat over the limit, no second pending request. */
@@ -21,6 +22,23 @@ export function concurrentTransactionTests(s: StoreUnderTest): void {
         pending: 0,
         refusals: { FollowRequired: 50 },
       })
+    })
+
+    it("make one owner's group creations wait for each other: 20 at once under a cap of 5 make exactly 5", async () => {
+      const owner = uid('owner')
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          s.store.transaction((tx) =>
+            tx
+              .lockOwnedGroups(owner)
+              .andThen((owned) =>
+                owned < 5 ? tx.insertGroup(aGroup({ ownerId: owner })).map(() => true) : okAsync(false),
+              ),
+          ),
+        ),
+      )
+      expect(outcomes.map((o) => o._unsafeUnwrap()).filter(Boolean)).toHaveLength(5)
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(5)
     })
 
     it('never let memberCount exceed the limit: 200 joins for 50 seats', async () => {

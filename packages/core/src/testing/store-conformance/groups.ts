@@ -74,6 +74,18 @@ export function groupRowsTests(s: StoreUnderTest): void {
       ])
     })
 
+    it('counts the groups a user owns with lockOwnedGroups: 0 for none, and follows inserts, handovers and deletes', async () => {
+      const owner = uid('owner')
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(0)
+      const [a, b] = [await withGroup({ ownerId: owner }), await withGroup({ ownerId: owner })]
+      await withGroup()
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(2)
+      await run((tx) => tx.updateGroup(a.id, { ownerId: uid('heir') }))
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(1)
+      await run((tx) => tx.deleteGroup(b.id))
+      expect(await run((tx) => tx.lockOwnedGroups(owner))).toBe(0)
+    })
+
     it('keeps the invite policy, and answers none for a group stored without one', async () => {
       const without = await withGroup()
       expect(await run((tx) => tx.getGroup(without.id))).not.toHaveProperty('inviters')

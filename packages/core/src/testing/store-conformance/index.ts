@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { capsTests } from './caps.js'
 import { concurrentTransactionTests } from './concurrent-transactions.js'
 import { groupRowsTests } from './groups.js'
 import { joinReadsTests } from './join-state.js'
@@ -29,6 +30,7 @@ export function describeStoreConformance(name: string, setup: StoreSetup): void 
     outboxTests(s)
     transactionTests(s)
     concurrentTransactionTests(s)
+    capsTests(s)
   })
 }
 
