@@ -20,6 +20,7 @@ export {
   type QueueKey,
 } from './events/event-store.js'
 export type { EventsContext } from './events/methods.js'
+export { createPostgresEventStore, type EventSqlDatabase } from './events/postgres-event-store.js'
 export {
   type BitrixEventSubscriberOptions,
   createBitrixEventSubscribers,

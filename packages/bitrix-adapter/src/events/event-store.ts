@@ -152,8 +152,12 @@ export function createInMemoryEventStore(): BitrixEventStore {
     async markError(key, processId, messageIds) {
       const named = new Set(messageIds)
       const mine = (r: OfflineEvent) => sameQueue(r, key) && named.has(r.messageId) && !r.error
+      const flagged = new Set(rows.filter((r) => mine(r) && r.processId === processId).map((r) => r.messageId))
+      // An older error row of the same message gives way to the new one (one unreserved row per message).
+      const superseded = (r: OfflineEvent) =>
+        sameQueue(r, key) && r.error && r.processId === '' && flagged.has(r.messageId)
       rows = rows
-        .filter((r) => !(mine(r) && r.processId !== processId))
+        .filter((r) => !(mine(r) && r.processId !== processId) && !superseded(r))
         .map((r) => (mine(r) ? { ...r, processId: '', error: true } : r))
     },
   }

@@ -18,6 +18,7 @@ import { parsePhpParams } from '../wire/php-params.js'
 import { createInMemoryApplications } from './applications.js'
 import { EVENTS_OUTSIDE_BITRIX } from './catalogue.js'
 import { createInMemoryEventStore } from './event-store.js'
+import { createPostgresEventStore } from './postgres-event-store.js'
 import { createBitrixEventSubscribers } from './subscribers.js'
 
 let pglite: PGlite
@@ -46,13 +47,13 @@ async function startReceiver(status = 200) {
 }
 
 /** A portal on its own schema: the core on PGlite, the adapter with the event API, a relay with both subscribers. */
-async function startPortal() {
+async function startPortal(kind: StoreKind) {
   const schema = `events_${schemas++}`
   await migrate(db, schema)
   const joinery = createJoinery({ store: createPostgresStore(db, { schema }), ids: createSequentialIdGenerator() })
   const apps = createInMemoryApplications({ memberId: 'member-1' })
   const app = apps.install({ clientId: 'local.app.1' })
-  const store = createInMemoryEventStore()
+  const store = kind === 'postgres' ? createPostgresEventStore(db, { schema }) : createInMemoryEventStore()
   const handler = createBitrixHandler({
     joinery,
     auth: { ...createWebhookAuth([{ userId: '1', code: 'hook-1' }]), ...apps.auth },
@@ -112,9 +113,12 @@ afterAll(async () => {
 
 const GROUP_EVENTS = ['ONSONETGROUPADD', 'ONSONETGROUPUPDATE', 'ONSONETGROUPDELETE'] as const
 
-describe('Bitrix24 events through the outbox', () => {
+type StoreKind = 'memory' | 'postgres'
+
+// Every case runs on both event stores: in memory, and in PostgreSQL (migration 9) on the store's own database.
+describe.each<StoreKind>(['memory', 'postgres'])('Bitrix24 events through the outbox, bindings %s', (kind) => {
   it('binds a handler through the SDK and delivers create, update and delete in the portal form (api-reference/events/index.md, api-reference/sonet-group/events/on-sonet-group-add.md, on-sonet-group-update.md, on-sonet-group-delete.md)', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     const receiver = await startReceiver()
     try {
       const admin = portal.sdkAs('1')
@@ -158,7 +162,7 @@ describe('Bitrix24 events through the outbox', () => {
   })
 
   it('sends one update per group and transaction, as a portal per hit (CSocNetGroupRestProxy; api-reference/sonet-group/events/on-sonet-group-update.md)', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     const receiver = await startReceiver()
     try {
       const admin = portal.sdkAs('1')
@@ -176,7 +180,7 @@ describe('Bitrix24 events through the outbox', () => {
   })
 
   it('does not send again to a handler that failed: a portal has no retries (api-reference/events/index.md, "No retries")', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     const receiver = await startReceiver(500)
     try {
       await portal.sdkAs('1').call('event.bind', { event: 'ONSONETGROUPADD', handler: receiver.url })
@@ -192,7 +196,7 @@ describe('Bitrix24 events through the outbox', () => {
   })
 
   it('queues the three events for an offline binding; event.offline.get returns them and clears them (api-reference/events/offline-events.md, event-offline-get.md, event-offline-clear.md)', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     try {
       const admin = portal.sdkAs('1')
       for (const event of GROUP_EVENTS) await admin.call('event.bind', { event, event_type: 'offline' })
@@ -242,7 +246,7 @@ describe('Bitrix24 events through the outbox', () => {
   })
 
   it('flags rows with event.offline.error and reads them with error=1 (api-reference/events/event-offline-error.md)', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     try {
       const admin = portal.sdkAs('1')
       await admin.call('event.bind', { event: 'ONSONETGROUPADD', event_type: 'offline' })
@@ -274,7 +278,7 @@ describe('Bitrix24 events through the outbox', () => {
   })
 
   it('answers the documented errors (api-reference/events/event-bind.md, event-unbind.md, event-offline-get.md)', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     try {
       const admin = portal.sdkAs('1')
       const user = portal.sdkAs('2')
@@ -344,7 +348,7 @@ describe('Bitrix24 events through the outbox', () => {
   })
 
   it('refuses an incoming webhook with WRONG_AUTH_TYPE: events need an application (api-reference/events/event-bind.md)', async () => {
-    const portal = await startPortal()
+    const portal = await startPortal(kind)
     try {
       // An incoming webhook, as a curl-shaped JSON post over the throwaway certificate.
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -370,7 +374,9 @@ describe('Bitrix24 events through the outbox', () => {
       await portal.close()
     }
   })
+})
 
+describe('the Bitrix24 event catalogue', () => {
   it('lists the domain events no Bitrix24 event carries (api-reference/sonet-group/events/index.md has only add, update, delete)', () => {
     expect(EVENTS_OUTSIDE_BITRIX).toEqual([
       'JoinLinkCreated',
