@@ -9,8 +9,9 @@ source = os.path.join(root, '..', 'shared', 'reference', 'atproto-lexicons')
 served = ['chat.bsky.group.' + n for n in [
     'requestJoin', 'createGroup', 'editGroup', 'createJoinLink', 'editJoinLink', 'enableJoinLink', 'disableJoinLink',
     'getJoinLinkPreviews', 'withdrawJoinRequest', 'listJoinRequests', 'approveJoinRequest', 'rejectJoinRequest',
-    'updateJoinRequestsRead', 'addMembers', 'removeMembers']] + [
-    'chat.bsky.convo.' + n for n in ['lockConvo', 'unlockConvo', 'leaveConvo', 'getConvoMembers']]
+    'updateJoinRequestsRead', 'addMembers', 'removeMembers', 'listMutualGroups']] + [
+    'chat.bsky.convo.' + n for n in ['lockConvo', 'unlockConvo', 'leaveConvo', 'getConvoMembers', 'getConvo',
+                                     'listConvos', 'listConvoRequests', 'acceptConvo', 'getLog']]
 
 docs = {}
 for path in glob.glob(os.path.join(source, '**', '*.json'), recursive=True):

@@ -41,7 +41,9 @@ export async function benchXrpc(users = 500): Promise<Record<'adapter' | 'xrpcCo
       body: JSON.stringify({ code }),
     })
   }
-  const adapter = await listenOn(createJoineryXrpcServer({ joinery, serviceDid: SERVICE_DID }).router)
+  const adapter = await listenOn(
+    createJoineryXrpcServer({ joinery, serviceDid: SERVICE_DID, allowDidKeyIssuers: true }).router,
+  )
   // The adapter's own answer, to serve as the constant body of the baselines.
   const sample = await fetch(`${adapter.url}/xrpc/${NSID}`, { method: 'POST', ...requests[0] })
   const body = await sample.text()

@@ -18,7 +18,7 @@ async function atprotoUser() {
   return {
     did,
     async call(nsid: string, input: Record<string, unknown>, query = false) {
-      const token = await createServiceJwt({ iss: did, aud: 'did:web:localhost', lxm: nsid, keypair })
+      const token = await createServiceJwt({ iss: did, aud: server.serviceDid, lxm: nsid, keypair })
       const url = `${server.httpUrl}/xrpc/${nsid}${query ? `?${new URLSearchParams(input as Record<string, string>)}` : ''}`
       const res = await fetch(url, {
         method: query ? 'GET' : 'POST',

@@ -5,8 +5,18 @@ export interface ServerConfig {
   /** HTTPS port (throwaway certificate) for the official Bitrix24 SDK; `null` turns it off. */
   readonly tlsPort: number | null
   readonly host: string
-  /** The audience of service JWTs. */
-  readonly serviceDid: string
+  /**
+   * The service's DID, the audience of service JWTs; its DID document is served at `/.well-known/did.json`.
+   * `null` (the default): `did:web:localhost%3A<port>`, naming the HTTP port the server listens on.
+   */
+  readonly serviceDid: string | null
+  /**
+   * Accept `did:key` callers (keys with no account behind them), as a local development tool does. Default on;
+   * `ALLOW_DID_KEY=off` refuses them, leaving only did:plc and did:web accounts, resolved through their DID documents.
+   */
+  readonly allowDidKey: boolean
+  /** The PLC directory for did:plc callers. Default `https://plc.directory`. */
+  readonly plcUrl: string | null
   /** `userId:code` webhooks for Bitrix24 calls. */
   readonly bitrixWebhooks: readonly { userId: string; code: string }[]
   /** The portal administrators (user ids): user 1, the portal's first user, unless `BITRIX_ADMINS` names others. */
@@ -57,7 +67,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     port: int(env.PORT, 8080, 'PORT'),
     tlsPort: env.TLS_PORT === 'off' ? null : int(env.TLS_PORT, 8443, 'TLS_PORT'),
     host: env.HOST ?? '127.0.0.1',
-    serviceDid: env.SERVICE_DID ?? 'did:web:localhost',
+    serviceDid: env.SERVICE_DID || null,
+    allowDidKey: !['off', 'false', '0', 'no'].includes((env.ALLOW_DID_KEY ?? '').toLowerCase()),
+    plcUrl: env.PLC_URL || null,
     bitrixWebhooks,
     bitrixAdmins,
     dataDir: env.DATA_DIR || null,

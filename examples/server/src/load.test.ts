@@ -49,7 +49,7 @@ describe.runIf(available)('a bounded burst against the demo server on PostgreSQL
             Array.from({ length: perClient }, () =>
               createServiceJwt({
                 iss: keypair.did(),
-                aud: config.serviceDid,
+                aud: server.serviceDid,
                 lxm: 'chat.bsky.group.requestJoin',
                 keypair,
                 exp,

@@ -41,7 +41,7 @@ describe.runIf(available)('the demo server while its PostgreSQL server is paused
 
   async function xrpc(nsid: string, input: Record<string, unknown>, query = false): Promise<Answer> {
     const started = performance.now()
-    const token = await createServiceJwt({ iss: keypair.did(), aud: 'did:web:localhost', lxm: nsid, keypair })
+    const token = await createServiceJwt({ iss: keypair.did(), aud: server.serviceDid, lxm: nsid, keypair })
     const url = `${server.httpUrl}/xrpc/${nsid}${query ? `?${new URLSearchParams(input as Record<string, string>)}` : ''}`
     const res = await fetch(url, {
       method: query ? 'GET' : 'POST',

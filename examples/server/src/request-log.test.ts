@@ -5,7 +5,6 @@ import { configFromEnv } from './config.js'
 import { escapeForLog } from './log-line.js'
 import { type RunningServer, startServer } from './server.js'
 
-const AUD = 'did:web:localhost'
 const FAKE = '2026-01-01T00:00:00.000Z chat.bsky.group.approveJoinRequest did:plc:admin → 200 in 3 ms'
 let server: RunningServer
 const lines: string[] = []
@@ -36,7 +35,12 @@ describe('the request log', () => {
   it('writes one line naming unauthenticated, its newline escaped, for a forged issuer on an unknown method', async () => {
     const keypair = await Secp256k1Keypair.create()
     const nsid = 'chat.bsky.group.noSuchMethod'
-    const token = await createServiceJwt({ iss: `${keypair.did()}\n${FAKE}`, aud: AUD, lxm: nsid, keypair })
+    const token = await createServiceJwt({
+      iss: `${keypair.did()}\n${FAKE}`,
+      aud: server.serviceDid,
+      lxm: nsid,
+      keypair,
+    })
     const logged = await loggedBy(() => xrpc(nsid, token))
     expect(logged).toHaveLength(1)
     expect(logged[0]).toMatch(/ chat\.bsky\.group\.noSuchMethod unauthenticated → 501 in \d+ ms$/)
@@ -46,7 +50,7 @@ describe('the request log', () => {
   it('names unauthenticated for a refused token on a served method, whatever it claims', async () => {
     const keypair = await Secp256k1Keypair.create()
     const nsid = 'chat.bsky.group.createGroup'
-    const token = await createServiceJwt({ iss: `did:plc:admin\n${FAKE}`, aud: AUD, lxm: nsid, keypair })
+    const token = await createServiceJwt({ iss: `did:plc:admin\n${FAKE}`, aud: server.serviceDid, lxm: nsid, keypair })
     const logged = await loggedBy(() => xrpc(nsid, token))
     expect(logged).toEqual([expect.stringMatching(/ chat\.bsky\.group\.createGroup unauthenticated → 401 in \d+ ms$/)])
   })
@@ -54,7 +58,7 @@ describe('the request log', () => {
   it('names the verified DID, and the verified Bitrix24 user (or unauthenticated for a wrong webhook code)', async () => {
     const keypair = await Secp256k1Keypair.create()
     const nsid = 'chat.bsky.group.createGroup'
-    const token = await createServiceJwt({ iss: keypair.did(), aud: AUD, lxm: nsid, keypair })
+    const token = await createServiceJwt({ iss: keypair.did(), aud: server.serviceDid, lxm: nsid, keypair })
     expect(await loggedBy(() => xrpc(nsid, token))).toEqual([
       expect.stringMatching(new RegExp(` chat\\.bsky\\.group\\.createGroup ${keypair.did()} → 200 in \\d+ ms$`)),
     ])

@@ -4,6 +4,7 @@ import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { ApiVersion, B24Hook } from '@bitrix24/b24jssdk'
 import type { ServerConfig } from './config.js'
+import { startDidWebAccount } from './did-web-account.js'
 import type { RunningServer } from './server.js'
 
 /** One line of the transcript: what was done, and whether it came out as narrated. */
@@ -21,15 +22,21 @@ interface AtprotoUser {
   ): Promise<T>
 }
 
-async function atprotoUser(name: string, server: RunningServer, serviceDid: string): Promise<AtprotoUser> {
-  const keypair = await Secp256k1Keypair.create()
+/** A user signing with `keypair` as `did` (by default the keypair's own did:key). */
+async function atprotoUser(
+  name: string,
+  server: RunningServer,
+  account?: { did: string; keypair: Secp256k1Keypair },
+): Promise<AtprotoUser> {
+  const keypair = account?.keypair ?? (await Secp256k1Keypair.create())
+  const did = account?.did ?? keypair.did()
   const agent = new AtpAgent({ service: server.httpUrl })
   return {
     name,
-    did: keypair.did(),
+    did,
     async call(nsid, run) {
       // A fresh service JWT per call, as the user's PDS would mint when proxying to a chat service.
-      const token = await createServiceJwt({ iss: keypair.did(), aud: serviceDid, lxm: nsid, keypair })
+      const token = await createServiceJwt({ iss: did, aud: server.serviceDid, lxm: nsid, keypair })
       return (await run(agent, { headers: { authorization: `Bearer ${token}` } })).data
     },
   }
@@ -50,18 +57,44 @@ export async function playScenario(server: RunningServer, config: ServerConfig):
   const step = (line: string, asExpected = true) => steps.push({ line, asExpected })
 
   // AT Protocol: a Bluesky group chat.
-  const [ada, bo, cy, dee, eve, fin] = await Promise.all(
-    ['ada', 'bo', 'cy', 'dee', 'eve', 'fin'].map((n) => atprotoUser(n, server, config.serviceDid)),
+  const served = (await (await fetch(`${server.httpUrl}/.well-known/did.json`)).json()) as {
+    id?: string
+    service?: { id: string; serviceEndpoint: string }[]
+  }
+  const chat = served.service?.find((s) => s.id === '#bsky_chat')
+  step(
+    `[atproto] the server publishes its DID document for ${served.id}: #bsky_chat → ${chat?.serviceEndpoint}, so a PDS can proxy to it`,
+    served.id === server.serviceDid && chat !== undefined,
   )
-  if (!ada || !bo || !cy || !dee || !eve || !fin) throw new Error('could not make users')
+  // ada is a did:web account: the server knows her key only from her DID document.
+  const adaHome = await startDidWebAccount('ada.localhost')
+  try {
+    await atprotoStory(server, config, step, await atprotoUser('ada', server, adaHome))
+  } finally {
+    await adaHome.close()
+  }
+  await bitrixStory(server, config, step)
+  return steps
+}
+
+async function atprotoStory(
+  server: RunningServer,
+  config: ServerConfig,
+  step: (line: string, asExpected?: boolean) => void,
+  ada: AtprotoUser,
+): Promise<void> {
+  const [bo, cy, dee, eve, fin] = await Promise.all(
+    ['bo', 'cy', 'dee', 'eve', 'fin'].map((n) => atprotoUser(n, server)),
+  )
+  if (!bo || !cy || !dee || !eve || !fin) throw new Error('could not make users')
   const created = await ada.call('chat.bsky.group.createGroup', (a, h) =>
     a.chat.bsky.group.createGroup({ name: 'Climbing club', members: [] }, h),
   )
   const convoId = created.convo.id
   const limit = (created.convo.kind as { memberLimit?: number }).memberLimit
   step(
-    `[atproto] ada creates the group chat "Climbing club" (member limit ${limit})`,
-    limit === config.groupMemberLimit,
+    `[atproto] ada (${ada.did}, her key resolved through her DID document) creates the group chat "Climbing club" (member limit ${limit})`,
+    limit === config.groupMemberLimit && created.convo.members[0]?.did === ada.did,
   )
   const link = await ada.call('chat.bsky.group.createJoinLink', (a, h) =>
     a.chat.bsky.group.createJoinLink({ convoId, joinRule: 'anyone' }, h),
@@ -131,11 +164,17 @@ export async function playScenario(server: RunningServer, config: ServerConfig):
     fin.call('chat.bsky.group.requestJoin', (a, h) => a.chat.bsky.group.requestJoin({ code }, h)),
   )
   step(`[atproto] bo's seat is free again; fin takes it: ${finJoin}`, finJoin === 'joined')
+}
 
-  // Bitrix24: workgroups through the official JS SDK over HTTPS.
+/** Bitrix24: workgroups through the official JS SDK over HTTPS. */
+async function bitrixStory(
+  server: RunningServer,
+  config: ServerConfig,
+  step: (line: string, asExpected?: boolean) => void,
+): Promise<void> {
   if (!server.httpsUrl || !server.certificate) {
     step('[bitrix24] skipped: the HTTPS port is off (TLS_PORT=off)', false)
-    return steps
+    return
   }
   const trusting = new HttpsAgent({ ca: server.certificate })
   const hook = (userId: string, secret: string) => {
@@ -148,7 +187,7 @@ export async function playScenario(server: RunningServer, config: ServerConfig):
   const [owner, member] = config.bitrixWebhooks
   if (!owner || !member) {
     step('[bitrix24] skipped: two webhooks are needed (BITRIX_WEBHOOKS)', false)
-    return steps
+    return
   }
   try {
     const asOwner = hook(owner.userId, owner.code)
@@ -179,5 +218,4 @@ export async function playScenario(server: RunningServer, config: ServerConfig):
   } finally {
     trusting.destroy()
   }
-  return steps
 }

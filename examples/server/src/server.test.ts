@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Secp256k1Keypair } from '@atproto/crypto'
+import { IdResolver } from '@atproto/identity'
+import { createServiceJwt } from '@atproto/xrpc-server'
 import { describe, expect, it } from 'vitest'
 import { configFromEnv } from './config.js'
 import { playScenario } from './scenario.js'
@@ -19,6 +22,31 @@ describe('the demo server', () => {
       expect(steps.length).toBeGreaterThanOrEqual(16)
     } finally {
       await server.stop()
+    }
+  }, 60_000)
+
+  it('serves its own DID document, names its port in its default DID, and refuses did:key callers when told to', async () => {
+    for (const allowDidKey of [true, false]) {
+      const server = await startServer({ ...quiet, tlsPort: null, allowDidKey })
+      try {
+        const port = new URL(server.httpUrl).port
+        expect(server.serviceDid).toBe(`did:web:localhost%3A${port}`)
+        const doc = await new IdResolver({ timeout: 2_000 }).did.resolve(server.serviceDid)
+        expect(doc?.service).toEqual([
+          { id: '#bsky_chat', type: 'BskyChatService', serviceEndpoint: `http://localhost:${port}` },
+        ])
+        const keypair = await Secp256k1Keypair.create()
+        const lxm = 'chat.bsky.group.createGroup'
+        const token = await createServiceJwt({ iss: keypair.did(), aud: server.serviceDid, lxm, keypair })
+        const res = await fetch(`${server.httpUrl}/xrpc/${lxm}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'Key', members: [] }),
+        })
+        expect(res.status, `allowDidKey ${allowDidKey}`).toBe(allowDidKey ? 200 : 401)
+      } finally {
+        await server.stop()
+      }
     }
   }, 60_000)
 

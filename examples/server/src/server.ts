@@ -3,7 +3,14 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { PGlite } from '@electric-sql/pglite'
-import { createAppViewSocialGraph, createJoineryXrpcServer, verifiedCaller } from '@joinery/atproto-adapter'
+import {
+  createAppViewChatFacts,
+  createAppViewProfiles,
+  createAppViewSocialGraph,
+  createDidSigningKeyResolver,
+  createJoineryXrpcServer,
+  verifiedCaller,
+} from '@joinery/atproto-adapter'
 import { createBitrixHandler, createWebhookAuth, verifiedBitrixUser } from '@joinery/bitrix-adapter'
 import { createThrowawayCertificate } from '@joinery/bitrix-adapter/node'
 import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
@@ -25,6 +32,8 @@ export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
   readonly joinery: ReturnType<typeof createJoinery>
   readonly httpUrl: string
+  /** The service DID in force: `config.serviceDid`, or the did:web naming the HTTP port. */
+  readonly serviceDid: string
   readonly httpsUrl: string | null
   /** The throwaway certificate of the HTTPS port, for clients to trust. */
   readonly certificate: string | null
@@ -92,14 +101,8 @@ export async function startServer(
     log(
       `${new Date().toISOString()} ${method} failed: ${inspect(cause, { depth: 4, breakLength: Number.POSITIVE_INFINITY })}`,
     )
-  const xrpc = createJoineryXrpcServer({
-    joinery,
-    serviceDid: config.serviceDid,
-    memberLimit: config.groupMemberLimit,
-    onError,
-    retryAfterSeconds: config.retryAfterSeconds,
-    ...(rateLimiters ? { rateLimiters } : {}),
-  })
+  // The XRPC side is made once the HTTP port is known, since the default service DID names it.
+  let xrpc: ReturnType<typeof createJoineryXrpcServer> | null = null
   // Webhooks, and OAuth access tokens issued by the demo's own token endpoint (`/oauth/token/`, see oauth.ts).
   const oauth = createDemoOAuth(config.bitrixWebhooks)
   const rest = createBitrixHandler({
@@ -124,7 +127,11 @@ export async function startServer(
     }
     if (req.url?.startsWith('/rest/')) void rest(req, res)
     else if (req.url?.startsWith('/oauth/token')) void oauth.handle(req, res)
-    else xrpc.router(req, res)
+    else if (xrpc) xrpc.router(req, res)
+    else {
+      res.writeHead(503, { 'retry-after': '1' })
+      res.end()
+    }
   }
 
   const servers: Server[] = []
@@ -135,6 +142,24 @@ export async function startServer(
       servers.push(server)
     })
   const httpPort = await listen(createHttpServer(handle), config.port)
+  const httpUrl = `http://${config.host}:${httpPort}`
+  const serviceDid = config.serviceDid ?? `did:web:localhost%3A${httpPort}`
+  xrpc = createJoineryXrpcServer({
+    joinery,
+    serviceDid,
+    allowDidKeyIssuers: config.allowDidKey,
+    ...(config.appViewUrl
+      ? {
+          profiles: createAppViewProfiles({ service: config.appViewUrl }),
+          groupConsent: createAppViewChatFacts({ service: config.appViewUrl }),
+        }
+      : {}),
+    resolveSigningKey: createDidSigningKeyResolver(config.plcUrl ? { plcUrl: config.plcUrl } : {}),
+    memberLimit: config.groupMemberLimit,
+    onError,
+    retryAfterSeconds: config.retryAfterSeconds,
+    ...(rateLimiters ? { rateLimiters } : {}),
+  })
   let httpsUrl: string | null = null
   let certificate: string | null = null
   if (config.tlsPort !== null) {
@@ -145,7 +170,8 @@ export async function startServer(
   }
   return {
     joinery,
-    httpUrl: `http://${config.host}:${httpPort}`,
+    httpUrl,
+    serviceDid,
     httpsUrl,
     certificate,
     storage,

@@ -31,7 +31,14 @@ describe.runIf(available)('several copies of the demo server on one PostgreSQL d
 
   it('share one rate limit, one replay guard and one count of wrong codes: two copies do not double them', async () => {
     const pg = await startThrowawayPostgres()
-    const config = { ...configFromEnv({}), port: 0, tlsPort: null, log: false, databaseUrl: pg.url }
+    // Copies of one service share one SERVICE_DID (the default names each copy's own port).
+    const config = {
+      ...configFromEnv({ SERVICE_DID: 'did:web:localhost' }),
+      port: 0,
+      tlsPort: null,
+      log: false,
+      databaseUrl: pg.url,
+    }
     const [a, b] = [await startServer(config), await startServer(config)]
     try {
       // The Bitrix24 bucket lets a user send 50 at once. 100 calls, alternating between the copies, within a second

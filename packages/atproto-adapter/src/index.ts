@@ -1,3 +1,4 @@
+export { type AppViewProfilesOptions, createAppViewProfiles, createStaticProfiles } from './appview-profiles.js'
 export { type AppViewSocialGraphOptions, createAppViewSocialGraph } from './appview-social-graph.js'
 export {
   type Caller,
@@ -7,6 +8,27 @@ export {
   type ServiceAuthOptions,
   type SigningKeyResolver,
 } from './auth.js'
+export {
+  type ChatFacts,
+  createAppViewChatFacts,
+  createInMemoryChatFacts,
+  decideGroupInvite,
+  GROUP_INVITE_RULES,
+  type GroupInviteRefusal,
+  type SubjectFacts,
+} from './group-consent.js'
+export {
+  createDidSigningKeyResolver,
+  type DidSigningKeyResolverOptions,
+  isSigningKeyRefusal,
+  type SigningKeyRefusal,
+} from './identity/resolve-signing-key.js'
+export {
+  didWebOrigin,
+  type ServiceDidDocument,
+  type ServiceDidDocumentOptions,
+  serviceDidDocument,
+} from './identity/service-did-document.js'
 export { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 export { maxMembersPerCall } from './methods.js'
 export { type Listening, listen } from './node.js'

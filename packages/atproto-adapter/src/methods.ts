@@ -7,7 +7,10 @@ import {
   MAX_USERS_PER_COMMAND,
 } from '@joinery/core'
 import type { ResultAsync } from 'neverthrow'
+import { logsOf, withProfiles } from './convo-log.js'
+import { type ChatFacts, decideGroupInvite, GROUP_INVITE_MESSAGES } from './group-consent.js'
 import type { ServedMethod } from './lexicons/index.js'
+import { revOf, seqOfRev } from './rev.js'
 import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
 import { isDid, JOIN_RULE_FROM_WIRE, JOIN_RULE_TO_WIRE, joinLinkView, type Views } from './views.js'
 import { toXrpcError, type XrpcErrorResult } from './xrpc-errors.js'
@@ -33,6 +36,7 @@ export interface MethodDeps {
   readonly views: Views
   readonly unknownCodes: ReturnType<typeof createUnknownCodeLimiter>
   readonly defaultMemberLimit: number
+  readonly groupConsent: ChatFacts | null
 }
 
 type Handler = (call: MethodCall) => Promise<MethodOutcome>
@@ -88,6 +92,31 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     })
   }
 
+  /**
+   * Whether the caller may add these users (`GROUP_INVITE_RULES`), before the command runs: `null` when each may
+   * be added (or no consent check is configured), else the refusal of the first who may not.
+   */
+  const consentOf = async (nsid: ServedMethod, call: MethodCall, members: string[]): Promise<MethodOutcome | null> => {
+    const consent = deps.groupConsent
+    const adder = caller(call)
+    const subjects = [...new Set(members)].filter((did) => did !== adder)
+    if (!consent || subjects.length === 0) return null
+    let facts: Awaited<ReturnType<ChatFacts['subjects']>>
+    try {
+      facts = await consent.subjects(adder, subjects)
+    } catch (cause) {
+      return {
+        error: toXrpcError(nsid, { code: 'SocialGraphUnavailable', cause }),
+        cause: { code: 'SocialGraphUnavailable', cause },
+      }
+    }
+    for (const did of subjects) {
+      const refusal = decideGroupInvite(facts.get(did))
+      if (refusal) return { error: { status: 400, error: refusal, message: GROUP_INVITE_MESSAGES[refusal] } }
+    }
+    return null
+  }
+
   const joinRule = (wire: unknown) => JOIN_RULE_FROM_WIRE[wire as keyof typeof JOIN_RULE_FROM_WIRE] ?? (wire as never)
 
   return {
@@ -98,8 +127,10 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       }
       const result = await joinery.requestJoinByCode({ actor: did, code: str(call.input.code) })
       if (result.isErr()) {
-        if (result.error.code === 'InvalidCode') await deps.unknownCodes.recordUnknownCode(did)
-        return failed('chat.bsky.group.requestJoin', result.error)
+        const outcome = failed('chat.bsky.group.requestJoin', result.error)
+        // Every code that leads nowhere counts, the ones no link could have (too long, unstorable) included.
+        if ('error' in outcome && outcome.error.error === 'InvalidCode') await deps.unknownCodes.recordUnknownCode(did)
+        return outcome
       }
       if (result.value.status === 'pending') return ok({ status: 'pending' })
       return ok({ status: 'joined', convo: await views.convoView(result.value.group, did) })
@@ -108,6 +139,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.createGroup': async (call) => {
       const members = membersOf('chat.bsky.group.createGroup', call)
       if (!Array.isArray(members)) return members
+      const refused = await consentOf('chat.bsky.group.createGroup', call, members)
+      if (refused) return refused
       return convoOf(
         'chat.bsky.group.createGroup',
         call,
@@ -248,6 +281,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.addMembers': async (call) => {
       const members = membersOf('chat.bsky.group.addMembers', call)
       if (!Array.isArray(members)) return members
+      const refused = await consentOf('chat.bsky.group.addMembers', call, members)
+      if (refused) return refused
       return answer(
         'chat.bsky.group.addMembers',
         joinery.addMembers({ actor: caller(call), groupId: str(call.input.convoId), userIds: members }),
@@ -304,5 +339,92 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
         async (page) =>
           ok({ members: await views.memberViews(page.items), ...(page.cursor ? { cursor: page.cursor } : {}) }),
       ),
+
+    // Convos for members only: to anyone else a convo does not exist.
+    'chat.bsky.convo.getConvo': async (call) => {
+      const nsid = 'chat.bsky.convo.getConvo'
+      const view = await joinery.getGroup({ viewer: caller(call), groupId: str(call.params.convoId) })
+      if (view.isErr()) return failed(nsid, view.error)
+      if (!view.value.viewerMembership) return failed(nsid, { code: 'NotAMember' })
+      return ok({ convo: await views.convoView(view.value.group, caller(call)) })
+    },
+
+    // The caller's group convos in the order they joined. Filters the core cannot answer are answered exactly:
+    // no direct convos are served here, no convo is a request until it has been accepted (see acceptConvo), and
+    // nothing is unread, since this service holds no messages.
+    'chat.bsky.convo.listConvos': async (call) => {
+      const { kind, status, readState, lockStatus } = call.params as Record<string, string | undefined>
+      if (kind === 'direct' || status === 'request' || readState === 'unread') return ok({ convos: [] })
+      return answer(
+        'chat.bsky.convo.listConvos',
+        joinery.listUserGroups({
+          actor: caller(call),
+          limit: (call.params.limit as number | undefined) ?? 50,
+          ...(call.params.cursor !== undefined ? { cursor: str(call.params.cursor) } : {}),
+        }),
+        async (page) => {
+          const groups = page.items.map((i) => i.group).filter((g) => !lockStatus || g.lockStatus === lockStatus)
+          const convos = await Promise.all(groups.map((g) => views.convoView(g, caller(call))))
+          return ok({ convos, ...(page.cursor ? { cursor: page.cursor } : {}) })
+        },
+      )
+    },
+
+    // Members added to a group are members at once here (see the README): no convo waits in the request inbox.
+    'chat.bsky.convo.listConvoRequests': async () => ok({ requests: [] }),
+
+    // Accepting is joining by invitation: a member gets `{}` (already accepted), an invitee becomes a member.
+    'chat.bsky.convo.acceptConvo': async (call) => {
+      const nsid = 'chat.bsky.convo.acceptConvo'
+      const groupId = str(call.input.convoId)
+      const joined = await joinery.requestJoin({ actor: caller(call), groupId })
+      if (joined.isErr()) return failed(nsid, joined.error)
+      if (joined.value.status !== 'joined') return failed(nsid, { code: 'GroupNotFound' })
+      if (!joined.value.changed) return ok({})
+      const view = await joinery.getGroup({ viewer: caller(call), groupId })
+      return ok({ rev: revOf(view.isOk() ? view.value.lastEventSeq : null) })
+    },
+
+    'chat.bsky.convo.getLog': async (call) => {
+      const cursor = call.params.cursor === undefined ? null : str(call.params.cursor)
+      const after = cursor === null ? null : seqOfRev(cursor)
+      if (cursor !== null && after === null)
+        return failed('chat.bsky.convo.getLog', {
+          code: 'InvalidInput',
+          issues: [{ path: ['cursor'], code: 'custom', message: 'is not a cursor from this service' }],
+        })
+      const log = await joinery.readUserLog({ actor: caller(call), after, limit: 100 })
+      if (log.isErr()) return failed('chat.bsky.convo.getLog', log.error)
+      const { events, latest, more, memberships } = log.value
+      const byGroup = new Map(memberships.map((m) => [m.groupId, m]))
+      const pending = events.flatMap((e) => {
+        const membership = byGroup.get(e.event.groupId)
+        return membership ? logsOf(e, caller(call), membership) : []
+      })
+      const profile = await views.profileMap(pending.flatMap((l) => (l.member ? [...l.related, l.member] : l.related)))
+      // Without a cursor the log starts now (as Bluesky's): the position only, to poll from.
+      const position = more ? (events.at(-1)?.seq ?? latest) : Math.max(latest ?? 0, after ?? 0)
+      return ok({ logs: pending.map((l) => withProfiles(l, profile)), cursor: revOf(position) })
+    },
+
+    // The groups both the caller and the subject are members of, in the order the caller joined them.
+    'chat.bsky.group.listMutualGroups': async (call) => {
+      const nsid = 'chat.bsky.group.listMutualGroups'
+      const [mine, theirs] = await Promise.all([
+        joinery.listUserGroups({ actor: caller(call), all: true }),
+        joinery.listUserGroups({ actor: str(call.params.subject), all: true }),
+      ])
+      if (mine.isErr()) return failed(nsid, mine.error)
+      if (theirs.isErr()) return failed(nsid, theirs.error)
+      const shared = new Set(theirs.value.items.map((i) => i.group.id))
+      const mutual = mine.value.items.map((i) => i.group).filter((g) => shared.has(g.id))
+      const cursor = call.params.cursor === undefined ? '' : str(call.params.cursor)
+      const start = cursor === '' ? 0 : mutual.findIndex((g) => g.id === cursor) + 1
+      const limit = (call.params.limit as number | undefined) ?? 50
+      const page = mutual.slice(start, start + limit)
+      const convos = await Promise.all(page.map((g) => views.convoView(g, caller(call))))
+      const last = page.at(-1)
+      return ok({ convos, ...(start + limit < mutual.length && last ? { cursor: last.id } : {}) })
+    },
   }
 }

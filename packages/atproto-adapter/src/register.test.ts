@@ -33,7 +33,11 @@ describe(registerJoineryMethods, () => {
     }
     const host = createServer([ping, ...LEXICONS.filter((d) => d.id.startsWith('app.'))])
     host.method('com.example.ping', async () => ({ encoding: 'application/json', body: { pong: true } }))
-    registerJoineryMethods(host, { joinery: createJoinery({ store: createInMemoryStore() }), serviceDid: SERVICE_DID })
+    registerJoineryMethods(host, {
+      joinery: createJoinery({ store: createInMemoryStore() }),
+      serviceDid: SERVICE_DID,
+      allowDidKeyIssuers: true,
+    })
     const server = await listen(host)
     open.push(server)
     const keypair = await Secp256k1Keypair.create()

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createServer, InternalServerError, type Server, XRPCError } from '@atproto/xrpc-server'
+import { createServer, InternalServerError, type Server, UpstreamFailureError, XRPCError } from '@atproto/xrpc-server'
 import type { Joinery } from '@joinery/core'
-import { createServiceAuth, type ReplayGuard, type SigningKeyResolver } from './auth.js'
+import { createServiceAuth, type ReplayGuard, type ServiceAuthOptions } from './auth.js'
+import type { ChatFacts } from './group-consent.js'
+import { didWebOrigin, serviceDidDocument } from './identity/service-did-document.js'
 import { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 import { createMethods } from './methods.js'
 import { inMemoryRateLimiters, type RateLimiterFactory } from './rate-limiters.js'
@@ -14,13 +16,21 @@ import {
 } from './unknown-code-limiter.js'
 import { createViews, type ViewOptions } from './views.js'
 
-export interface AtprotoAdapterOptions extends ViewOptions {
+/** The adapter's settings: the token checks of `ServiceAuthOptions` (service DID, key resolution, time bounds), views, and these. */
+export interface AtprotoAdapterOptions extends ViewOptions, Omit<ServiceAuthOptions, 'replayGuard'> {
   /** The core the methods run on. */
   readonly joinery: Joinery
-  /** This service's DID, the audience of the service JWTs it accepts (bare or `did#serviceId`). */
-  readonly serviceDid: string
-  /** Signing keys of non-`did:key` issuers; see `createServiceAuth`. */
-  readonly resolveSigningKey?: SigningKeyResolver
+  /**
+   * Where this service answers (an `http(s)` origin), for its DID document. Default: the origin its `did:web` names
+   * (`did:web:chat.example.com` → `https://chat.example.com`, `did:web:localhost%3A8080` → `http://localhost:8080`).
+   */
+  readonly serviceEndpoint?: string
+  /**
+   * With a `did:web` `serviceDid`, `createJoineryXrpcServer` serves the service's DID document
+   * (`serviceDidDocument`: a `#bsky_chat` service at `serviceEndpoint`) at `/.well-known/did.json`, so a PDS can
+   * route `atproto-proxy: <serviceDid>#bsky_chat` here. Default true; off when the host publishes its own.
+   */
+  readonly serveDidDocument?: boolean
   /**
    * Refuses a token id seen before with 401 `JwtReplayed`. On by default, kept where `rateLimiters` count (so shared
    * by every instance on one database with `createSharedRateLimiters(db)`); `false` turns it off.
@@ -35,14 +45,17 @@ export interface AtprotoAdapterOptions extends ViewOptions {
   readonly anonymousPreviewLimit?: Partial<AnonymousPreviewLimit> | false
   /** The address a request's IP limits count against. Default the socket's peer; behind a proxy, its client's. */
   readonly clientAddress?: (req: IncomingMessage) => string
-  /** How long a key from `resolveSigningKey` is used before it is resolved again. Default 10 minutes. */
-  readonly signingKeyTtlMs?: number
-  /** How many resolved issuer keys, and separately decoded `did:key`s, are kept. Default 10,000 each. */
-  readonly signingKeyCacheSize?: number
   /** Attempts with unknown codes allowed per caller; answered with `RateLimitExceeded` beyond. */
   readonly unknownCodeLimit?: Partial<UnknownCodeLimit>
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
   readonly memberLimit?: number
+  /**
+   * Checks each user `createGroup` and `addMembers` would add (`GROUP_INVITE_RULES`: the account exists, no block
+   * either way, their `chat.bsky.actor.declaration` allows the adder) and refuses with the declared error
+   * (`RecipientNotFound`, `BlockedActor`, `BlockedSubject`, `UserForbidsGroups`, `NotFollowedBySender`).
+   * `createAppViewChatFacts()` asks an AppView; none by default (anyone may be added).
+   */
+  readonly groupConsent?: ChatFacts
   /**
    * Called with the cause of every unexpected failure: each answer with status 500 (a `StorageError`, a handler or
    * token check that threw) or 502 (`SocialGraphUnavailable`). The client only ever sees a generic body.
@@ -106,6 +119,7 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
     views: createViews(options.joinery, options, memberLimit),
     unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
+    groupConsent: options.groupConsent ?? null,
   })
 
   const retryAfter = String(options.retryAfterSeconds ?? 5)
@@ -148,7 +162,10 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
           return { credentials }
         } catch (error) {
           // Refusals are XRPC errors (401, 400); anything else is unexpected: reported, answered without detail.
-          if (error instanceof XRPCError && !(error instanceof InternalServerError)) throw error
+          if (error instanceof XRPCError && !(error instanceof InternalServerError)) {
+            if (error instanceof UpstreamFailureError) report(error, nsid)
+            throw error
+          }
           report(error, nsid)
           throw new InternalServerError(INTERNAL.message)
         }
@@ -182,6 +199,19 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
  */
 export function createJoineryXrpcServer(options: AtprotoAdapterOptions): Server {
   const server = createServer([], { validateResponse: true })
+  const serviceEndpoint = options.serviceEndpoint ?? didWebOrigin(options.serviceDid)
+  if (options.serveDidDocument !== false && options.serviceDid.startsWith('did:web:') && serviceEndpoint) {
+    const document = serviceDidDocument({
+      serviceDid: options.serviceDid,
+      serviceEndpoint,
+      ...(options.serviceId ? { serviceId: options.serviceId } : {}),
+    })
+    const body = JSON.stringify(document)
+    server.router.get('/.well-known/did.json', (_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('content-type', 'application/json')
+      res.end(body)
+    })
+  }
   registerJoineryMethods(server, options)
   return server
 }

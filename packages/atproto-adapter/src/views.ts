@@ -1,4 +1,5 @@
 import type { Group, Joinery, JoinLink, JoinRequest, Membership } from '@joinery/core'
+import { revOf } from './rev.js'
 
 /** What a host knows about an account, for `chat.bsky.actor.defs#profileViewBasic`. */
 export interface ProfileBasics {
@@ -149,7 +150,8 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
     const link = links?.isOk() ? (links.value.find((l) => l.enabled) ?? links.value[0]) : undefined
     const built: ConvoView = {
       id: current.id,
-      rev: String(Date.now()),
+      // The group's newest event: an ordering that only grows, the same position getLog's revs count in.
+      rev: revOf(view.isOk() ? view.value.lastEventSeq : null),
       members: await memberViews(members),
       muted: false,
       unreadCount: 0,

@@ -51,12 +51,29 @@ describe(toXrpcError, () => {
     }
   })
 
-  it('describes invalid input by field', () => {
-    const r = toXrpcError('chat.bsky.group.editGroup', {
+  it('describes invalid input by the lexicon names of its fields', () => {
+    const r = toXrpcError('chat.bsky.group.addMembers', {
       code: 'InvalidInput',
-      issues: [{ path: ['groupId'], message: 'Too big', code: 'too_big' }],
+      issues: [
+        { path: ['userIds', 0], message: 'Too big', code: 'too_big' },
+        { path: ['actor'], message: 'Too big', code: 'too_big' },
+      ],
     })
-    expect(r).toEqual({ status: 400, error: 'InvalidRequest', message: 'groupId: Too big' })
+    expect(r).toEqual({ status: 400, error: 'InvalidRequest', message: 'members.0: Too big; iss: Too big' })
+  })
+
+  it('answers an id or code that cannot exist as the missing one it names', () => {
+    const invalid = (field: string) => ({
+      code: 'InvalidInput' as const,
+      issues: [{ path: [field], message: 'Too big', code: 'too_big' }],
+    })
+    expect(toXrpcError('chat.bsky.group.editGroup', invalid('groupId'))).toEqual({
+      status: 400,
+      error: 'InvalidConvo',
+      message: 'Convo not found',
+    })
+    expect(toXrpcError('chat.bsky.group.requestJoin', invalid('code'))).toMatchObject({ error: 'InvalidCode' })
+    expect(toXrpcError('chat.bsky.group.createGroup', invalid('name'))).toMatchObject({ error: 'InvalidRequest' })
   })
 
   it('is the table the README shows', () => {

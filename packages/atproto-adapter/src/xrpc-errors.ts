@@ -120,8 +120,13 @@ const GENERIC_STATUS: Record<GenericError, number> = {
 
 const declared = new Map(SERVED_METHODS.map((nsid) => [nsid, declaredErrors(nsid)]))
 
-/** Turns a core error into the XRPC error `nsid` may answer: a declared name (400) or a generic one. */
-export function toXrpcError(nsid: ServedMethod, error: CoreError): XrpcErrorResult {
+/**
+ * Turns a core error into the XRPC error `nsid` may answer: a declared name (400) or a generic one. An id or code the
+ * core refuses as input (too long, NUL, an unpaired surrogate: none can name a stored group or link) is answered as
+ * a missing one — `InvalidConvo`, `InvalidCode`… — since the lexicon accepts it and no such convo or link exists.
+ */
+export function toXrpcError(nsid: ServedMethod, coreError: CoreError): XrpcErrorResult {
+  const error = asMissing(coreError)
   const entry = XRPC_ERRORS[error.code]
   const names = declared.get(nsid)
   const name = entry.names.find((n) => names?.has(n))
@@ -130,8 +135,30 @@ export function toXrpcError(nsid: ServedMethod, error: CoreError): XrpcErrorResu
   return { status: GENERIC_STATUS[entry.fallback], error: entry.fallback, message }
 }
 
+/** The refusal of an id or a code that cannot exist, as the core's answer for a missing one; other errors as they are. */
+function asMissing(error: CoreError): CoreError {
+  if (error.code !== 'InvalidInput' || error.issues.length === 0) return error
+  const fields = new Set(error.issues.map((i) => i.path[0]))
+  if (fields.size !== 1) return error
+  if (fields.has('groupId')) return { code: 'GroupNotFound' }
+  if (fields.has('code')) return { code: 'InvalidCode' }
+  return error
+}
+
+/** Core input fields by the names the lexicons give them, so no message names an internal field. */
+const WIRE_FIELDS: Readonly<Record<string, string>> = {
+  groupId: 'convoId',
+  userIds: 'members',
+  initialMembers: 'members',
+  userId: 'member',
+  actor: 'iss',
+  viewer: 'iss',
+}
+
 function describeIssues(issues: readonly { path: readonly (string | number)[]; message: string }[]): string {
+  const wire = (path: readonly (string | number)[]) =>
+    path.map((p, i) => (i === 0 && typeof p === 'string' ? (WIRE_FIELDS[p] ?? p) : p)).join('.')
   return (
-    issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ') || 'Invalid request'
+    issues.map((i) => (i.path.length ? `${wire(i.path)}: ${i.message}` : i.message)).join('; ') || 'Invalid request'
   )
 }

@@ -1,4 +1,5 @@
 export type { PageOf } from './commands/context.js'
+export type { ReadUserLogInput, UserLog } from './commands/group-log.js'
 export type {
   CreateGroupError,
   CreateGroupInput,
@@ -210,6 +211,7 @@ export type {
   Page,
   RemovalRows,
   RequestRows,
+  StoredEvent,
   StoreTx,
 } from './ports/membership-store.js'
 export type { SocialGraph, SocialGraphError } from './ports/social-graph.js'

@@ -1,5 +1,6 @@
 import type { ResultAsync } from 'neverthrow'
 import type { PageOf } from './commands/context.js'
+import type { ReadUserLogInput, UserLog } from './commands/group-log.js'
 import type {
   CreateGroupError,
   CreateGroupInput,
@@ -163,6 +164,8 @@ export interface Joinery {
   transferOwnership(input: TransferOwnershipInput): ResultAsync<Group, TransferError>
   /** A group's members in join order, with the member count. */
   listMembers(input: ListMembersInput): ResultAsync<MemberPage, ListMembersError>
+  /** The events of the actor's groups after a position (the store's outbox), for a member's change log. */
+  readUserLog(input: ReadUserLogInput): ResultAsync<UserLog, InvalidInput | StorageFailure>
   /** The actor's own groups with their membership. */
   listUserGroups(
     input: ListUserGroupsInput,

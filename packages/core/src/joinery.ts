@@ -1,4 +1,5 @@
 import type { ResultAsync } from 'neverthrow'
+import { groupLogCommands } from './commands/group-log.js'
 import { groupCommands } from './commands/groups.js'
 import { joinCommands } from './commands/join.js'
 import { joinLinkCommands } from './commands/join-links.js'
@@ -70,6 +71,7 @@ export function createJoinery(options: JoineryOptions): Joinery {
     ...memberCommands(ctx),
     ...roleCommands(ctx),
     ...memberListCommands(ctx),
+    ...groupLogCommands(ctx),
   }
   return options.observer ? observed(joinery, options.observer) : joinery
 }

@@ -114,6 +114,11 @@ CREATE INDEX outbox_unpublished ON {s}.outbox (id) WHERE published_at IS NULL;
 ALTER TABLE {s}.groups ADD COLUMN attributes jsonb;`,
   },
   {
+    version: 4,
+    name: "an index for reading one group's events in order",
+    sql: `CREATE INDEX outbox_by_group ON {s}.outbox (group_id, id);`,
+  },
+  {
     version: 5,
     name: 'outbox streams and deliveries for the relay',
     // One stream row per group with events: appendEvents bumps `seq`, a relay instance leases the row (claimed with

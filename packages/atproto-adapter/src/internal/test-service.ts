@@ -1,4 +1,5 @@
-import { Secp256k1Keypair } from '@atproto/crypto'
+import { randomUUID } from 'node:crypto'
+import { type Keypair, Secp256k1Keypair } from '@atproto/crypto'
 import { Lexicons } from '@atproto/lexicon'
 import { XrpcClient } from '@atproto/xrpc'
 import { createServiceJwt } from '@atproto/xrpc-server'
@@ -13,31 +14,50 @@ export const lexicons = new Lexicons(LEXICONS)
 export interface TestUser {
   readonly did: string
   /** A fresh service JWT for `lxm`, as a user's PDS would mint it. */
-  token(lxm: string, overrides?: { aud?: string; exp?: number; iss?: string }): Promise<string>
+  token(lxm: string, overrides?: { aud?: string; exp?: number; iss?: string; iat?: number }): Promise<string>
   /** Calls a method as this user with a fresh token; throws the client's XRPCError on an error answer. */
   call(nsid: string, body?: Record<string, unknown>, params?: Record<string, unknown>): Promise<unknown>
 }
 
 /** Starts the adapter over an in-memory core on a loopback port; call `close()` at the end. */
-export async function startTestService(options: Partial<AtprotoAdapterOptions> = {}) {
+export async function startTestService(options: Partial<AtprotoAdapterOptions> & { port?: number } = {}) {
+  const { port, ...adapterOptions } = options
   const store: InMemoryStore = createInMemoryStore()
   const graph = createInMemorySocialGraph()
   const joinery = createJoinery({ store, socialGraph: graph })
-  const server = createJoineryXrpcServer({ joinery, serviceDid: SERVICE_DID, ...options })
-  const listening = await listen(server)
+  const server = createJoineryXrpcServer({
+    joinery,
+    serviceDid: SERVICE_DID,
+    allowDidKeyIssuers: true,
+    ...adapterOptions,
+  })
+  const listening = await listen(server, port === undefined ? {} : { port })
   const client = new XrpcClient({ service: listening.url }, LEXICONS)
 
+  /** A did:key user: a fresh key, no account behind it (the service accepts them only with `allowDidKeyIssuers`). */
   async function newUser(): Promise<TestUser> {
     const keypair = await Secp256k1Keypair.create()
-    const did = keypair.did()
+    return userOf({ did: keypair.did(), keypair })
+  }
+
+  /** A user signing as `did` with `keypair` (an account from `identity-hosts.ts`, or a did:key). */
+  function userOf({ did, keypair }: { did: string; keypair: Keypair }): TestUser {
     const token: TestUser['token'] = (lxm, overrides = {}) =>
-      createServiceJwt({
-        iss: overrides.iss ?? did,
-        aud: overrides.aud ?? SERVICE_DID,
-        lxm,
-        keypair,
-        ...(overrides.exp ? { exp: overrides.exp } : {}),
-      })
+      overrides.iat === undefined
+        ? createServiceJwt({
+            iss: overrides.iss ?? did,
+            aud: overrides.aud ?? SERVICE_DID,
+            lxm,
+            keypair,
+            ...(overrides.exp ? { exp: overrides.exp } : {}),
+          })
+        : signedToken(keypair, {
+            iss: overrides.iss ?? did,
+            aud: overrides.aud ?? SERVICE_DID,
+            lxm,
+            iat: overrides.iat,
+            exp: overrides.exp ?? overrides.iat + 60,
+          })
     return {
       did,
       token,
@@ -62,7 +82,17 @@ export async function startTestService(options: Partial<AtprotoAdapterOptions> =
     return [await newUser(), await newUser(), await newUser(), await newUser(), await newUser(), await newUser()]
   }
 
-  return { store, graph, joinery, url: listening.url, client, newUser, newUsers, close: () => listening.close() }
+  return {
+    store,
+    graph,
+    joinery,
+    url: listening.url,
+    client,
+    newUser,
+    newUsers,
+    userOf,
+    close: () => listening.close(),
+  }
 }
 
 export type TestService = Awaited<ReturnType<typeof startTestService>>
@@ -76,4 +106,15 @@ export async function xrpcErrorOf(call: Promise<unknown>): Promise<{ status: num
     return { status: err.status, error: err.error, message: err.message }
   }
   throw new Error('expected the call to fail')
+}
+
+/**
+ * A service JWT with exactly these claims, signed by `keypair` (`createServiceJwt` always sets `iat` to now): for
+ * tokens issued in the future or living long.
+ */
+export async function signedToken(keypair: Keypair, claims: Record<string, unknown>): Promise<string> {
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+  const head = `${b64({ typ: 'JWT', alg: keypair.jwtAlg })}.${b64({ jti: randomUUID(), ...claims })}`
+  const sig = Buffer.from(await keypair.sign(Buffer.from(head))).toString('base64url')
+  return `${head}.${sig}`
 }

@@ -9,6 +9,11 @@ export interface ServiceJwtExpectation {
   readonly acceptsAudience: (aud: string) => boolean
   /** The NSID the token must be scoped to (`lxm`); `null` skips the check. */
   readonly lxm: string | null
+  /**
+   * Time bounds stricter than `verifyJwt`'s (which checks only `exp`): a token may live at most `maxLifetimeSeconds`
+   * (from its `iat`, and from now) and may not be issued more than `clockSkewSeconds` in the future. Off when absent.
+   */
+  readonly lifetime?: { readonly maxLifetimeSeconds: number; readonly clockSkewSeconds: number }
   readonly now?: () => number
 }
 
@@ -44,7 +49,12 @@ export async function verifyServiceJwt(
   if (claims.isErr()) return err(claims.error)
   const payload = claims.value
 
-  if ((expect.now ?? Date.now)() / 1000 > payload.exp) return refuse('JwtExpired', 'jwt expired')
+  const now = (expect.now ?? Date.now)() / 1000
+  if (now > payload.exp) return refuse('JwtExpired', 'jwt expired')
+  if (expect.lifetime) {
+    const refused = checkLifetime(payload, now, expect.lifetime)
+    if (refused) return err(refused)
+  }
   if (!expect.acceptsAudience(payload.aud)) return refuse('BadJwtAudience', 'jwt audience does not match service did')
   if (expect.lxm !== null && payload.lxm !== expect.lxm)
     return refuse(
@@ -67,4 +77,21 @@ export async function verifyServiceJwt(
   if (valid.isErr()) return refuse('BadJwtSignature', 'could not verify jwt signature')
   if (!valid.value) return refuse('BadJwtSignature', 'jwt signature does not match jwt issuer')
   return ok(payload)
+}
+
+/** The time bounds of `ServiceJwtExpectation.lifetime`: `null` when the token keeps them. */
+function checkLifetime(
+  payload: ServiceJwtPayload,
+  now: number,
+  bounds: NonNullable<ServiceJwtExpectation['lifetime']>,
+): ServiceJwtError | null {
+  const { iat } = payload
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat)))
+    return { code: 'BadJwt', message: 'jwt iat is not a number' }
+  if (typeof iat === 'number' && iat > now + bounds.clockSkewSeconds)
+    return { code: 'BadJwtIat', message: 'jwt issued in the future' }
+  const lifetime = payload.exp - (typeof iat === 'number' ? iat : now)
+  if (lifetime > bounds.maxLifetimeSeconds || payload.exp - now > bounds.maxLifetimeSeconds + bounds.clockSkewSeconds)
+    return { code: 'BadJwtLifetime', message: `jwt lifetime exceeds ${bounds.maxLifetimeSeconds} seconds` }
+  return null
 }

@@ -29,6 +29,12 @@ export const SERVED_METHODS = [
   'chat.bsky.convo.unlockConvo',
   'chat.bsky.convo.leaveConvo',
   'chat.bsky.convo.getConvoMembers',
+  'chat.bsky.convo.getConvo',
+  'chat.bsky.convo.listConvos',
+  'chat.bsky.convo.listConvoRequests',
+  'chat.bsky.convo.acceptConvo',
+  'chat.bsky.convo.getLog',
+  'chat.bsky.group.listMutualGroups',
 ] as const
 
 export type ServedMethod = (typeof SERVED_METHODS)[number]

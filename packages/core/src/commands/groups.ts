@@ -27,7 +27,8 @@ import { handOver } from './roles.js'
 import * as s from './schemas.js'
 
 const groupSettings = {
-  name: s.safeText().trim().min(1).max(255),
+  // 500 UTF-16 units holds every name the chat.bsky lexicons accept (at most 500 UTF-8 bytes and 50 graphemes).
+  name: s.safeText().trim().min(1).max(500),
   description: s.safeText().max(10_000),
   memberLimit: s.memberLimit,
   admission: z.enum(['open', 'approval', 'invite-only']),
@@ -170,6 +171,8 @@ export interface GroupView {
   readonly viewerMembership: Membership | null
   /** Pending requests, shown to approvers only. */
   readonly pendingRequests: { readonly total: number; readonly unread: number } | null
+  /** The `seq` of the group's newest recorded event (see `readUserLog`), `null` when it has none: a revision. */
+  readonly lastEventSeq: number | null
 }
 
 export function groupCommands(ctx: CommandContext) {
@@ -265,7 +268,8 @@ export function groupCommands(ctx: CommandContext) {
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           const pendingRequests = isApprover(group, actor) ? await step(tx.countPendingRequests(group.id)) : null
-          return { done: { group, viewerMembership: actor, pendingRequests } }
+          const lastEventSeq = await step(tx.lastGroupEventSeq(group.id))
+          return { done: { group, viewerMembership: actor, pendingRequests, lastEventSeq } }
         }),
       )
     },

@@ -146,6 +146,14 @@ describe('previewJoinLinks', () => {
     }
   })
 
+  it('previews a code no link can have (too long, NUL, unpaired surrogate) as invalid, and the others as usual', async () => {
+    const { joinery, groupOf, linkTo } = createTestKit()
+    const code = await linkTo((await groupOf()).id)
+    const unstorable = ['x'.repeat(257), 'é'.repeat(129), `${code}\u0000`, 'a\uD800', '']
+    const previews = (await joinery.previewJoinLinks({ codes: [...unstorable, code] }))._unsafeUnwrap()
+    expect(previews.map((p) => [p.kind, p.code])).toEqual([...unstorable.map((c) => ['invalid', c]), ['valid', code]])
+  })
+
   it('refuses more than 50 codes or none', async () => {
     const { joinery } = createTestKit()
     expect((await joinery.previewJoinLinks({ codes: [] }))._unsafeUnwrapErr().code).toBe('InvalidInput')

@@ -61,7 +61,8 @@ export type EditJoinLinkInput = z.input<typeof editJoinLinkInput>
 
 export const previewJoinLinksInput = z.object({
   viewer: s.userId.nullish(),
-  codes: z.array(s.safeText().max(256)).min(1).max(50),
+  /** Any text: a code no link can have (too long, or not storable) previews as `invalid`, as an unknown one does. */
+  codes: z.array(z.string()).min(1).max(50),
 })
 export type PreviewJoinLinksInput = z.input<typeof previewJoinLinksInput>
 
@@ -119,6 +120,7 @@ export function joinLinkCommands(ctx: CommandContext) {
         at: ctx.clock.now(),
         code: link.code,
         fields: d.fields,
+        ...(d.change.enabled !== undefined ? { enabled: d.change.enabled } : {}),
       })
       return { done: { ...link, ...d.change } }
     })
@@ -204,7 +206,7 @@ export function joinLinkCommands(ctx: CommandContext) {
           const now = ctx.clock.now()
           const previews: JoinLinkPreview[] = []
           for (const code of cmd.codes) {
-            const link = await step(tx.getLink(code))
+            const link = s.joinCode.safeParse(code).success ? await step(tx.getLink(code)) : null
             const group = link ? await step(tx.getGroup(link.groupId)) : null
             if (!link || !group) {
               previews.push({ kind: 'invalid', code })

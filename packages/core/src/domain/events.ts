@@ -19,7 +19,13 @@ export type DomainEvent =
   | (EventBase & { readonly type: 'GroupUnlocked' })
   | (EventBase & { readonly type: 'GroupDeleted' })
   | (EventBase & { readonly type: 'JoinLinkCreated'; readonly code: string })
-  | (EventBase & { readonly type: 'JoinLinkChanged'; readonly code: string; readonly fields: readonly string[] })
+  | (EventBase & {
+      readonly type: 'JoinLinkChanged'
+      readonly code: string
+      readonly fields: readonly string[]
+      /** The link's new state when the change enabled or disabled it. */
+      readonly enabled?: boolean
+    })
   | (EventBase & {
       readonly type: 'JoinRequested'
       readonly requestId: string

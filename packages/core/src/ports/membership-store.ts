@@ -22,7 +22,7 @@ export type {
 export type { JoinReads, JoinState } from './store/join-reads.js'
 export type { LinkChange, LinkCounterChange, LinkRows } from './store/link-rows.js'
 export type { InsertMembershipOutcome, MembershipRows } from './store/membership-rows.js'
-export type { Outbox } from './store/outbox.js'
+export type { Outbox, StoredEvent } from './store/outbox.js'
 export type { ListKey, Page } from './store/page.js'
 export type { RemovalRows } from './store/removal-rows.js'
 export type { RequestRows } from './store/request-rows.js'

@@ -9,7 +9,7 @@ import type { Removal } from '../domain/removal.js'
 import { queryGroups } from '../internal/group-query.js'
 import { compareKeys, pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
-import type { ListKey, MembershipStore, StoreTx } from '../ports/membership-store.js'
+import type { ListKey, MembershipStore, StoredEvent, StoreTx } from '../ports/membership-store.js'
 
 export interface InMemoryStoreOptions {
   /** How many committed events `recentEvents()` keeps (the oldest go first). Default 10,000. */
@@ -54,6 +54,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const requestsByGroup = new Map<GroupId, Set<string>>()
   const removals = new Map<string, Removal>()
   let events: DomainEvent[] = []
+  // Each group's events with their seq, trimmed like `events`; `nextSeq` only grows (a rolled-back seq is skipped).
+  const eventsByGroup = new Map<GroupId, StoredEvent[]>()
+  let nextSeq = 1
+  let stagedStored: StoredEvent[] = []
   const exclusive = createMutex()
 
   /** Sets `map[key] = value` (or deletes it when `value` is undefined) and journals how to undo it. */
@@ -340,7 +344,19 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
       appendEvents: (list) => {
         staged.push(...list)
+        for (const event of list) stagedStored.push({ seq: nextSeq++, event })
         return okAsync(undefined)
+      },
+
+      readGroupEvents: (groupId, after, limit) => {
+        const all = [...(eventsByGroup.get(groupId) ?? []), ...stagedStored.filter((e) => e.event.groupId === groupId)]
+        return okAsync(all.filter((e) => after === null || e.seq > after).slice(0, limit))
+      },
+
+      lastGroupEventSeq: (groupId) => {
+        const mine = stagedStored.filter((e) => e.event.groupId === groupId)
+        const last = mine.at(-1) ?? eventsByGroup.get(groupId)?.at(-1)
+        return okAsync(last?.seq ?? null)
       },
     }
   }
@@ -353,6 +369,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         exclusive(async (): Promise<Result<T, E | StorageFailure>> => {
           undo = []
           staged = []
+          stagedStored = []
           const journal = undo
           const rollback = () => {
             for (let i = journal.length - 1; i >= 0; i--) journal[i]?.()
@@ -364,6 +381,12 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
               events.push(...staged)
               // Trimmed in batches, so keeping the newest events costs O(1) per commit, not a copy of the log.
               if (events.length > 2 * eventLogLimit) events = events.slice(events.length - eventLogLimit)
+              for (const stored of stagedStored) {
+                const list = eventsByGroup.get(stored.event.groupId) ?? []
+                if (list.length === 0) eventsByGroup.set(stored.event.groupId, list)
+                list.push(stored)
+                if (list.length > 2 * eventLogLimit) list.splice(0, list.length - eventLogLimit)
+              }
             }
             return result
           } catch (cause) {

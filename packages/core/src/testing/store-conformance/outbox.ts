@@ -1,3 +1,4 @@
+import { errAsync } from 'neverthrow'
 import { describe, expect, it } from 'vitest'
 import type { DomainEvent } from '../../domain/events.js'
 import { anEvent, t0, uid } from './fixtures.js'
@@ -25,6 +26,49 @@ export function outboxTests(s: StoreUnderTest): void {
       const deleted: DomainEvent = { type: 'GroupDeleted', groupId: group.id, actor: 'o', at: t0 }
       await run((tx) => tx.deleteGroup(group.id).andThen(() => tx.appendEvents([deleted])))
       await run((tx) => tx.appendEvents([anEvent(uid('never'))]))
+    })
+
+    it("reads a group's events back in order, each with a seq greater than the ones before", async () => {
+      const [group, other] = [await withGroup(), await withGroup()]
+      const banned: DomainEvent = {
+        type: 'UserBanned',
+        groupId: group.id,
+        actor: 'o',
+        at: t0,
+        subject: 'u',
+        until: new Date(t0.getTime() + 1000),
+        reason: null,
+      }
+      const first: DomainEvent[] = [anEvent(group.id), anEvent(other.id), banned]
+      await run((tx) => tx.appendEvents(first))
+      const later: DomainEvent = { type: 'MemberLeft', groupId: group.id, actor: 'x', at: t0 }
+      await run((tx) => tx.appendEvents([later]))
+      const all = await run((tx) => tx.readGroupEvents(group.id, null, 10))
+      expect(all.map((e) => e.event)).toEqual([anEvent(group.id), banned, later])
+      const seqs = all.map((e) => e.seq)
+      expect(seqs.every((seq, i) => Number.isInteger(seq) && seq > 0 && (i === 0 || seq > (seqs[i - 1] ?? 0)))).toBe(
+        true,
+      )
+      expect((await run((tx) => tx.readGroupEvents(group.id, seqs[0] ?? 0, 1))).map((e) => e.event)).toEqual([banned])
+      expect(await run((tx) => tx.readGroupEvents(group.id, seqs[2] ?? 0, 10))).toEqual([])
+      expect(await run((tx) => tx.lastGroupEventSeq(group.id))).toBe(seqs[2])
+      expect(await run((tx) => tx.readGroupEvents(uid('none'), null, 10))).toEqual([])
+      expect(await run((tx) => tx.lastGroupEventSeq(uid('none')))).toBeNull()
+    })
+
+    it('shows a transaction its own events, and keeps none of a failed one', async () => {
+      const group = await withGroup()
+      const seen = await run((tx) =>
+        tx.appendEvents([anEvent(group.id)]).andThen(() => tx.readGroupEvents(group.id, null, 10)),
+      )
+      expect(seen.map((e) => e.event)).toEqual([anEvent(group.id)])
+      const failed = await s.store.transaction((tx) =>
+        tx.appendEvents([anEvent(group.id)]).andThen(() => errAsync({ code: 'Nope' as const })),
+      )
+      expect(failed.isErr()).toBe(true)
+      const kept = await run((tx) => tx.readGroupEvents(group.id, null, 10))
+      expect(kept).toEqual(seen)
+      expect(await run((tx) => tx.lastGroupEventSeq(group.id))).toBe(seen[0]?.seq)
     })
   })
 }
