@@ -1,6 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { BitrixAuthResolver } from '@joinery/bitrix-adapter'
+import type { BitrixApplication, BitrixApplications, BitrixAuthResolver } from '@joinery/bitrix-adapter'
+
+/** The client id of the demo's one application: every token the demo's OAuth server issues is this application's. */
+export const DEMO_APPLICATION = 'local.joinery-demo'
 
 /** How long an access token lives, as on a portal (one hour); a refresh token lives 28 days. */
 export const ACCESS_TOKEN_TTL_SECONDS = 3600
@@ -28,6 +31,12 @@ const newToken = () => randomBytes(24).toString('hex')
 export function createDemoOAuth(webhooks: readonly { userId: string; code: string }[], now: () => number = Date.now) {
   const access = new Map<string, Grant>()
   const refresh = new Map<string, Grant>()
+  // Every token it issues belongs to one application, the demo's, so its tokens may use the event API (event.bind…).
+  const application: BitrixApplication = {
+    clientId: DEMO_APPLICATION,
+    applicationToken: randomBytes(16).toString('hex'),
+    scope: 'sonet_group,socialnetwork,user',
+  }
 
   function issue(userId: string, host: string) {
     const accessToken = newToken()
@@ -47,21 +56,35 @@ export function createDemoOAuth(webhooks: readonly { userId: string; code: strin
       user_id: Number(userId),
       status: 'L',
       refresh_token: refreshToken,
+      application_token: application.applicationToken,
     }
   }
 
   /** The adapter's resolver: an unexpired access token acts as the user it was issued to. */
-  const auth: Pick<BitrixAuthResolver, 'token'> = {
-    token(token) {
-      const grant = access.get(token)
-      if (!grant) return null
-      if (grant.expiresAt <= now()) {
-        access.delete(token)
-        return null
-      }
-      return grant.userId
-    },
+  function userOf(token: string): string | null {
+    const grant = access.get(token)
+    if (!grant) return null
+    if (grant.expiresAt <= now()) {
+      access.delete(token)
+      return null
+    }
+    return grant.userId
   }
+  const auth: Pick<BitrixAuthResolver, 'token'> = { token: userOf }
+
+  /**
+   * The event API's view of the demo's one application: its tokens' application, and tokens for the users events are
+   * sent as (`host` is where those tokens are used).
+   */
+  const applicationsFor = (host: string): BitrixApplications => ({
+    applicationOf: (token) => (userOf(token) ? application : null),
+    byClientId: (clientId) => (clientId === application.clientId ? application : null),
+    tokensFor: (clientId, userId) => {
+      if (clientId !== application.clientId || !/^\d+$/.test(userId)) return null
+      const { access_token, expires_in } = issue(userId, host)
+      return { access_token, expires_in }
+    },
+  })
 
   /** Answers `/oauth/token/` (GET query or urlencoded POST body). */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -93,5 +116,5 @@ export function createDemoOAuth(webhooks: readonly { userId: string; code: strin
     return send(400, { error: 'unsupported_grant_type', error_description: 'grant_type is not supported' })
   }
 
-  return { auth, handle, issue }
+  return { auth, handle, issue, application, applicationsFor }
 }
