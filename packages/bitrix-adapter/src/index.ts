@@ -21,6 +21,7 @@ export {
 } from './events/event-store.js'
 export type { EventsContext } from './events/methods.js'
 export { createPostgresEventStore, type EventSqlDatabase } from './events/postgres-event-store.js'
+export { createEventSinkFeed, type EventSinkFeed } from './events/sink-feed.js'
 export {
   type BitrixEventSubscriberOptions,
   createBitrixEventSubscribers,

@@ -6,7 +6,7 @@ import { Agent, request } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { ApiVersion, B24OAuth } from '@bitrix24/b24jssdk'
 import { PGlite } from '@electric-sql/pglite'
-import { createJoinery, createSequentialIdGenerator } from '@joinery/core'
+import { createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
 import { createPostgresStore, fromPglite, migrate, type SqlDatabase } from '@joinery/postgres-store'
 import { createRelay } from '@joinery/relay'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,6 +19,7 @@ import { createInMemoryApplications } from './applications.js'
 import { EVENTS_OUTSIDE_BITRIX } from './catalogue.js'
 import { createInMemoryEventStore } from './event-store.js'
 import { createPostgresEventStore } from './postgres-event-store.js'
+import { createEventSinkFeed } from './sink-feed.js'
 import { createBitrixEventSubscribers } from './subscribers.js'
 
 let pglite: PGlite
@@ -372,6 +373,66 @@ describe.each<StoreKind>(['memory', 'postgres'])('Bitrix24 events through the ou
       expect(await portal.store.bindings('local.app.1')).toEqual([])
     } finally {
       await portal.close()
+    }
+  })
+})
+
+describe(createEventSinkFeed, () => {
+  it('feeds the same subscribers from the in-memory store through the EventSink (api-reference/events/index.md)', async () => {
+    const apps = createInMemoryApplications()
+    const app = apps.install({ clientId: 'local.app.mem' })
+    const store = createInMemoryEventStore()
+    const received: string[] = []
+    const subscribers = createBitrixEventSubscribers({
+      store,
+      applications: apps.applications,
+      portal: { domain: 'portal.example.com', memberId: 'm', clientEndpoint: 'https://portal.example.com/rest/' },
+      fetch: async (_url, init) => {
+        received.push(String(new URLSearchParams(String(init?.body)).get('event')))
+        return new Response(null, { status: 200 })
+      },
+    })
+    const feed = createEventSinkFeed(subscribers)
+    const joinery = createJoinery({ store: createInMemoryStore(), ids: createSequentialIdGenerator(), events: feed })
+    const handler = createBitrixHandler({
+      joinery,
+      auth: apps.auth,
+      administrators: ['1'],
+      events: { store, applications: apps.applications },
+      rateLimit: false,
+    })
+    const https = await listen(handler, { tls })
+    try {
+      const grant = apps.grant(app.clientId, '1')
+      const b24 = new B24OAuth(
+        {
+          applicationToken: grant.application_token,
+          userId: 1,
+          memberId: grant.member_id,
+          accessToken: grant.access_token,
+          refreshToken: grant.refresh_token,
+          expires: grant.expires,
+          expiresIn: grant.expires_in,
+          scope: grant.scope,
+          domain: new URL(https.url).host,
+          clientEndpoint: `${https.url}/rest/`,
+          serverEndpoint: 'https://oauth.bitrix.info/rest/',
+          status: 'L',
+        },
+        { clientId: app.clientId, clientSecret: 'unused' },
+      )
+      b24.offClientSideWarning()
+      b24.getHttpClient(ApiVersion.v2).ajaxClient.defaults.httpsAgent = trusting
+      const call = async (method: string, params: Record<string, unknown>) =>
+        (await b24.actions.v2.call.make({ method, params })).getData()?.result
+      for (const event of GROUP_EVENTS) await call('event.bind', { event, handler: 'https://app.example.com/h' })
+      const id = await call('sonet_group.create', { NAME: 'In memory' })
+      await call('sonet_group.update', { GROUP_ID: id, NAME: 'In memory 2' })
+      await call('sonet_group.delete', { GROUP_ID: id })
+      await feed.idle()
+      expect(received).toEqual([...GROUP_EVENTS])
+    } finally {
+      await https.close()
     }
   })
 })
