@@ -340,6 +340,15 @@ describe.each<StoreKind>(['memory', 'postgres'])('Bitrix24 events through the ou
       expect(
         await sdkErrorOf(user.b24.actions.v2.call.make({ method: 'event.offline.get', params: {} })),
       ).toMatchObject({ code: 'ACCESS_DENIED', status: 403, message: 'Access denied!' })
+      // PostgreSQL text cannot hold U+0000: such input is an argument error, not a 500, and writes nothing.
+      expect(
+        await bind(admin, { event: 'ONSONETGROUPADD', handler: 'https://app.example.com/\u0000', auth_connector: 'x' }),
+      ).toMatchObject({ code: 'ERROR_ARGUMENT', status: 400 })
+      expect(
+        await sdkErrorOf(
+          admin.b24.actions.v2.call.make({ method: 'event.offline.clear', params: { process_id: 'a\u0000' } }),
+        ),
+      ).toMatchObject({ code: 'ERROR_ARGUMENT', status: 400 })
       // events (events.md): the application's events; no membership events exist.
       expect(await admin.call('events')).toEqual([...GROUP_EVENTS])
       expect(await admin.call('events', { SCOPE: 'user' })).toEqual([])

@@ -43,6 +43,8 @@ async function asApplication(call: MethodCall): Promise<AppCall | MethodAnswer> 
   if (!call.events || credentials?.kind !== 'token') return wrongAuthType()
   const app = await call.events.applications.applicationOf(credentials.token)
   if (!app) return wrongAuthType()
+  // PostgreSQL text cannot hold U+0000: refused as input, never a 500 from the store.
+  if (holdsNul(call.params)) return badArgument('Incorrect input data: must not contain the NUL character (U+0000)')
   const connector = call.params.auth_connector
   return {
     app,
@@ -51,6 +53,12 @@ async function asApplication(call: MethodCall): Promise<AppCall | MethodAnswer> 
     admin: call.administrator,
     connectorId: typeof connector === 'string' ? connector : '',
   }
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000')
+  if (typeof value !== 'object' || value === null) return false
+  return Object.entries(value).some(([k, v]) => k.includes('\u0000') || holdsNul(v))
 }
 
 const isAnswer = (value: AppCall | MethodAnswer): value is MethodAnswer => !('app' in value)
