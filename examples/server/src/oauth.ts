@@ -1,6 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type BitrixAuthResolver, EXPIRED_TOKEN } from '@joinery/bitrix-adapter'
+import {
+  type BitrixApplication,
+  type BitrixApplications,
+  type BitrixAuthResolver,
+  EXPIRED_TOKEN,
+} from '@joinery/bitrix-adapter'
+
+/** The client id of the demo's one application: every token the demo's OAuth server issues is this application's. */
+export const DEMO_APPLICATION = 'local.joinery-demo'
 
 /** How long an access token lives, as on a portal (one hour); a refresh token lives 28 days. */
 export const ACCESS_TOKEN_TTL_SECONDS = 3600
@@ -28,6 +36,12 @@ const newToken = () => randomBytes(24).toString('hex')
 export function createDemoOAuth(webhooks: readonly { userId: string; code: string }[], now: () => number = Date.now) {
   const access = new Map<string, Grant>()
   const refresh = new Map<string, Grant>()
+  // Every token it issues belongs to one application, the demo's, so its tokens may use the event API (event.bind…).
+  const application: BitrixApplication = {
+    clientId: DEMO_APPLICATION,
+    applicationToken: randomBytes(16).toString('hex'),
+    scope: 'sonet_group,socialnetwork,user',
+  }
 
   function issue(userId: string, host: string) {
     const accessToken = newToken()
@@ -47,26 +61,45 @@ export function createDemoOAuth(webhooks: readonly { userId: string; code: strin
       user_id: Number(userId),
       status: 'L',
       refresh_token: refreshToken,
+      application_token: application.applicationToken,
     }
   }
 
+  /** The user an unexpired access token was issued to, or `null`. */
+  function userOf(token: string): string | null {
+    const grant = access.get(token)
+    return grant && grant.expiresAt > now() ? grant.userId : null
+  }
   /**
    * The adapter's resolver: an unexpired access token acts as the user it was issued to; a lapsed one answers
    * `expired_token` (401), as a portal does, so that a client renews it; it is forgotten once its refresh token
    * could no longer renew it either (then `invalid_token`).
    */
-  const auth: Pick<BitrixAuthResolver, 'token'> = {
-    token(token) {
-      const grant = access.get(token)
-      if (!grant) return null
-      if (grant.expiresAt > now()) return grant.userId
-      if (grant.expiresAt + REFRESH_TOKEN_TTL_SECONDS * 1000 <= now()) {
-        access.delete(token)
-        return null
-      }
-      return EXPIRED_TOKEN
-    },
+  function resolveToken(token: string): string | typeof EXPIRED_TOKEN | null {
+    const grant = access.get(token)
+    if (!grant) return null
+    if (grant.expiresAt > now()) return grant.userId
+    if (grant.expiresAt + REFRESH_TOKEN_TTL_SECONDS * 1000 <= now()) {
+      access.delete(token)
+      return null
+    }
+    return EXPIRED_TOKEN
   }
+  const auth: Pick<BitrixAuthResolver, 'token'> = { token: resolveToken }
+
+  /**
+   * The event API's view of the demo's one application: its tokens' application, and tokens for the users events are
+   * sent as (`host` is where those tokens are used).
+   */
+  const applicationsFor = (host: string): BitrixApplications => ({
+    applicationOf: (token) => (userOf(token) ? application : null),
+    byClientId: (clientId) => (clientId === application.clientId ? application : null),
+    tokensFor: (clientId, userId) => {
+      if (clientId !== application.clientId || !/^\d+$/.test(userId)) return null
+      const { access_token, expires_in } = issue(userId, host)
+      return { access_token, expires_in }
+    },
+  })
 
   /** Answers `/oauth/token/` (GET query or urlencoded POST body). */
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,5 +131,5 @@ export function createDemoOAuth(webhooks: readonly { userId: string; code: strin
     return send(400, { error: 'unsupported_grant_type', error_description: 'grant_type is not supported' })
   }
 
-  return { auth, handle, issue }
+  return { auth, handle, issue, application, applicationsFor }
 }

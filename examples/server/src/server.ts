@@ -12,7 +12,9 @@ import {
   verifiedCaller,
 } from '@joinery/atproto-adapter'
 import {
+  createBitrixEventSubscribers,
   createBitrixHandler,
+  createPostgresEventStore,
   createPostgresSubjects,
   createWebhookAuth,
   verifiedBitrixUser,
@@ -28,6 +30,7 @@ import {
   migrate,
   type RateLimiterFactory,
 } from '@joinery/postgres-store'
+import { createRelay, type OutboxListener, pgListener, pgliteListener } from '@joinery/relay'
 import pg from 'pg'
 import type { ServerConfig } from './config.js'
 import { escapeForLog } from './log-line.js'
@@ -70,6 +73,8 @@ export async function startServer(
   // Instances on one PostgreSQL server count rate limits and token ids there, so N copies do not give N times the
   // limit; PGlite serves one process, whose memory is the right place for them.
   let rateLimiters: RateLimiterFactory | undefined
+  // What wakes the outbox relay when a command appends events (it polls besides).
+  let listener: OutboxListener
   if (config.databaseUrl) {
     // The pool's own connect timeout abandons a connection attempt to a stopped server; fromPgPool bounds the rest.
     const pool = new pg.Pool({
@@ -78,6 +83,7 @@ export async function startServer(
     })
     pool.on('error', () => {})
     db = fromPgPool(pool, config.dbTimeouts)
+    listener = pgListener(pool)
     // Rate limits and token ids count in the database too, on a small pool of their own: counting never waits behind
     // the store's transactions, and a burst past it counts in this process for a moment instead (see the README).
     const limitsPool = new pg.Pool({ connectionString: config.databaseUrl, max: 8, connectionTimeoutMillis: 1_000 })
@@ -90,6 +96,7 @@ export async function startServer(
   } else {
     const pglite = config.dataDir ? new PGlite(config.dataDir) : new PGlite()
     db = fromPglite(pglite)
+    listener = pgliteListener(pglite)
     closeDb = () => pglite.close()
     storage = config.dataDir ? `PGlite in ${config.dataDir}` : 'PGlite in memory'
   }
@@ -110,7 +117,10 @@ export async function startServer(
   let xrpc: ReturnType<typeof createJoineryXrpcServer> | null = null
   // Webhooks, and OAuth access tokens issued by the demo's own token endpoint (`/oauth/token/`, see oauth.ts).
   const oauth = createDemoOAuth(config.bitrixWebhooks)
+  // Bitrix24's event API: bindings and the offline queue in the database (migration 9), for the demo's application.
+  const events = { store: createPostgresEventStore(db), applications: oauth.applicationsFor(config.host) }
   const rest = createBitrixHandler({
+    events,
     joinery,
     auth: { ...createWebhookAuth(config.bitrixWebhooks), ...oauth.auth },
     administrators: config.bitrixAdmins,
@@ -175,6 +185,24 @@ export async function startServer(
     const httpsPort = await listen(createHttpsServer({ key: tls.key, cert: tls.cert }, handle), config.tlsPort)
     httpsUrl = `https://${config.host}:${httpsPort}`
   }
+  // The outbox relay delivers workgroup events to bound handlers (ONSONETGROUPADD, …) and the offline queue.
+  const restUrl = `${httpsUrl ?? `http://${config.host}:${httpPort}`}/rest/`
+  const relay = createRelay({
+    db,
+    listener,
+    subscribers: createBitrixEventSubscribers({
+      ...events,
+      portal: { domain: new URL(restUrl).host, memberId: 'joinery-demo', clientEndpoint: restUrl },
+      onHandlerFailure: (f) =>
+        log(`${new Date().toISOString()} ${f.event} to ${f.binding.handler} failed: ${f.status ?? String(f.error)}`),
+    }),
+    // The relay retries its own database work by itself (an outage is expected, not a bug): one line, no stack.
+    hooks: {
+      onError: (error) =>
+        log(`${new Date().toISOString()} relay will retry: ${error instanceof Error ? error.message : String(error)}`),
+    },
+  })
+  await relay.start()
   return {
     joinery,
     httpUrl,
@@ -183,6 +211,7 @@ export async function startServer(
     certificate,
     storage,
     async stop() {
+      await relay.stop()
       await Promise.all(
         servers.map(
           (s) =>

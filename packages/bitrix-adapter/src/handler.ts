@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Joinery } from '@joinery/core'
 import { authenticate, type BitrixAuthResolver } from './auth.js'
 import { MAX_BATCH_USER_IDS, runBatch, userIdsNamed } from './batch.js'
+import { type EventsContext, eventMethods } from './events/methods.js'
 import { upperKeys } from './internal/params.js'
 import { entries, type MethodEntry } from './methods/context.js'
 import { groupMethods } from './methods/groups.js'
@@ -20,7 +21,7 @@ import {
 import { type BitrixSubjects, createInMemorySubjects } from './subjects.js'
 import { type BitrixError, bitrixError, isBitrixError, type MethodSuccess, timing } from './wire/envelope.js'
 import type { Params } from './wire/php-params.js'
-import { readRestCall } from './wire/read-request.js'
+import { type Credentials, readRestCall } from './wire/read-request.js'
 
 export interface BitrixAdapterOptions {
   /** The core the methods run on. Its group ids should be integers (`createSequentialIdGenerator()`). */
@@ -64,6 +65,11 @@ export interface BitrixAdapterOptions {
   readonly onError?: (cause: unknown, context: { readonly method: string }) => void
   /** The `Retry-After` (seconds) of a 503 answered when the storage is unavailable. Default 5. */
   readonly retryAfterSeconds?: number
+  /**
+   * Bitrix24's event API (`event.bind`, `event.offline.get`, …): where bindings and the offline queue live, and the
+   * portal's applications. Without it every event method answers `WRONG_AUTH_TYPE`, as for a caller of no application.
+   */
+  readonly events?: EventsContext
 }
 
 const verified = new WeakMap<IncomingMessage, string>()
@@ -92,6 +98,7 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
     ...subjectMethods,
   }),
   ...entries('socialnetwork', workgroupApiMethods),
+  ...entries('basic', eventMethods),
   ...entries('sonet_group', extensionMethods, true),
 } as const satisfies Record<string, MethodEntry>
 
@@ -122,7 +129,12 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
   }
 
   /** Runs one method (alone or in a batch); never throws: the unexpected becomes a reported 500. */
-  async function runMethod(method: string, user: string, params: Params): Promise<MethodSuccess | BitrixError> {
+  async function runMethod(
+    method: string,
+    user: string,
+    params: Params,
+    credentials: Credentials,
+  ): Promise<MethodSuccess | BitrixError> {
     const entry = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
     if (!entry) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
     try {
@@ -133,6 +145,8 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
         params,
         catalogue: METHODS,
         subjects,
+        credentials,
+        ...(options.events ? { events: options.events } : {}),
       })
       if (isBitrixError(answer) && answer.status >= 500 && answer.status !== 503) report(answer.cause, method)
       return answer
@@ -166,7 +180,7 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
       let userIdsLeft = MAX_BATCH_USER_IDS
       const body = await runBatch(
         upperKeys(call.params),
-        (method, params) => runMethod(method, auth.user, params),
+        (method, params) => runMethod(method, auth.user, params, call.credentials),
         async (index, params) => {
           if (index > 0 && bucket && !(await bucket.take(auth.user))) return tooManyRequests()
           userIdsLeft -= userIdsNamed(params)
@@ -181,7 +195,11 @@ export function createBitrixHandler(options: BitrixAdapterOptions) {
       )
       return { body, method: call.method, user: auth.user }
     }
-    return { body: await runMethod(call.method, auth.user, call.params), method: call.method, user: auth.user }
+    return {
+      body: await runMethod(call.method, auth.user, call.params, call.credentials),
+      method: call.method,
+      user: auth.user,
+    }
   }
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

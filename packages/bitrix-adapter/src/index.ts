@@ -8,6 +8,35 @@ export {
 } from './auth.js'
 export { MAX_BATCH_COMMANDS, MAX_BATCH_USER_IDS } from './batch.js'
 export { BITRIX_ERRORS, toBitrixError } from './bitrix-errors.js'
+export {
+  type ApplicationGrant,
+  type BitrixApplication,
+  type BitrixApplications,
+  createInMemoryApplications,
+  type EventTokens,
+  type PortalIdentity,
+} from './events/applications.js'
+export { BITRIX_EVENT_OF, BITRIX_EVENTS, type BitrixEventName, EVENTS_OUTSIDE_BITRIX } from './events/catalogue.js'
+export {
+  type BitrixEventStore,
+  createInMemoryEventStore,
+  type EventBinding,
+  type NewBinding,
+  type NewOfflineEvent,
+  type OfflineEvent,
+  type QueueKey,
+} from './events/event-store.js'
+export type { EventsContext } from './events/methods.js'
+export { createPostgresEventStore, type EventSqlDatabase } from './events/postgres-event-store.js'
+export { createEventSinkFeed, type EventSinkFeed } from './events/sink-feed.js'
+export {
+  type BitrixEventSubscriberOptions,
+  createBitrixEventSubscribers,
+  type HandlerFailure,
+  handlerForm,
+  type OutboxEvent,
+  type OutboxSubscriber,
+} from './events/subscribers.js'
 export { type BitrixAdapterOptions, createBitrixHandler, METHODS, verifiedBitrixUser } from './handler.js'
 export { MAX_USER_IDS_PER_CALL } from './limits.js'
 export type { MethodEntry } from './methods/context.js'

@@ -189,6 +189,39 @@ SELECT setval(pg_get_serial_sequence('{s}.bitrix_subjects', 'id'), 1);
     // createGroup counts the new owner's groups (caps.maxGroupsPerUser); without it that count reads every group.
     sql: `CREATE INDEX groups_by_owner ON {s}.groups (owner_id);`,
   },
+  {
+    version: 9,
+    name: 'Bitrix24 event bindings and offline queue',
+    // The Bitrix adapter's BitrixEventStore (createPostgresEventStore in @joinery/bitrix-adapter) keeps them here, so
+    // every instance delivers to the same handlers and reads one queue. One unreserved row per application, connector
+    // and message id: the queue holds an object's latest change (the partial unique index is the upsert's target).
+    sql: `
+CREATE TABLE {s}.bitrix_event_bindings (
+  id bigserial PRIMARY KEY,
+  client_id text NOT NULL,
+  event text NOT NULL,
+  handler text NOT NULL,
+  user_id bigint NOT NULL,
+  connector_id text NOT NULL,
+  UNIQUE (client_id, event, handler, user_id, connector_id)
+);
+CREATE INDEX bitrix_event_bindings_by_event ON {s}.bitrix_event_bindings (event, id);
+CREATE TABLE {s}.bitrix_offline_events (
+  id bigserial PRIMARY KEY,
+  client_id text NOT NULL,
+  connector_id text NOT NULL,
+  message_id text NOT NULL,
+  event text NOT NULL,
+  data jsonb NOT NULL,
+  additional jsonb NOT NULL,
+  at timestamptz NOT NULL,
+  process_id text NOT NULL DEFAULT '',
+  error boolean NOT NULL DEFAULT false
+);
+CREATE UNIQUE INDEX bitrix_offline_events_unreserved ON {s}.bitrix_offline_events (client_id, connector_id, message_id) WHERE process_id = '';
+CREATE INDEX bitrix_offline_events_by_queue ON {s}.bitrix_offline_events (client_id, connector_id, id);
+`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

@@ -28,6 +28,8 @@ describe(migrate, () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'other_schema' ORDER BY table_name",
     )
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'bitrix_event_bindings',
+      'bitrix_offline_events',
       'bitrix_subjects',
       'groups',
       'join_links',

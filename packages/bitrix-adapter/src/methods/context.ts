@@ -1,9 +1,11 @@
 import type { CoreError, Joinery } from '@joinery/core'
 import type { Result } from 'neverthrow'
 import { toBitrixError } from '../bitrix-errors.js'
+import type { EventsContext } from '../events/methods.js'
 import type { BitrixSubjects } from '../subjects.js'
 import { type BitrixError, bitrixError, type MethodSuccess } from '../wire/envelope.js'
 import type { Params } from '../wire/php-params.js'
+import type { Credentials } from '../wire/read-request.js'
 
 export interface MethodCall {
   readonly joinery: Joinery
@@ -17,6 +19,10 @@ export interface MethodCall {
   readonly catalogue: Readonly<Record<string, MethodEntry>>
   /** The portal's workgroup subjects. */
   readonly subjects: BitrixSubjects
+  /** How the caller authenticated: the event API answers applications (OAuth tokens) only. */
+  readonly credentials?: Credentials
+  /** The event API's bindings, queue and applications (`BitrixAdapterOptions.events`); absent when not configured. */
+  readonly events?: EventsContext
 }
 
 export type MethodAnswer = MethodSuccess | BitrixError
