@@ -1,5 +1,6 @@
 import {
   type CoreError,
+  decideAccess,
   type Group,
   type Joinery,
   type JoinLink,
@@ -94,13 +95,27 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
 
   /**
    * Whether the caller may add these users (`GROUP_INVITE_RULES`), before the command runs: `null` when each may
-   * be added (or no consent check is configured), else the refusal of the first who may not.
+   * be added (or no consent check is configured), else the refusal of the first who may not. With `groupId` (an
+   * existing group), the caller's authority is read first, so a caller who may not add anyone hears that (the
+   * command's own `InvalidConvo` or `InsufficientRole`) before any consent refusal; the command checks it again
+   * under its lock.
    */
-  const consentOf = async (nsid: ServedMethod, call: MethodCall, members: string[]): Promise<MethodOutcome | null> => {
+  const consentOf = async (
+    nsid: ServedMethod,
+    call: MethodCall,
+    members: string[],
+    groupId?: string,
+  ): Promise<MethodOutcome | null> => {
     const consent = deps.groupConsent
     const adder = caller(call)
     const subjects = [...new Set(members)].filter((did) => did !== adder)
     if (!consent || subjects.length === 0) return null
+    if (groupId !== undefined) {
+      const view = await joinery.getGroup({ viewer: adder, groupId })
+      if (view.isErr()) return failed(nsid, view.error)
+      const access = decideAccess(view.value.group, view.value.viewerMembership, 'approver')
+      if (access.isErr()) return failed(nsid, access.error)
+    }
     let facts: Awaited<ReturnType<ChatFacts['subjects']>>
     try {
       facts = await consent.subjects(adder, subjects)
@@ -281,7 +296,7 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.addMembers': async (call) => {
       const members = membersOf('chat.bsky.group.addMembers', call)
       if (!Array.isArray(members)) return members
-      const refused = await consentOf('chat.bsky.group.addMembers', call, members)
+      const refused = await consentOf('chat.bsky.group.addMembers', call, members, str(call.input.convoId))
       if (refused) return refused
       return answer(
         'chat.bsky.group.addMembers',
