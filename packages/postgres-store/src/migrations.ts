@@ -170,6 +170,12 @@ CREATE INDEX rate_limits_expire ON {s}.rate_limits (expire);
     // createGroup counts the new owner's groups (caps.maxGroupsPerUser); without it that count reads every group.
     sql: `CREATE INDEX groups_by_owner ON {s}.groups (owner_id);`,
   },
+  {
+    version: 10,
+    name: "an index of a user's pending requests and invitations",
+    // listPendingRequestsOfUser (a user's convo requests on atproto) reads them by requester, in (created_at, id) order.
+    sql: `CREATE INDEX join_requests_pending_of_user ON {s}.join_requests (requester_id, created_at, id COLLATE "C") WHERE status = 'pending';`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

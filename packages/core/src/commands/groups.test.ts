@@ -35,6 +35,40 @@ describe('createGroup', () => {
     expect(groups.items.map((g) => g.group.name)).toEqual(['A'])
   })
 
+  it('invites users in the same step; they become members by accepting, and a group born locked invites nobody', async () => {
+    const { joinery, published } = createTestKit()
+    const group = (
+      await joinery.createGroup({
+        actor: 'owner',
+        name: 'A',
+        visibility: 'hidden',
+        admission: 'invite-only',
+        memberLimit: 3,
+        initialMembers: ['a'],
+        invite: ['b', 'owner', 'a', 'c', 'b'],
+      })
+    )._unsafeUnwrap()
+    expect(group.memberCount).toBe(2)
+    const invited = published.filter((e) => e.type === 'MemberInvited' && e.groupId === group.id)
+    expect(invited.map((e) => ('subject' in e ? e.subject : null))).toEqual(['b', 'c'])
+    const mine = (await joinery.listUserRequests({ actor: 'b', limit: 10 }))._unsafeUnwrap().items
+    expect(mine.map((i) => [i.group.id, i.request.via])).toEqual([
+      [group.id, { kind: 'invitation', invitedBy: 'owner' }],
+    ])
+    // Accepting is asking to join: no approval, but the member limit holds.
+    expect((await joinery.requestJoin({ actor: 'b', groupId: group.id }))._unsafeUnwrap()).toMatchObject({
+      status: 'joined',
+    })
+    expect((await joinery.requestJoin({ actor: 'c', groupId: group.id }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'MemberLimitReached',
+    })
+    const before = published.length
+    const locked = await joinery.createGroup({ actor: 'owner', name: 'L', lockStatus: 'locked', invite: ['d'] })
+    expect(locked._unsafeUnwrapErr()).toEqual({ code: 'GroupLocked', lockStatus: 'locked' })
+    expect(published.length).toBe(before)
+    expect((await joinery.listUserRequests({ actor: 'd', limit: 10 }))._unsafeUnwrap().items).toEqual([])
+  })
+
   it('creates a group locked from the start, with no separate lock event, when asked', async () => {
     const { joinery, published } = createTestKit()
     const group = (

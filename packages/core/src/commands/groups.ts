@@ -2,10 +2,17 @@ import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideAccess } from '../decisions/access.js'
 import { decideCap } from '../decisions/caps.js'
-import { decideCreateGroup, decideLock, decideUnlock, decideUpdateGroup } from '../decisions/groups.js'
+import {
+  decideCreateGroup,
+  decideCreateGroupInvitations,
+  decideLock,
+  decideUnlock,
+  decideUpdateGroup,
+} from '../decisions/groups.js'
 import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, LockStatus, UserId } from '../domain/group.js'
+import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import type { InvalidInput } from '../internal/validate.js'
 import { validate } from '../internal/validate.js'
@@ -60,6 +67,8 @@ export const createGroupInput = z
     allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
     /** Added by the creator at once, within the member limit. */
     initialMembers: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
+    /** Invited by the creator in the same step (as `inviteMembers` invites): members once they accept. */
+    invite: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
     /** `locked`: the group is born locked (as if `lockGroup` had run in the same step): nobody joins until unlocked. */
     lockStatus: z.enum(['unlocked', 'locked']).default('unlocked'),
   })
@@ -151,7 +160,7 @@ export type ListGroupsInput = z.input<typeof listGroupsInput>
 
 export type CreateGroupError =
   | InvalidInput
-  | ErrorOf<'MemberLimitReached' | 'GroupsPerUserLimitReached'>
+  | ErrorOf<'MemberLimitReached' | 'GroupsPerUserLimitReached' | 'GroupLocked'>
   | StorageFailure
 export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
 type TransferRefusal = ErrorOf<'NotAMember' | 'UserBanned' | 'MemberLimitReached'>
@@ -207,6 +216,8 @@ export function groupCommands(ctx: CommandContext) {
             const initial = [...new Set(cmd.initialMembers)].filter((userId) => userId !== ownerId)
             const decision = decideCreateGroup(cmd.memberLimit, initial.length)
             if (decision.isErr()) return { refused: decision.error }
+            const invitations = decideCreateGroupInvitations([ownerId, ...initial], cmd.invite, cmd.lockStatus)
+            if (invitations.isErr()) return { refused: invitations.error }
             // The new owner's groups are held until the commit, so two calls for one user at once count each other.
             const cap = ctx.caps.groupsPerUser
             const owned = cap === null ? 0 : await step(tx.lockOwnedGroups(ownerId))
@@ -251,6 +262,30 @@ export function groupCommands(ctx: CommandContext) {
                 subject: userId,
                 code: null,
                 requestId: null,
+              })
+            }
+            for (const userId of invitations.value) {
+              const invitation: JoinRequest = {
+                id: ctx.ids.newId(),
+                groupId: group.id,
+                requesterId: userId,
+                via: { kind: 'invitation', invitedBy: cmd.actor },
+                message: null,
+                status: 'pending',
+                createdAt: now,
+                decidedAt: null,
+                decidedBy: null,
+                rejectionReason: null,
+                read: true,
+              }
+              await step(tx.insertRequest(invitation))
+              emit({
+                type: 'MemberInvited',
+                groupId: group.id,
+                actor: cmd.actor,
+                at: now,
+                requestId: invitation.id,
+                subject: userId,
               })
             }
             return { done: { ...group, memberCount: 1 + initial.length } }
