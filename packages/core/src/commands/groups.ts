@@ -30,6 +30,7 @@ import {
   runCommand,
   runQuery,
 } from './context.js'
+import { isOverdue } from './latest-request.js'
 import { handOver } from './roles.js'
 import * as s from './schemas.js'
 
@@ -104,7 +105,12 @@ export type GroupTargetInput = z.input<typeof s.groupTarget>
 export const deleteGroupInput = s.groupTarget.extend({ asAdministrator: s.asAdministrator })
 export type DeleteGroupInput = z.input<typeof deleteGroupInput>
 
-export const getGroupInput = z.object({ viewer: s.userId.nullish(), groupId: s.groupId })
+export const getGroupInput = z.object({
+  viewer: s.userId.nullish(),
+  groupId: s.groupId,
+  /** A hidden group is shown to a viewer with a pending invitation to it too (`viewerInvitation`). Default false. */
+  invited: z.boolean().default(false),
+})
 export type GetGroupInput = z.input<typeof getGroupInput>
 
 const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
@@ -178,6 +184,8 @@ export interface GroupView {
   readonly group: Group
   /** The viewer's membership, `null` when they are not a member (or anonymous). */
   readonly viewerMembership: Membership | null
+  /** With `invited`: the viewer's pending invitation, when they are not a member. */
+  readonly viewerInvitation?: JoinRequest | null
   /** Pending requests, shown to approvers only. */
   readonly pendingRequests: { readonly total: number; readonly unread: number } | null
   /** The `seq` of the group's newest recorded event (see `readUserLog`), `null` when it has none: a revision. */
@@ -299,12 +307,32 @@ export function groupCommands(ctx: CommandContext) {
       return validate(getGroupInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<GroupView, GroupNotFound>> => {
           const read = await readWithActor(tx, step, cmd.groupId, cmd.viewer ?? null)
-          const access = decideAccess(read.group, read.actor, 'anyone')
+          const invitation =
+            cmd.invited && cmd.viewer && read.group && !read.actor
+              ? await step(tx.getLatestRequest(read.group.id, cmd.viewer))
+              : null
+          const invited =
+            invitation?.status === 'pending' &&
+            invitation.via.kind === 'invitation' &&
+            !isOverdue(ctx, invitation, ctx.clock.now())
+          const access =
+            invited && read.group
+              ? ok({ group: read.group, actor: null })
+              : decideAccess(read.group, read.actor, 'anyone')
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           const pendingRequests = isApprover(group, actor) ? await step(tx.countPendingRequests(group.id)) : null
           const lastEventSeq = await step(tx.lastGroupEventSeq(group.id))
-          return { done: { group, viewerMembership: actor, pendingRequests, lastEventSeq } }
+          const viewerInvitation = cmd.invited ? (invited ? invitation : null) : undefined
+          return {
+            done: {
+              group,
+              viewerMembership: actor,
+              pendingRequests,
+              lastEventSeq,
+              ...(viewerInvitation !== undefined ? { viewerInvitation } : {}),
+            },
+          }
         }),
       )
     },
