@@ -24,6 +24,7 @@ const ATTW_EXCLUDE = { '@joinery/core': ['./testing'] }
 const CONSUMER_PEERS = {
   '@atproto/api': '0.19.19',
   '@atproto/crypto': '0.4.5',
+  '@atproto/identity': '0.4.12',
   '@atproto/lexicon': '0.6.2',
   '@atproto/xrpc-server': '0.10.21',
   '@electric-sql/pglite': '0.5.16',

@@ -14,25 +14,7 @@ import {
   pgListener,
 } from '@joinery/relay'
 import pg from 'pg'
-import { type Figures, figuresOf, percentile } from './stats.js'
-
-/** Runs `n` operations with `concurrency` in flight and measures each. */
-async function measure(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Figures> {
-  const latencies: number[] = []
-  let next = 0
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++
-        const t = performance.now()
-        await op(i)
-        latencies.push(performance.now() - t)
-      }
-    }),
-  )
-  return figuresOf(latencies, performance.now() - started)
-}
+import { type Figures, figuresOf, measure, percentile } from './stats.js'
 
 async function unpublished(db: SqlDatabase, schema: string): Promise<number> {
   const r = await db.query<{ n: number }>(

@@ -3,25 +3,7 @@ import { createJoinery } from '@joinery/core'
 import { createPostgresStore, fromPglite, fromPgPool, migrate, type SqlDatabase } from '@joinery/postgres-store'
 import { startThrowawayPostgres } from '@joinery/postgres-store/testing'
 import pg from 'pg'
-import { type Figures, figuresOf } from './stats.js'
-
-/** Runs `n` operations with `concurrency` in flight and measures each. */
-async function measure(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Figures> {
-  const latencies: number[] = []
-  let next = 0
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        const i = next++
-        const t = performance.now()
-        await op(i)
-        latencies.push(performance.now() - t)
-      }
-    }),
-  )
-  return figuresOf(latencies, performance.now() - started)
-}
+import { measure } from './stats.js'
 
 /**
  * The same writes as a join, by hand: one transaction that inserts the membership, takes the seat and writes the

@@ -23,3 +23,21 @@ export function figuresOf(latenciesMs: number[], elapsedMs: number): Figures {
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a')
+
+/** Runs `n` operations with `concurrency` in flight and measures each. */
+export async function measure(n: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Figures> {
+  const latencies: number[] = []
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++
+        const t = performance.now()
+        await op(i)
+        latencies.push(performance.now() - t)
+      }
+    }),
+  )
+  return figuresOf(latencies, performance.now() - started)
+}

@@ -37,9 +37,10 @@ export interface PostgresStoreOptions {
   /** Where the tables are (see `migrate`). Default `joinery`. */
   readonly schema?: string
   /**
-   * Whether a transaction that appends events sends `NOTIFY joinery_outbox` (payload: the schema name) on commit, so
-   * that a relay listening wakes at once instead of at its next poll. Default `true`. PostgreSQL orders the commits
-   * of notifying transactions one after another; turn it off to leave the relay to its polling.
+   * Whether a transaction that appends events to a group with nothing due sends `NOTIFY joinery_outbox` (payload:
+   * the schema name) on commit, so that a relay listening wakes at once instead of at its next poll. Default `true`.
+   * PostgreSQL orders the commits of notifying transactions one after another; turn it off to leave the relay to
+   * its polling.
    */
   readonly notify?: boolean
 }
@@ -381,14 +382,18 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           ? okAsync(undefined)
           : // One statement: the events, their groups' streams made due for a relay (migration 5), and the wake-up.
             // Streams in group order, so two transactions touching the same groups lock them in the same order.
+            // Only a stream that was idle (nothing due before this) notifies: one a relay is already draining is
+            // read again by it, so a busy group does not notify on every commit (notifying commits queue on one
+            // database-wide lock).
             none(
               `WITH e AS (
                  INSERT INTO ${s}.outbox (group_id, type, event)
                  SELECT e->>'groupId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e RETURNING group_id),
                st AS (
                  INSERT INTO ${s}.outbox_streams AS t (group_id) SELECT DISTINCT group_id FROM e ORDER BY group_id
-                 ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL RETURNING 1)
-               SELECT ${notify ? `pg_notify('${OUTBOX_CHANNEL}', $2::text)` : '$2::text'} FROM (SELECT 1 FROM st LIMIT 1) AS n`,
+                 ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL
+                 RETURNING t.seq = t.drained_seq + 1 AS woke)
+               SELECT ${notify ? `pg_notify('${OUTBOX_CHANNEL}', $2::text)` : '$2::text'} FROM (SELECT 1 FROM st WHERE woke LIMIT 1) AS n`,
               [JSON.stringify(events), schema],
             ),
 

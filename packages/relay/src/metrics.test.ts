@@ -1,5 +1,3 @@
-import { PGlite } from '@electric-sql/pglite'
-import { createPostgresStore, fromPglite, migrate, type SqlDatabase } from '@joinery/postgres-store'
 import {
   AggregationTemporality,
   type DataPoint,
@@ -7,17 +5,11 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendJoins, recordingSubscriber } from './internal/test-kit.js'
+import { describe, expect, it } from 'vitest'
+import { appendJoins, recordingSubscriber, usePglite } from './internal/test-kit.js'
 import { createRelay, type DeliveryReport } from './relay.js'
 
-let pglite: PGlite
-let db: SqlDatabase
-beforeAll(async () => {
-  pglite = new PGlite()
-  db = fromPglite(pglite)
-}, 60_000)
-afterAll(() => pglite.close())
+const lite = usePglite('observed')
 
 /** An SDK meter provider whose metrics a test reads on demand. */
 function inMemoryMetrics() {
@@ -49,15 +41,15 @@ function inMemoryMetrics() {
 
 describe('delivery observability', () => {
   it('counts attempts and outcomes per subscriber, reports lag and backlog, through a method, hooks and OpenTelemetry', async () => {
-    await migrate(db, 'observed')
-    const store = createPostgresStore(db, { schema: 'observed' })
+    const { schema, store } = await lite.fresh()
+    const db = lite.db
     await appendJoins(store, 'g', 3)
-    await db.query(`UPDATE observed.outbox SET created_at = now() - interval '1 minute'`)
+    await db.query(`UPDATE ${schema}.outbox SET created_at = now() - interval '1 minute'`)
     const otel = inMemoryMetrics()
     const reports: DeliveryReport[] = []
     const relay = createRelay({
       db,
-      schema: 'observed',
+      schema,
       subscribers: [recordingSubscriber('ok'), recordingSubscriber('bad', { fail: (e) => e.event.actor === 'u1' })],
       maxAttempts: 2,
       backoff: { initialMs: 100, maxMs: 100 },
@@ -111,12 +103,12 @@ describe('delivery observability', () => {
   })
 
   it('ignores a hook that throws', async () => {
-    await migrate(db, 'observed_hooks')
-    await appendJoins(createPostgresStore(db, { schema: 'observed_hooks' }), 'g', 2)
+    const { schema, store } = await lite.fresh()
+    await appendJoins(store, 'g', 2)
     const sub = recordingSubscriber('s')
     await createRelay({
-      db,
-      schema: 'observed_hooks',
+      db: lite.db,
+      schema,
       subscribers: [sub],
       hooks: {
         onDelivery: () => {

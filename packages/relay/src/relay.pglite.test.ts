@@ -1,33 +1,26 @@
-import { PGlite } from '@electric-sql/pglite'
 import { createJoinery } from '@joinery/core'
-import { createPostgresStore, fromPglite, migrate, type SqlDatabase } from '@joinery/postgres-store'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { backoffDelay } from './internal/backoff.js'
-import { appendJoins, recordingSubscriber, subjectsByGroup, unpublishedCount } from './internal/test-kit.js'
+import {
+  appendJoins,
+  gated,
+  recordingSubscriber,
+  subjectsByGroup,
+  unpublishedCount,
+  usePglite,
+} from './internal/test-kit.js'
 import { pgliteListener } from './listeners.js'
 import { createRelay, type DeliveryReport } from './relay.js'
 
-// One PGlite for the file (a new one costs seconds); a schema per test.
-let pglite: PGlite
-let db: SqlDatabase
-beforeAll(async () => {
-  pglite = new PGlite()
-  db = fromPglite(pglite)
-}, 60_000)
-afterAll(() => pglite.close())
-
-let schemas = 0
-async function fresh() {
-  const schema = `relay_${schemas++}`
-  await migrate(db, schema)
-  return { schema, store: createPostgresStore(db, { schema }) }
-}
+const lite = usePglite('relay')
+const fresh = lite.fresh
 
 const users = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `u${from + i}`)
 
 describe(createRelay, () => {
   it('delivers every event to every subscriber once, in order per group, and publishes it', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     const joinery = createJoinery({ store })
     const group = (await joinery.createGroup({ actor: 'owner', name: 'G', admission: 'open' }))._unsafeUnwrap()
     const { code } = (await joinery.createJoinLink({ actor: 'owner', groupId: group.id }))._unsafeUnwrap()
@@ -49,6 +42,7 @@ describe(createRelay, () => {
       expect(s.calls).toHaveLength(254)
     }
     expect(a.received[0]?.event.at).toBeInstanceOf(Date)
+    expect(Object.keys(a.received[0] ?? {}).sort()).toEqual(['createdAt', 'event', 'groupId', 'id', 'type'])
     expect(await unpublishedCount(db, schema)).toBe(0)
     expect((await store.outbox.unpublished(10))._unsafeUnwrap()).toEqual([])
     // Nothing is due any more: a second pass delivers nothing.
@@ -58,6 +52,7 @@ describe(createRelay, () => {
 
   it('gives each subscriber only the types and groups it accepts; events nobody wants are published', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     await appendJoins(store, 'g1', 3)
     await appendJoins(store, 'g2', 3)
     ;(
@@ -75,6 +70,7 @@ describe(createRelay, () => {
 
   it('retries a failing subscriber with back-off, in order, without holding the others back', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     await appendJoins(store, 'g', 5)
     let down = true
     const flaky = recordingSubscriber('flaky', { fail: () => down })
@@ -124,6 +120,7 @@ describe(createRelay, () => {
 
   it('dead-letters an event after maxAttempts, moves on, and replays it to that subscriber only', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     await appendJoins(store, 'g', 3)
     let poisoned = true
     const picky = recordingSubscriber('picky', { fail: (e) => poisoned && e.event.actor === 'u1' })
@@ -162,6 +159,7 @@ describe(createRelay, () => {
 
   it('prunes published events past the retention, never pending ones or dead letters', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     await appendJoins(store, 'g', 4)
     const sub = recordingSubscriber('s', { fail: (e) => e.event.actor === 'u3' })
     const relay = createRelay({ db, schema, subscribers: [sub], maxAttempts: 1, retentionMs: 60_000 })
@@ -189,12 +187,13 @@ describe(createRelay, () => {
 
   it('wakes on NOTIFY instead of waiting for its next poll, and stops cleanly', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     const sub = recordingSubscriber('s')
     const relay = createRelay({
       db,
       schema,
       subscribers: [sub],
-      listener: pgliteListener(pglite),
+      listener: pgliteListener(lite.pglite),
       pollIntervalMs: 3_600_000,
     })
     await relay.start()
@@ -210,26 +209,15 @@ describe(createRelay, () => {
 
   it('on stop, finishes the delivery in flight, records it and gives the group back at once', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     await appendJoins(store, 'g', 3)
-    let entered!: () => void
-    const inFlight = new Promise<void>((r) => {
-      entered = r
-    })
-    let release!: () => void
-    const gate = new Promise<void>((r) => {
-      release = r
-    })
-    const slow = recordingSubscriber('slow', {
-      deliver: async () => {
-        entered()
-        await gate
-      },
-    })
+    const g = gated()
+    const slow = recordingSubscriber('slow', { deliver: g.deliver })
     const relay = createRelay({ db, schema, subscribers: [slow] })
     await relay.start()
-    await inFlight
+    await g.inFlight
     const stopped = relay.stop()
-    release()
+    g.open()
     await stopped
     expect(slow.received.map((e) => e.event.actor)).toEqual(['u0'])
     const streams = await db.query(`SELECT lease_owner, lease_until, retry_at FROM ${schema}.outbox_streams`)
@@ -243,22 +231,8 @@ describe(createRelay, () => {
 
   it('records nothing for a group whose lease another instance took over', async () => {
     const { schema, store } = await fresh()
+    const db = lite.db
     await appendJoins(store, 'g', 2)
-    const gated = () => {
-      let entered!: () => void
-      const inFlight = new Promise<void>((r) => {
-        entered = r
-      })
-      let open!: () => void
-      const gate = new Promise<void>((r) => {
-        open = r
-      })
-      const deliver = async () => {
-        entered()
-        await gate
-      }
-      return { inFlight, open, deliver }
-    }
     const g1 = gated()
     const first = recordingSubscriber('s', { deliver: g1.deliver })
     const running = createRelay({
@@ -288,7 +262,37 @@ describe(createRelay, () => {
     expect(await unpublishedCount(db, schema)).toBe(0)
   })
 
+  it('sets aside a group it cannot handle until the next poll instead of spinning, and reports why', async () => {
+    const { schema, store } = await fresh()
+    const db = lite.db
+    await appendJoins(store, 'g', 1)
+    let broken = true
+    const errors: unknown[] = []
+    const sub = recordingSubscriber('s', {
+      accepts: () => {
+        if (broken) throw new Error('a filter that throws')
+        return true
+      },
+    })
+    const relay = createRelay({
+      db,
+      schema,
+      subscribers: [sub],
+      pollIntervalMs: 100,
+      hooks: { onError: (e) => errors.push(e) },
+    })
+    await relay.deliverPending()
+    expect(errors).toEqual([new Error('a filter that throws')])
+    broken = false
+    await relay.deliverPending()
+    expect(sub.received).toHaveLength(0)
+    await new Promise((r) => setTimeout(r, 150))
+    await relay.deliverPending()
+    expect(sub.received).toHaveLength(1)
+  })
+
   it('refuses duplicate subscriber ids and bad numbers', () => {
+    const db = lite.db
     expect(() => createRelay({ db, subscribers: [recordingSubscriber('x'), recordingSubscriber('x')] })).toThrow(
       RangeError,
     )

@@ -181,6 +181,54 @@ describe.runIf(available)('the relay on a PostgreSQL server', () => {
     }
   }, 180_000)
 
+  it('loses nothing when the database restarts mid-delivery, and goes on by itself', async () => {
+    const { schema, store } = await fresh()
+    const [groups, perGroup] = [10, 100]
+    await Promise.all(Array.from({ length: groups }, (_, g) => appendJoins(store, `g${g}`, perGroup)))
+    const received: RelayEvent[] = []
+    const errors: unknown[] = []
+    let restarted = false
+    const relay = createRelay({
+      db: fromPgPool(newPool(4), { connectTimeoutMs: 1_000, queryTimeoutMs: 2_000 }),
+      schema,
+      subscribers: [
+        recordingSubscriber('s', {
+          deliver: async (e) => {
+            received.push(e)
+            // Slow enough that the restart lands while groups are held and batches unrecorded.
+            if (!restarted) await new Promise((r) => setTimeout(r, 2))
+          },
+        }),
+      ],
+      pollIntervalMs: 100,
+      batchSize: 20,
+      concurrency: 4,
+      hooks: { onError: (e) => errors.push(e) },
+    })
+    await relay.start()
+    try {
+      await vi.waitFor(() => expect(received.length).toBeGreaterThan(100), { timeout: 30_000, interval: 5 })
+      await server.restart()
+      restarted = true
+      await vi.waitFor(async () => expect(await unpublishedCount(db, schema)).toBe(0), {
+        timeout: 60_000,
+        interval: 200,
+      })
+    } finally {
+      await relay.stop()
+    }
+    expect(errors.length).toBeGreaterThan(0)
+    const firsts = new Map<string, string[]>()
+    const seen = new Set<string>()
+    for (const e of received) {
+      if (seen.has(e.id)) continue
+      seen.add(e.id)
+      firsts.set(e.groupId, [...(firsts.get(e.groupId) ?? []), 'subject' in e.event ? e.event.subject : ''])
+    }
+    expect(seen.size).toBe(groups * perGroup)
+    for (let g = 0; g < groups; g++) expect(firsts.get(`g${g}`)).toEqual(numbered(perGroup))
+  }, 120_000)
+
   it('wakes on NOTIFY from another connection, and listens again after the server restarts', async () => {
     const { schema, store } = await fresh()
     const sub = recordingSubscriber('s')

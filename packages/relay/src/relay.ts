@@ -225,12 +225,13 @@ export function createRelay(options: RelayOptions): Relay {
     undone: Set<string>,
     groupId: string,
   ): Promise<void> {
-    for (const event of batch) {
+    for (const loaded of batch) {
+      const { deliveries, ...event } = loaded
       if (blocked.has(subscriber.id)) {
         undone.add(event.id)
         continue
       }
-      const row = event.deliveries.get(subscriber.id)
+      const row = deliveries.get(subscriber.id)
       if (row?.state === 'delivered' || row?.state === 'dead') continue
       if (subscriber.accepts && !subscriber.accepts(event)) continue
       if (row?.state === 'failed' && row.nextAt !== null && row.nextAt.getTime() > Date.now()) {
@@ -335,8 +336,9 @@ export function createRelay(options: RelayOptions): Relay {
       await sql.release(owner, groupId, drained ? claimed.seq : null, drained ? null : retryAt)
     } catch (error) {
       reportError(error)
-      // Give it back if the database answers; if not, the lease expires.
-      await sql.release(owner, groupId, null, null).catch(() => {})
+      // Give it back if the database answers (if not, the lease expires), not due again before the next poll:
+      // an event that cannot be read, or a filter that throws, must not keep the relay spinning.
+      await sql.release(owner, groupId, null, new Date(Date.now() + pollIntervalMs)).catch(() => {})
     }
   }
 
@@ -350,9 +352,15 @@ export function createRelay(options: RelayOptions): Relay {
     return run
   }
 
-  async function claimSome(room: number): Promise<Promise<void>[]> {
-    const claimed = await sql.claim(owner, room, leaseMs)
-    return claimed.map(launch)
+  /** Claims run one at a time (the loop and `deliverPending` may both claim): a group is never drained twice here. */
+  let claiming: Promise<unknown> = Promise.resolve()
+  function claimSome(room: number): Promise<Promise<void>[]> {
+    const next = claiming.then(async () => {
+      const claimed = await sql.claim(owner, room, leaseMs, [...active.keys()])
+      return claimed.filter((c) => !active.has(c.groupId)).map(launch)
+    })
+    claiming = next.catch(() => {})
+    return next
   }
 
   async function renewLeases(): Promise<void> {
@@ -446,13 +454,19 @@ export function createRelay(options: RelayOptions): Relay {
       telemetry.close()
     },
     async deliverPending() {
-      for (;;) {
-        const runs = await claimSome(concurrency)
-        if (runs.length === 0) {
-          await Promise.all(active.values())
-          return
+      // Leases are renewed while it runs, as when started (a long backlog outlasts a lease).
+      const renewing = loop ? null : setInterval(() => void renewLeases(), Math.max(1, Math.floor(leaseMs / 3)))
+      try {
+        for (;;) {
+          const runs = await claimSome(concurrency)
+          if (runs.length === 0) {
+            await Promise.all(active.values())
+            return
+          }
+          await Promise.all(runs)
         }
-        await Promise.all(runs)
+      } finally {
+        if (renewing) clearInterval(renewing)
       }
     },
     stats,

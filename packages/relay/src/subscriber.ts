@@ -20,7 +20,10 @@ export interface Subscriber {
   readonly id: string
   /** Events it does not want (its filters). Default: every event. MUST be a pure function of the event. */
   accepts?(event: RelayEvent): boolean
-  /** Resolves once the event is accepted downstream; a rejection is a failed attempt. */
+  /**
+   * Resolves once the event is accepted downstream; a rejection is a failed attempt. MUST settle within a bound
+   * (give it a timeout, as the webhook subscriber has): while it runs, its group stays with this instance.
+   */
   deliver(event: RelayEvent): Promise<void>
 }
 

@@ -1,10 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { PGlite } from '@electric-sql/pglite'
-import { createPostgresStore, fromPglite, migrate, type SqlDatabase } from '@joinery/postgres-store'
 import { Webhook, WebhookVerificationError } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { appendJoins } from './internal/test-kit.js'
+import { describe, expect, it } from 'vitest'
+import { appendJoins, usePglite } from './internal/test-kit.js'
 import { createRelay } from './relay.js'
 import { createWebhookSubscriber, generateWebhookSecret, signWebhook, type WebhookPayload } from './webhook.js'
 
@@ -38,23 +36,12 @@ const headersOf = (r: Received): Record<string, string> => ({
   'webhook-signature': String(r.headers['webhook-signature']),
 })
 
-let pglite: PGlite
-let db: SqlDatabase
-beforeAll(async () => {
-  pglite = new PGlite()
-  db = fromPglite(pglite)
-}, 60_000)
-afterAll(() => pglite.close())
-let schemas = 0
-async function fresh() {
-  const schema = `hooks_${schemas++}`
-  await migrate(db, schema)
-  return { schema, store: createPostgresStore(db, { schema }) }
-}
+const lite = usePglite('hooks')
 
 describe(createWebhookSubscriber, () => {
   it('sends Standard Webhooks that the specification’s verifier accepts, and it rejects a tampered one', async () => {
-    const { schema, store } = await fresh()
+    const { schema, store } = await lite.fresh()
+    const db = lite.db
     const secret = generateWebhookSecret()
     const hook = await receiver()
     try {
@@ -98,7 +85,8 @@ describe(createWebhookSubscriber, () => {
   })
 
   it('signs with every secret while rotating; each verifies alone', async () => {
-    const { schema, store } = await fresh()
+    const { schema, store } = await lite.fresh()
+    const db = lite.db
     const [old, next] = [generateWebhookSecret(), generateWebhookSecret()]
     const hook = await receiver()
     try {
@@ -117,7 +105,8 @@ describe(createWebhookSubscriber, () => {
   })
 
   it('filters by event type and by group, per subscriber', async () => {
-    const { schema, store } = await fresh()
+    const { schema, store } = await lite.fresh()
+    const db = lite.db
     const secret = generateWebhookSecret()
     const [a, b] = [await receiver(), await receiver()]
     try {
@@ -148,7 +137,8 @@ describe(createWebhookSubscriber, () => {
   })
 
   it('counts an error status, a redirect and no answer in time as failed attempts, retried with the same id', async () => {
-    const { schema, store } = await fresh()
+    const { schema, store } = await lite.fresh()
+    const db = lite.db
     const hook = await receiver((n) => (n === 1 ? 500 : n === 2 ? 302 : 200))
     try {
       await appendJoins(store, 'g', 1)

@@ -82,16 +82,21 @@ export type OutboxSql = ReturnType<typeof outboxSql>
 export function outboxSql(db: SqlDatabase, schema: string) {
   const s = schemaIdentifier(schema)
   return {
-    /** Leases up to `limit` due streams no live lease holds, least recently leased first. */
-    async claim(owner: string, limit: number, leaseMs: number): Promise<Claimed[]> {
+    /**
+     * Leases up to `limit` due streams no live lease holds, least recently leased first. A lease this owner still
+     * holds on a group it is not draining (`draining` lists those it is) is its own leftover (a drain that failed
+     * while the database was away could not give it back) and is taken again at once.
+     */
+    async claim(owner: string, limit: number, leaseMs: number, draining: readonly string[]): Promise<Claimed[]> {
       const r = await db.query<{ group_id: string; seq: string }>(
         `UPDATE ${s}.outbox_streams t SET lease_owner = $1, lease_until = now() + $3::integer ${MS}
          FROM (SELECT group_id FROM ${s}.outbox_streams
-                WHERE seq > drained_seq AND (lease_until IS NULL OR lease_until < now())
+                WHERE seq > drained_seq
+                  AND (lease_until IS NULL OR lease_until < now() OR (lease_owner = $1 AND group_id <> ALL($4::text[])))
                   AND (retry_at IS NULL OR retry_at <= now())
                 ORDER BY retry_at NULLS FIRST, lease_until NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED) c
          WHERE t.group_id = c.group_id RETURNING t.group_id, t.seq::text AS seq`,
-        [owner, limit, leaseMs],
+        [owner, limit, leaseMs, draining],
       )
       return r.rows.map((row) => ({ groupId: row.group_id, seq: row.seq }))
     },

@@ -1,6 +1,8 @@
 // Test helpers shared by the relay's test files (not exported from the package).
+import { PGlite } from '@electric-sql/pglite'
 import type { DomainEvent } from '@joinery/core'
-import type { PostgresStore, SqlDatabase } from '@joinery/postgres-store'
+import { createPostgresStore, fromPglite, migrate, type PostgresStore, type SqlDatabase } from '@joinery/postgres-store'
+import { afterAll, beforeAll } from 'vitest'
 import type { RelayEvent, Subscriber } from '../subscriber.js'
 
 /** A subscriber that keeps what it received; `fail` decides, per call, whether this attempt rejects. */
@@ -58,4 +60,53 @@ export async function unpublishedCount(db: SqlDatabase, schema: string): Promise
     `SELECT count(*)::integer AS n FROM ${schema}.outbox WHERE published_at IS NULL`,
   )
   return Number(r.rows[0]?.n ?? 0)
+}
+
+/**
+ * One PGlite for the test file (a new one costs seconds) and a fresh migrated schema per call of `fresh()`.
+ * Call at the top of a file.
+ */
+export function usePglite(prefix: string) {
+  let pglite: PGlite | undefined
+  let db: SqlDatabase | undefined
+  beforeAll(async () => {
+    pglite = new PGlite()
+    db = fromPglite(pglite)
+  }, 60_000)
+  afterAll(() => pglite?.close())
+  let schemas = 0
+  const current = () => {
+    if (!pglite || !db) throw new Error('PGlite starts before the tests')
+    return { pglite, db }
+  }
+  return {
+    get db() {
+      return current().db
+    },
+    get pglite() {
+      return current().pglite
+    },
+    async fresh() {
+      const schema = `${prefix}_${schemas++}`
+      await migrate(current().db, schema)
+      return { schema, store: createPostgresStore(current().db, { schema }) }
+    },
+  }
+}
+
+/** A delivery that signals when it starts (`inFlight`) and does not finish until `open()`. */
+export function gated() {
+  let entered!: () => void
+  const inFlight = new Promise<void>((r) => {
+    entered = r
+  })
+  let open!: () => void
+  const gate = new Promise<void>((r) => {
+    open = r
+  })
+  const deliver = async () => {
+    entered()
+    await gate
+  }
+  return { inFlight, open, deliver }
 }

@@ -1,0 +1,5 @@
+export {
+  type StandInChatService,
+  type StandInChatServiceOptions,
+  startStandInChatService,
+} from './stand-in-chat-service.js'
