@@ -301,3 +301,33 @@ describe('listGroups', () => {
     expect(onDate._unsafeUnwrapErr().code).toBe('InvalidInput')
   })
 })
+
+describe('getGroup with invited', () => {
+  it('shows a hidden group to a user with a pending invitation, and to nobody else who is not a member', async () => {
+    const kit = createTestKit({ requestTtlMs: 10_000 })
+    const { joinery, clock } = kit
+    const group = (
+      await joinery.createGroup({
+        actor: 'owner',
+        name: 'H',
+        visibility: 'hidden',
+        admission: 'invite-only',
+        invite: ['bob'],
+      })
+    )._unsafeUnwrap()
+    const seen = (await joinery.getGroup({ viewer: 'bob', groupId: group.id, invited: true }))._unsafeUnwrap()
+    expect(seen).toMatchObject({ viewerMembership: null, viewerInvitation: { requesterId: 'bob', status: 'pending' } })
+    // Without the option, and to anyone not invited, the hidden group does not exist.
+    expect((await joinery.getGroup({ viewer: 'bob', groupId: group.id }))._unsafeUnwrapErr().code).toBe('GroupNotFound')
+    expect((await joinery.getGroup({ viewer: 'eve', groupId: group.id, invited: true }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+    const owner = (await joinery.getGroup({ viewer: 'owner', groupId: group.id, invited: true }))._unsafeUnwrap()
+    expect(owner.viewerInvitation).toBeNull()
+    // An overdue invitation shows nothing any more.
+    clock.advance(10_000)
+    expect((await joinery.getGroup({ viewer: 'bob', groupId: group.id, invited: true }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+  })
+})

@@ -30,6 +30,7 @@ import {
   runCommand,
   runQuery,
 } from './context.js'
+import { insertInvitation } from './invitations.js'
 import { isOverdue } from './latest-request.js'
 import { handOver } from './roles.js'
 import * as s from './schemas.js'
@@ -273,28 +274,8 @@ export function groupCommands(ctx: CommandContext) {
               })
             }
             for (const userId of invitations.value) {
-              const invitation: JoinRequest = {
-                id: ctx.ids.newId(),
-                groupId: group.id,
-                requesterId: userId,
-                via: { kind: 'invitation', invitedBy: cmd.actor },
-                message: null,
-                status: 'pending',
-                createdAt: now,
-                decidedAt: null,
-                decidedBy: null,
-                rejectionReason: null,
-                read: true,
-              }
-              await step(tx.insertRequest(invitation))
-              emit({
-                type: 'MemberInvited',
-                groupId: group.id,
-                actor: cmd.actor,
-                at: now,
-                requestId: invitation.id,
-                subject: userId,
-              })
+              const invite = { groupId: group.id, userId, actor: cmd.actor, message: null, now }
+              await insertInvitation(ctx, tx, emit, step, invite)
             }
             return { done: { ...group, memberCount: 1 + initial.length } }
           }),
