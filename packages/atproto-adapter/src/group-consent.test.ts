@@ -102,6 +102,33 @@ describe('group consent over XRPC', () => {
     ).toMatchObject({ status: 400, error: 'UserForbidsGroups' })
   })
 
+  it('tells a caller who may not add anyone so before any consent refusal, and a stranger that the convo is missing', async () => {
+    const facts = createInMemoryChatFacts()
+    const svc = await startTestService({ groupConsent: facts })
+    open.push(svc)
+    const [owner, friend, outsider] = await svc.newUsers()
+    facts.addAccount(owner.did)
+    facts.addAccount(friend.did, { allowIncoming: 'all' })
+    facts.addAccount(outsider.did, { allowIncoming: 'all' })
+    const created = (await owner.call('chat.bsky.group.createGroup', { name: 'G', members: [friend.did] })) as {
+      convo: { id: string }
+    }
+    const convoId = created.convo.id
+    const ghost = 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa'
+    // The ghost would be refused (RecipientNotFound) if anyone asked; a member who is not the owner hears their role.
+    expect(await xrpcErrorOf(friend.call('chat.bsky.group.addMembers', { convoId, members: [ghost] }))).toMatchObject({
+      status: 400,
+      error: 'InsufficientRole',
+    })
+    expect(await xrpcErrorOf(outsider.call('chat.bsky.group.addMembers', { convoId, members: [ghost] }))).toMatchObject(
+      { status: 400, error: 'InvalidConvo' },
+    )
+    expect(await xrpcErrorOf(owner.call('chat.bsky.group.addMembers', { convoId, members: [ghost] }))).toMatchObject({
+      status: 400,
+      error: 'RecipientNotFound',
+    })
+  })
+
   it('asks an AppView for profiles, declarations, follows and blocks, and answers 502 when it cannot', async () => {
     const [adder, fan, hater] = [
       'did:plc:adderaaaaaaaaaaaaaaaaaaa',

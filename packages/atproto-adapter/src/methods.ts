@@ -1,5 +1,6 @@
 import {
   type CoreError,
+  decideAccess,
   type Group,
   type Joinery,
   type JoinLink,
@@ -37,6 +38,7 @@ export interface MethodDeps {
   readonly unknownCodes: ReturnType<typeof createUnknownCodeLimiter>
   readonly defaultMemberLimit: number
   readonly groupConsent: ChatFacts | null
+  readonly addMembersAs: 'request' | 'member'
 }
 
 type Handler = (call: MethodCall) => Promise<MethodOutcome>
@@ -94,13 +96,31 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
 
   /**
    * Whether the caller may add these users (`GROUP_INVITE_RULES`), before the command runs: `null` when each may
-   * be added (or no consent check is configured), else the refusal of the first who may not.
+   * be added (or no consent check is configured), else the refusal of the first who may not. With `groupId` (an
+   * existing group), the caller's authority is read first, so a caller who may not add anyone hears that (the
+   * command's own `InvalidConvo` or `InsufficientRole`) before any consent refusal; the command checks it again
+   * under its lock.
    */
-  const consentOf = async (nsid: ServedMethod, call: MethodCall, members: string[]): Promise<MethodOutcome | null> => {
+  const consentOf = async (
+    nsid: ServedMethod,
+    call: MethodCall,
+    members: string[],
+    groupId?: string,
+  ): Promise<MethodOutcome | null> => {
     const consent = deps.groupConsent
     const adder = caller(call)
     const subjects = [...new Set(members)].filter((did) => did !== adder)
     if (!consent || subjects.length === 0) return null
+    if (groupId !== undefined) {
+      const view = await joinery.getGroup({ viewer: adder, groupId })
+      if (view.isErr()) return failed(nsid, view.error)
+      const access = decideAccess(
+        view.value.group,
+        view.value.viewerMembership,
+        deps.addMembersAs === 'request' ? 'inviter' : 'approver',
+      )
+      if (access.isErr()) return failed(nsid, access.error)
+    }
     let facts: Awaited<ReturnType<ChatFacts['subjects']>>
     try {
       facts = await consent.subjects(adder, subjects)
@@ -116,6 +136,14 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     }
     return null
   }
+
+  /** A page of the caller's pending invitations and join requests (`limit`/`cursor` of the call). */
+  const requestsOf = (call: MethodCall) =>
+    joinery.listUserRequests({
+      actor: caller(call),
+      limit: (call.params.limit as number | undefined) ?? 50,
+      ...(call.params.cursor !== undefined ? { cursor: str(call.params.cursor) } : {}),
+    })
 
   const joinRule = (wire: unknown) => JOIN_RULE_FROM_WIRE[wire as keyof typeof JOIN_RULE_FROM_WIRE] ?? (wire as never)
 
@@ -151,7 +179,7 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
           admission: 'invite-only',
           visibility: 'hidden',
           memberLimit: deps.defaultMemberLimit,
-          initialMembers: members,
+          ...(deps.addMembersAs === 'request' ? { invite: members } : { initialMembers: members }),
         }),
       )
     },
@@ -281,11 +309,26 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     'chat.bsky.group.addMembers': async (call) => {
       const members = membersOf('chat.bsky.group.addMembers', call)
       if (!Array.isArray(members)) return members
-      const refused = await consentOf('chat.bsky.group.addMembers', call, members)
+      const refused = await consentOf('chat.bsky.group.addMembers', call, members, str(call.input.convoId))
       if (refused) return refused
+      const groupId = str(call.input.convoId)
+      if (deps.addMembersAs === 'request') {
+        // Invited, not added: each gets a convo request to accept (members and pending ones are left as they are).
+        return answer(
+          'chat.bsky.group.addMembers',
+          joinery.inviteMembers({ actor: caller(call), groupId, userIds: members }),
+          async (invited) => {
+            const view = await joinery.getGroup({ viewer: caller(call), groupId })
+            if (view.isErr()) return failed('chat.bsky.group.addMembers', view.error)
+            const dids = invited.invited.map((r) => r.requesterId).filter(isDid)
+            const profile = await views.profileMap(dids)
+            return ok({ convo: await views.convoView(view.value.group, caller(call)), addedMembers: dids.map(profile) })
+          },
+        )
+      }
       return answer(
         'chat.bsky.group.addMembers',
-        joinery.addMembers({ actor: caller(call), groupId: str(call.input.convoId), userIds: members }),
+        joinery.addMembers({ actor: caller(call), groupId, userIds: members }),
         async (added) =>
           ok({
             convo: await views.convoView(added.group, caller(call)),
@@ -343,9 +386,9 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     // Convos for members only: to anyone else a convo does not exist.
     'chat.bsky.convo.getConvo': async (call) => {
       const nsid = 'chat.bsky.convo.getConvo'
-      const view = await joinery.getGroup({ viewer: caller(call), groupId: str(call.params.convoId) })
+      const view = await joinery.getGroup({ viewer: caller(call), groupId: str(call.params.convoId), invited: true })
       if (view.isErr()) return failed(nsid, view.error)
-      if (!view.value.viewerMembership) return failed(nsid, { code: 'NotAMember' })
+      if (!view.value.viewerMembership && !view.value.viewerInvitation) return failed(nsid, { code: 'NotAMember' })
       return ok({ convo: await views.convoView(view.value.group, caller(call)) })
     },
 
@@ -354,7 +397,17 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     // nothing is unread, since this service holds no messages.
     'chat.bsky.convo.listConvos': async (call) => {
       const { kind, status, readState, lockStatus } = call.params as Record<string, string | undefined>
-      if (kind === 'direct' || status === 'request' || readState === 'unread') return ok({ convos: [] })
+      if (kind === 'direct' || readState === 'unread') return ok({ convos: [] })
+      if (status === 'request') {
+        return answer('chat.bsky.convo.listConvos', requestsOf(call), async (page) => {
+          const groups = page.items
+            .filter((i) => i.request.via.kind === 'invitation')
+            .map((i) => i.group)
+            .filter((g) => !lockStatus || g.lockStatus === lockStatus)
+          const convos = await Promise.all(groups.map((g) => views.convoView(g, caller(call))))
+          return ok({ convos, ...(page.cursor ? { cursor: page.cursor } : {}) })
+        })
+      }
       return answer(
         'chat.bsky.convo.listConvos',
         joinery.listUserGroups({
@@ -370,8 +423,28 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       )
     },
 
-    // Members added to a group are members at once here (see the README): no convo waits in the request inbox.
-    'chat.bsky.convo.listConvoRequests': async () => ok({ requests: [] }),
+    // The caller's invitations as convos in the request state, and their own join requests as joinRequestConvoViews.
+    'chat.bsky.convo.listConvoRequests': async (call) =>
+      answer('chat.bsky.convo.listConvoRequests', requestsOf(call), async (page) => {
+        const shown = page.items.filter((i) => isDid(i.group.ownerId))
+        const profile = await views.profileMap(shown.map((i) => i.group.ownerId))
+        const requests = await Promise.all(
+          shown.map(async ({ request, group }) =>
+            request.via.kind === 'invitation'
+              ? { $type: 'chat.bsky.convo.defs#convoView', ...(await views.convoView(group, caller(call))) }
+              : {
+                  $type: 'chat.bsky.group.defs#joinRequestConvoView',
+                  convoId: group.id,
+                  name: group.name,
+                  owner: profile(group.ownerId),
+                  memberCount: group.memberCount,
+                  memberLimit: group.memberLimit ?? deps.defaultMemberLimit,
+                  viewer: { requestedAt: request.createdAt.toISOString() },
+                },
+          ),
+        )
+        return ok({ requests, ...(page.cursor ? { cursor: page.cursor } : {}) })
+      }),
 
     // Accepting is joining by invitation: a member gets `{}` (already accepted), an invitee becomes a member.
     'chat.bsky.convo.acceptConvo': async (call) => {

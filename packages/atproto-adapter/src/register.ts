@@ -57,6 +57,12 @@ export interface AtprotoAdapterOptions extends ViewOptions, Omit<ServiceAuthOpti
    */
   readonly groupConsent?: ChatFacts
   /**
+   * What `createGroup` and `addMembers` make of the users they name: `'request'` (as the lexicons describe) invites
+   * them — a convo in `status: 'request'` they accept with `acceptConvo`; `'member'` (default for now) adds them at
+   * once.
+   */
+  readonly addMembersAs?: 'request' | 'member'
+  /**
    * Called with the cause of every unexpected failure: each answer with status 500 (a `StorageError`, a handler or
    * token check that threw) or 502 (`SocialGraphUnavailable`). The client only ever sees a generic body.
    */
@@ -120,6 +126,7 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
     unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
     groupConsent: options.groupConsent ?? null,
+    addMembersAs: options.addMembersAs ?? 'member',
   })
 
   const retryAfter = String(options.retryAfterSeconds ?? 5)

@@ -139,7 +139,7 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
   async function convoView(group: Group, viewer: string): Promise<ConvoView> {
     const [firstMembers, view, links] = await Promise.all([
       joinery.listMembers({ actor: viewer, groupId: group.id, limit: convoMembers }),
-      joinery.getGroup({ viewer, groupId: group.id }),
+      joinery.getGroup({ viewer, groupId: group.id, invited: true }),
       group.ownerId === viewer ? joinery.listJoinLinks({ actor: viewer, groupId: group.id }) : null,
     ])
     const members = firstMembers.isOk() ? [...firstMembers.value.items] : []
@@ -155,7 +155,8 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
       members: await memberViews(members),
       muted: false,
       unreadCount: 0,
-      status: 'accepted',
+      // A user invited (not yet a member) sees the convo as a request until they accept it.
+      status: !viewerMembership && view.isOk() && view.value.viewerInvitation ? 'request' : 'accepted',
       kind: {
         $type: 'chat.bsky.convo.defs#groupConvo',
         createdAt: current.createdAt.toISOString(),

@@ -68,9 +68,11 @@ import type {
   ApproverCommandError,
   DecidedRequest,
   ListJoinRequestsInput,
+  ListUserRequestsInput,
   RejectError,
   RejectJoinRequestInput,
   RequestPage,
+  UserRequest,
   WithdrawError,
   WithdrawJoinRequestInput,
 } from './commands/requests.js'
@@ -136,6 +138,8 @@ export interface Joinery {
   withdrawJoinRequest(input: WithdrawJoinRequestInput): ResultAsync<DecidedRequest, WithdrawError>
   /** A group's requests by status, approvers only. */
   listJoinRequests(input: ListJoinRequestsInput): ResultAsync<RequestPage, ApproverCommandError>
+  /** The actor's own pending requests and invitations, with their groups, oldest first. */
+  listUserRequests(input: ListUserRequestsInput): ResultAsync<PageOf<UserRequest>, InvalidInput | StorageFailure>
   /** Approves a request and seats the user, approvers only (`APPROVE_RULES`). */
   approveJoinRequest(input: ApproveJoinRequestInput): ResultAsync<ApprovedRequest, ApproveError>
   /** Rejects a request, approvers only (`REJECT_RULES`). */

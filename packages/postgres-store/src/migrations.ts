@@ -222,6 +222,12 @@ CREATE UNIQUE INDEX bitrix_offline_events_unreserved ON {s}.bitrix_offline_event
 CREATE INDEX bitrix_offline_events_by_queue ON {s}.bitrix_offline_events (client_id, connector_id, id);
 `,
   },
+  {
+    version: 10,
+    name: "an index of a user's pending requests and invitations",
+    // listPendingRequestsOfUser (a user's convo requests on atproto) reads them by requester, in (created_at, id) order.
+    sql: `CREATE INDEX join_requests_pending_of_user ON {s}.join_requests (requester_id, created_at, id COLLATE "C") WHERE status = 'pending';`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/

@@ -118,3 +118,25 @@ describe('a Joinery on PGlite', () => {
     })
   })
 })
+
+describe('convo requests on PostgreSQL', () => {
+  it('creates a group with invitations, lists them per user and shows the hidden group to the invitee', async () => {
+    await migrate(db, 'invite_test')
+    const joinery = createJoinery({ store: createPostgresStore(db, { schema: 'invite_test' }) })
+    const group = (
+      await joinery.createGroup({
+        actor: 'owner',
+        name: 'H',
+        visibility: 'hidden',
+        admission: 'invite-only',
+        invite: ['bob', 'bob', 'owner'],
+      })
+    )._unsafeUnwrap()
+    const listed = (await joinery.listUserRequests({ actor: 'bob', limit: 10 }))._unsafeUnwrap()
+    expect(listed.items.map((i) => [i.group.id, i.request.via.kind])).toEqual([[group.id, 'invitation']])
+    const seen = (await joinery.getGroup({ viewer: 'bob', groupId: group.id, invited: true }))._unsafeUnwrap()
+    expect(seen.viewerInvitation?.requesterId).toBe('bob')
+    expect((await joinery.requestJoin({ actor: 'bob', groupId: group.id }))._unsafeUnwrap().status).toBe('joined')
+    expect((await joinery.listUserRequests({ actor: 'bob', limit: 10 }))._unsafeUnwrap().items).toEqual([])
+  })
+})

@@ -344,6 +344,14 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           [groupId, status, page.after?.at ?? null, page.after?.id ?? null, page.limit],
           (rows) => rows.map(requestOf),
         ),
+      listPendingRequestsOfUser: (userId, page) =>
+        run(
+          `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE requester_id = $1 AND status = 'pending'
+             AND ($2::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+           ORDER BY created_at, id COLLATE "C" LIMIT $4`,
+          [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+          (rows) => rows.map(requestOf),
+        ),
       countPendingRequests: (groupId) =>
         run(
           `SELECT count(*)::integer AS total, count(*) FILTER (WHERE NOT read)::integer AS unread

@@ -35,6 +35,40 @@ describe('createGroup', () => {
     expect(groups.items.map((g) => g.group.name)).toEqual(['A'])
   })
 
+  it('invites users in the same step; they become members by accepting, and a group born locked invites nobody', async () => {
+    const { joinery, published } = createTestKit()
+    const group = (
+      await joinery.createGroup({
+        actor: 'owner',
+        name: 'A',
+        visibility: 'hidden',
+        admission: 'invite-only',
+        memberLimit: 3,
+        initialMembers: ['a'],
+        invite: ['b', 'owner', 'a', 'c', 'b'],
+      })
+    )._unsafeUnwrap()
+    expect(group.memberCount).toBe(2)
+    const invited = published.filter((e) => e.type === 'MemberInvited' && e.groupId === group.id)
+    expect(invited.map((e) => ('subject' in e ? e.subject : null))).toEqual(['b', 'c'])
+    const mine = (await joinery.listUserRequests({ actor: 'b', limit: 10 }))._unsafeUnwrap().items
+    expect(mine.map((i) => [i.group.id, i.request.via])).toEqual([
+      [group.id, { kind: 'invitation', invitedBy: 'owner' }],
+    ])
+    // Accepting is asking to join: no approval, but the member limit holds.
+    expect((await joinery.requestJoin({ actor: 'b', groupId: group.id }))._unsafeUnwrap()).toMatchObject({
+      status: 'joined',
+    })
+    expect((await joinery.requestJoin({ actor: 'c', groupId: group.id }))._unsafeUnwrapErr()).toMatchObject({
+      code: 'MemberLimitReached',
+    })
+    const before = published.length
+    const locked = await joinery.createGroup({ actor: 'owner', name: 'L', lockStatus: 'locked', invite: ['d'] })
+    expect(locked._unsafeUnwrapErr()).toEqual({ code: 'GroupLocked', lockStatus: 'locked' })
+    expect(published.length).toBe(before)
+    expect((await joinery.listUserRequests({ actor: 'd', limit: 10 }))._unsafeUnwrap().items).toEqual([])
+  })
+
   it('creates a group locked from the start, with no separate lock event, when asked', async () => {
     const { joinery, published } = createTestKit()
     const group = (
@@ -292,5 +326,35 @@ describe('update and activity times (GROUP_TIME_EVENTS)', () => {
     // A call that changes nothing stamps nothing.
     ;(await joinery.updateGroup({ actor: 'owner', groupId: group.id, name: 'Renamed' }))._unsafeUnwrap()
     expect(await read()).toMatchObject({ updatedAt: renamed, lastActivityAt: approved })
+  })
+})
+
+describe('getGroup with invited', () => {
+  it('shows a hidden group to a user with a pending invitation, and to nobody else who is not a member', async () => {
+    const kit = createTestKit({ requestTtlMs: 10_000 })
+    const { joinery, clock } = kit
+    const group = (
+      await joinery.createGroup({
+        actor: 'owner',
+        name: 'H',
+        visibility: 'hidden',
+        admission: 'invite-only',
+        invite: ['bob'],
+      })
+    )._unsafeUnwrap()
+    const seen = (await joinery.getGroup({ viewer: 'bob', groupId: group.id, invited: true }))._unsafeUnwrap()
+    expect(seen).toMatchObject({ viewerMembership: null, viewerInvitation: { requesterId: 'bob', status: 'pending' } })
+    // Without the option, and to anyone not invited, the hidden group does not exist.
+    expect((await joinery.getGroup({ viewer: 'bob', groupId: group.id }))._unsafeUnwrapErr().code).toBe('GroupNotFound')
+    expect((await joinery.getGroup({ viewer: 'eve', groupId: group.id, invited: true }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
+    const owner = (await joinery.getGroup({ viewer: 'owner', groupId: group.id, invited: true }))._unsafeUnwrap()
+    expect(owner.viewerInvitation).toBeNull()
+    // An overdue invitation shows nothing any more.
+    clock.advance(10_000)
+    expect((await joinery.getGroup({ viewer: 'bob', groupId: group.id, invited: true }))._unsafeUnwrapErr().code).toBe(
+      'GroupNotFound',
+    )
   })
 })

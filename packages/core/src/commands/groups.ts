@@ -2,10 +2,17 @@ import { ok, type Result, type ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideAccess } from '../decisions/access.js'
 import { decideCap } from '../decisions/caps.js'
-import { decideCreateGroup, decideLock, decideUnlock, decideUpdateGroup } from '../decisions/groups.js'
+import {
+  decideCreateGroup,
+  decideCreateGroupInvitations,
+  decideLock,
+  decideUnlock,
+  decideUpdateGroup,
+} from '../decisions/groups.js'
 import type { ErrorOf, StorageFailure } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, LockStatus, UserId } from '../domain/group.js'
+import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import type { InvalidInput } from '../internal/validate.js'
 import { validate } from '../internal/validate.js'
@@ -23,6 +30,8 @@ import {
   runCommand,
   runQuery,
 } from './context.js'
+import { insertInvitation } from './invitations.js'
+import { isOverdue } from './latest-request.js'
 import { handOver } from './roles.js'
 import * as s from './schemas.js'
 
@@ -60,6 +69,8 @@ export const createGroupInput = z
     allowMultipleLinks: groupSettings.allowMultipleLinks.default(false),
     /** Added by the creator at once, within the member limit. */
     initialMembers: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
+    /** Invited by the creator in the same step (as `inviteMembers` invites): members once they accept. */
+    invite: z.array(s.userId).max(s.MAX_USERS_PER_COMMAND).default([]),
     /** `locked`: the group is born locked (as if `lockGroup` had run in the same step): nobody joins until unlocked. */
     lockStatus: z.enum(['unlocked', 'locked']).default('unlocked'),
   })
@@ -95,7 +106,12 @@ export type GroupTargetInput = z.input<typeof s.groupTarget>
 export const deleteGroupInput = s.groupTarget.extend({ asAdministrator: s.asAdministrator })
 export type DeleteGroupInput = z.input<typeof deleteGroupInput>
 
-export const getGroupInput = z.object({ viewer: s.userId.nullish(), groupId: s.groupId })
+export const getGroupInput = z.object({
+  viewer: s.userId.nullish(),
+  groupId: s.groupId,
+  /** A hidden group is shown to a viewer with a pending invitation to it too (`viewerInvitation`). Default false. */
+  invited: z.boolean().default(false),
+})
 export type GetGroupInput = z.input<typeof getGroupInput>
 
 const ORDERING = z.enum(['eq', 'ne', 'lt', 'lte', 'gt', 'gte'])
@@ -154,7 +170,7 @@ export type ListGroupsInput = z.input<typeof listGroupsInput>
 
 export type CreateGroupError =
   | InvalidInput
-  | ErrorOf<'MemberLimitReached' | 'GroupsPerUserLimitReached'>
+  | ErrorOf<'MemberLimitReached' | 'GroupsPerUserLimitReached' | 'GroupLocked'>
   | StorageFailure
 export type ManageGroupError = InvalidInput | GroupNotFound | InsufficientRole | StorageFailure
 type TransferRefusal = ErrorOf<'NotAMember' | 'UserBanned' | 'MemberLimitReached'>
@@ -172,6 +188,8 @@ export interface GroupView {
   readonly group: Group
   /** The viewer's membership, `null` when they are not a member (or anonymous). */
   readonly viewerMembership: Membership | null
+  /** With `invited`: the viewer's pending invitation, when they are not a member. */
+  readonly viewerInvitation?: JoinRequest | null
   /** Pending requests, shown to approvers only. */
   readonly pendingRequests: { readonly total: number; readonly unread: number } | null
   /** The `seq` of the group's newest recorded event (see `readUserLog`), `null` when it has none: a revision. */
@@ -210,6 +228,8 @@ export function groupCommands(ctx: CommandContext) {
             const initial = [...new Set(cmd.initialMembers)].filter((userId) => userId !== ownerId)
             const decision = decideCreateGroup(cmd.memberLimit, initial.length)
             if (decision.isErr()) return { refused: decision.error }
+            const invitations = decideCreateGroupInvitations([ownerId, ...initial], cmd.invite, cmd.lockStatus)
+            if (invitations.isErr()) return { refused: invitations.error }
             // The new owner's groups are held until the commit, so two calls for one user at once count each other.
             const cap = ctx.caps.groupsPerUser
             const owned = cap === null ? 0 : await step(tx.lockOwnedGroups(ownerId))
@@ -256,6 +276,10 @@ export function groupCommands(ctx: CommandContext) {
                 requestId: null,
               })
             }
+            for (const userId of invitations.value) {
+              const invite = { groupId: group.id, userId, actor: cmd.actor, message: null, now }
+              await insertInvitation(ctx, tx, emit, step, invite)
+            }
             return { done: { ...group, memberCount: 1 + initial.length } }
           }),
         ),
@@ -267,12 +291,32 @@ export function groupCommands(ctx: CommandContext) {
       return validate(getGroupInput, input).asyncAndThen((cmd) =>
         runQuery(ctx, async (tx, step): Promise<Outcome<GroupView, GroupNotFound>> => {
           const read = await readWithActor(tx, step, cmd.groupId, cmd.viewer ?? null)
-          const access = decideAccess(read.group, read.actor, 'anyone')
+          const invitation =
+            cmd.invited && cmd.viewer && read.group && !read.actor
+              ? await step(tx.getLatestRequest(read.group.id, cmd.viewer))
+              : null
+          const invited =
+            invitation?.status === 'pending' &&
+            invitation.via.kind === 'invitation' &&
+            !isOverdue(ctx, invitation, ctx.clock.now())
+          const access =
+            invited && read.group
+              ? ok({ group: read.group, actor: null })
+              : decideAccess(read.group, read.actor, 'anyone')
           if (access.isErr()) return { refused: access.error }
           const { group, actor } = access.value
           const pendingRequests = isApprover(group, actor) ? await step(tx.countPendingRequests(group.id)) : null
           const lastEventSeq = await step(tx.lastGroupEventSeq(group.id))
-          return { done: { group, viewerMembership: actor, pendingRequests, lastEventSeq } }
+          const viewerInvitation = cmd.invited ? (invited ? invitation : null) : undefined
+          return {
+            done: {
+              group,
+              viewerMembership: actor,
+              pendingRequests,
+              lastEventSeq,
+              ...(viewerInvitation !== undefined ? { viewerInvitation } : {}),
+            },
+          }
         }),
       )
     },

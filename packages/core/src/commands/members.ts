@@ -31,6 +31,7 @@ import {
   type Refusal,
   runCommand,
 } from './context.js'
+import { insertInvitation } from './invitations.js'
 import { currentRequest } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import * as s from './schemas.js'
@@ -296,28 +297,8 @@ export function memberCommands(ctx: CommandContext) {
           const invited: JoinRequest[] = []
           for (const user of decision.value.invite) {
             if (user.removal) await step(tx.deleteRemoval(group.id, user.userId))
-            const invitation: JoinRequest = {
-              id: ctx.ids.newId(),
-              groupId: group.id,
-              requesterId: user.userId,
-              via: { kind: 'invitation', invitedBy: cmd.actor },
-              message: cmd.message,
-              status: 'pending',
-              createdAt: now,
-              decidedAt: null,
-              decidedBy: null,
-              rejectionReason: null,
-              read: true,
-            }
-            await step(tx.insertRequest(invitation))
-            emit({
-              type: 'MemberInvited',
-              groupId: group.id,
-              actor: cmd.actor,
-              at: now,
-              requestId: invitation.id,
-              subject: user.userId,
-            })
+            const invite = { groupId: group.id, userId: user.userId, actor: cmd.actor, message: cmd.message, now }
+            const invitation = await insertInvitation(ctx, tx, emit, step, invite)
             invited.push(invitation)
           }
           const { alreadyMembers, alreadyPending } = decision.value

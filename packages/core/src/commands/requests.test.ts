@@ -218,3 +218,39 @@ describe('withdrawJoinRequest in a hidden group', () => {
     expect(hidden._unsafeUnwrapErr()).toEqual(missing._unsafeUnwrapErr())
   })
 })
+
+describe('listUserRequests', () => {
+  it("lists the actor's own pending requests and invitations with their groups, hidden ones too, oldest first", async () => {
+    const kit = createTestKit({ requestTtlMs: 10_000 })
+    const { joinery, clock } = kit
+    const hidden = await kit.groupOf({ visibility: 'hidden', admission: 'invite-only' })
+    const open = await kit.groupOf({ admission: 'approval' })
+    const other = await kit.groupOf({ admission: 'approval' })
+    ;(await joinery.inviteMembers({ actor: 'owner', groupId: hidden.id, userIds: ['bob', 'eve'] }))._unsafeUnwrap()
+    clock.advance(1)
+    ;(await joinery.requestJoin({ actor: 'bob', groupId: open.id }))._unsafeUnwrap()
+    clock.advance(1)
+    ;(await joinery.requestJoin({ actor: 'bob', groupId: other.id }))._unsafeUnwrap()
+    ;(await joinery.withdrawJoinRequest({ actor: 'bob', groupId: other.id }))._unsafeUnwrap()
+    const all = (await joinery.listUserRequests({ actor: 'bob', limit: 10 }))._unsafeUnwrap()
+    expect(all.items.map((i) => [i.group.id, i.request.via.kind])).toEqual([
+      [hidden.id, 'invitation'],
+      [open.id, 'direct'],
+    ])
+    expect(all.cursor).toBeNull()
+    const first = (await joinery.listUserRequests({ actor: 'bob', limit: 1 }))._unsafeUnwrap()
+    expect(first.items.map((i) => i.group.id)).toEqual([hidden.id])
+    const next = (
+      await joinery.listUserRequests({ actor: 'bob', limit: 1, cursor: first.cursor ?? 'none' })
+    )._unsafeUnwrap()
+    expect(next.items.map((i) => i.group.id)).toEqual([open.id])
+    // Accepting the invitation (asking to join) makes bob a member: the invitation leaves the list.
+    ;(await joinery.requestJoin({ actor: 'bob', groupId: hidden.id }))._unsafeUnwrap()
+    const left = (await joinery.listUserRequests({ actor: 'bob', limit: 10 }))._unsafeUnwrap()
+    expect(left.items.map((i) => i.group.id)).toEqual([open.id])
+    // An overdue invitation is no longer pending, even before a command marks it expired.
+    clock.advance(10_000)
+    expect((await joinery.listUserRequests({ actor: 'eve', limit: 10 }))._unsafeUnwrap().items).toEqual([])
+    expect((await joinery.listUserRequests({ actor: 'nobody', limit: 10 }))._unsafeUnwrap().items).toEqual([])
+  })
+})

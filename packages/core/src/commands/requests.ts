@@ -28,7 +28,7 @@ import {
   runCommand,
   runQuery,
 } from './context.js'
-import { currentRequest } from './latest-request.js'
+import { currentRequest, isOverdue } from './latest-request.js'
 import { countOnLink, linkCodeOf } from './link-counters.js'
 import { pageOfRows, skipRows } from './paging.js'
 import * as s from './schemas.js'
@@ -43,6 +43,19 @@ export const listJoinRequestsInput = s.groupTarget.extend({
   offset: z.number().int().min(0).max(1_000_000).default(0),
 })
 export type ListJoinRequestsInput = z.input<typeof listJoinRequestsInput>
+
+export const listUserRequestsInput = z.object({
+  actor: s.userId,
+  limit: s.pageLimit,
+  cursor: s.cursor,
+})
+export type ListUserRequestsInput = z.input<typeof listUserRequestsInput>
+
+/** One of a user's pending requests or invitations, with its group. */
+export interface UserRequest {
+  readonly request: JoinRequest
+  readonly group: Group
+}
 
 export const decideRequestInput = s.groupTarget.extend({ userId: s.userId })
 export type ApproveJoinRequestInput = z.input<typeof decideRequestInput>
@@ -125,6 +138,28 @@ export function requestCommands(ctx: CommandContext) {
             now,
           )
           return { done: { request: withdrawn, changed: true } }
+        }),
+      )
+    },
+
+    /**
+     * Lists the actor's own pending requests and invitations to every group, oldest first, with their groups (hidden
+     * ones too: the actor asked, or was invited). Overdue ones, which the next command on them expires, are left out.
+     */
+    listUserRequests(input: ListUserRequestsInput): ResultAsync<PageOf<UserRequest>, InvalidInput | StorageFailure> {
+      return validate(listUserRequestsInput, input).asyncAndThen((cmd) =>
+        runQuery(ctx, async (tx, step): Promise<Outcome<PageOf<UserRequest>, never>> => {
+          const after = cmd.cursor ?? null
+          const rows = await step(tx.listPendingRequestsOfUser(cmd.actor, { after, limit: cmd.limit + 1 }))
+          const page = pageOfRows(rows, cmd.limit, requestKey)
+          const now = ctx.clock.now()
+          const items: UserRequest[] = []
+          for (const request of page.items) {
+            if (isOverdue(ctx, request, now)) continue
+            const group = await step(tx.getGroup(request.groupId))
+            if (group) items.push({ request, group })
+          }
+          return { done: { items, cursor: page.cursor } }
         }),
       )
     },

@@ -1,7 +1,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Group, LockStatus } from '../domain/group.js'
-import { decideCreateGroup, decideLock, decideUnlock, decideUpdateGroup } from './groups.js'
+import {
+  decideCreateGroup,
+  decideCreateGroupInvitations,
+  decideLock,
+  decideUnlock,
+  decideUpdateGroup,
+} from './groups.js'
 
 const LOCKS: LockStatus[] = ['unlocked', 'locked', 'locked-permanently']
 const group = (lockStatus: LockStatus): Group => ({
@@ -25,6 +31,21 @@ describe('group decisions', () => {
       fc.property(fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }), fc.nat({ max: 6 }), (limit, n) => {
         const r = decideCreateGroup(limit, n)
         expect(r.isOk()).toBe(limit === null || n + 1 <= limit)
+      }),
+    )
+  })
+
+  it('invite, each once, the invited users not added already, unless the group is born locked (CREATE_GROUP_RULES)', () => {
+    const user = fc.constantFrom('owner', 'a', 'b', 'c', 'd')
+    fc.assert(
+      fc.property(fc.array(user), fc.array(user), fc.constantFrom(...LOCKS), (added, invite, lock) => {
+        const r = decideCreateGroupInvitations(added, invite, lock)
+        const expected = [...new Set(invite)].filter((u) => !added.includes(u))
+        if (expected.length > 0 && lock !== 'unlocked') {
+          expect(r.isErr() && r.error.code).toBe('GroupLocked')
+        } else {
+          expect(r._unsafeUnwrap()).toEqual(expected)
+        }
       }),
     )
   })

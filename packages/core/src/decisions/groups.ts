@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow'
 import type { ErrorOf } from '../domain/errors.js'
-import type { Group, LockStatus } from '../domain/group.js'
+import type { Group, LockStatus, UserId } from '../domain/group.js'
 import type { GroupChange } from '../ports/membership-store.js'
 import { ACCESS_RULES } from './access.js'
 
@@ -10,6 +10,7 @@ export const CREATE_GROUP_RULES = [
   'anyone may make a group, and owns it as its first member',
   'the initial members must fit under the member limit with the owner, or no group is made (MemberLimitReached)',
   'the group starts unlocked, or locked when the call asks for it',
+  'the users the call invites (invite), others than the owner and the initial members, each once, get a pending invitation from the creator, as inviteMembers gives; a group born locked invites nobody, and then no group is made (GroupLocked); invitees count against the member limit when they accept',
   'an administrator (asAdministrator) may make a group for another owner (ownerId), who is then its first member; anyone else who names another owner is refused (InvalidInput)',
 ] as const
 
@@ -22,6 +23,18 @@ export function decideCreateGroup(
     return err({ code: 'MemberLimitReached', limit: memberLimit })
   }
   return ok('create')
+}
+
+/** Decides whom a new group invites (`CREATE_GROUP_RULES`): the invited users, each once, who are not added already. Pure. */
+export function decideCreateGroupInvitations(
+  added: readonly UserId[],
+  invite: readonly UserId[],
+  lockStatus: LockStatus,
+): Result<UserId[], GroupLocked> {
+  const skip = new Set(added)
+  const invited = [...new Set(invite)].filter((userId) => !skip.has(userId))
+  if (invited.length > 0 && lockStatus !== 'unlocked') return err({ code: 'GroupLocked', lockStatus })
+  return ok(invited)
 }
 
 /** The settings `updateGroup` may change (the lock comes separately). */

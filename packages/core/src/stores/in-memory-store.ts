@@ -307,6 +307,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         })
         return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
       },
+      listPendingRequestsOfUser: (userId, page) => {
+        const rows = [...requests.values()].filter((r) => r.requesterId === userId && r.status === 'pending')
+        return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
+      },
       countPendingRequests: (groupId) => {
         let total = 0
         let unread = 0

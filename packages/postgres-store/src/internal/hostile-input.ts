@@ -226,6 +226,7 @@ const COMMANDS: Record<keyof Joinery, Template> = {
   transferOwnership: (s) => ({ actor: 'owner', groupId: s.hidden, newOwnerId: 'hank' }),
   listMembers: (s) => ({ actor: 'owner', groupId: s.group, limit: 10, offset: 0, membersOnly: false }),
   listUserGroups: () => ({ actor: 'mia', limit: 10 }),
+  listUserRequests: () => ({ actor: 'mia', limit: 10 }),
   readUserLog: () => ({ actor: 'mia', after: 0, limit: 10 }),
 }
 
@@ -234,6 +235,7 @@ const OPTIONAL_FIELDS: Partial<Record<keyof Joinery, string[]>> = {
   listJoinRequests: ['cursor'],
   listMembers: ['cursor'],
   listUserGroups: ['cursor'],
+  listUserRequests: ['cursor'],
   editJoinLink: ['joinRule'],
   updateGroup: ['admission', 'approvers', 'allowMultipleLinks'],
 }

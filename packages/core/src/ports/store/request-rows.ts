@@ -38,6 +38,11 @@ export interface RequestRows {
     status: JoinRequestStatus,
     page: Page,
   ): ResultAsync<readonly JoinRequest[], StorageFailure>
+  /**
+   * A page of the user's pending requests and invitations, to every group, in (createdAt, id) order; `[]` when
+   * there are none.
+   */
+  listPendingRequestsOfUser(userId: UserId, page: Page): ResultAsync<readonly JoinRequest[], StorageFailure>
   /** How many of the group's requests are pending, and how many of those unread; zeros for no group. */
   countPendingRequests(groupId: GroupId): ResultAsync<{ total: number; unread: number }, StorageFailure>
   /** Marks every pending unread request of the group read; returns how many changed (0 for no group). */

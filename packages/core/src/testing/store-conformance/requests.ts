@@ -144,6 +144,38 @@ export function requestRowsTests(s: StoreUnderTest): void {
       expect(await byStatus('rejected')).toEqual([rejected.id, withdrawn.id])
     })
 
+    it("lists a user's pending requests and invitations to every group, in (createdAt, id) order, page by page", async () => {
+      const groups = [await withGroup(), await withGroup(), await withGroup(), await withGroup()].map((g) => g.id)
+      const user = uid('u')
+      const prefix = uid('r')
+      const mine = (g: number, suffix: string, ms: number, via: JoinRequest['via'] = { kind: 'direct' }) =>
+        aRequest(groups[g] ?? '', { id: `${prefix}-${suffix}`, requesterId: user, createdAt: at(ms), via })
+      const invited = { kind: 'invitation', invitedBy: 'owner' } as const
+      const rows = [mine(0, 'c', 1, invited), mine(1, 'a', 1), mine(2, 'b', 1, invited), mine(3, 'd', 0, invited)]
+      const decided = aRequest(groups[1] ?? '', {
+        requesterId: user,
+        status: 'rejected',
+        createdAt: at(0),
+        decidedAt: at(1),
+        decidedBy: 'o',
+      })
+      const someoneElse = aRequest(groups[0] ?? '', { createdAt: at(0), via: invited })
+      for (const r of [decided, ...rows, someoneElse]) await run((tx) => tx.insertRequest(r))
+      const expected = ['d', 'a', 'b', 'c'].map((x) => `${prefix}-${x}`)
+      for (const limit of [1, 3, 20]) {
+        const listed = await pageThrough((tx, page) => tx.listPendingRequestsOfUser(user, page), requestKey, limit)
+        expect(listed.rows.map((r) => r.id)).toEqual(expected)
+      }
+      expect(await run((tx) => tx.listPendingRequestsOfUser(user, { after: null, limit: 20 }))).toEqual(
+        sortedBy(rows, requestKey),
+      )
+      const withdrawn = { ...rows[1], status: 'withdrawn', decidedAt: at(5) } as JoinRequest
+      await run((tx) => tx.updateRequest(withdrawn))
+      const left = await run((tx) => tx.listPendingRequestsOfUser(user, { after: null, limit: 20 }))
+      expect(left.map((r) => r.id)).toEqual(expected.filter((id) => id !== withdrawn.id))
+      expect(await run((tx) => tx.listPendingRequestsOfUser(uid('nobody'), { after: null, limit: 20 }))).toEqual([])
+    })
+
     it('counts pending and unread requests, and marks only pending unread ones read', async () => {
       const [group, other] = [await withGroup(), await withGroup()]
       const unread = [aRequest(group.id), aRequest(group.id), aRequest(group.id)]
