@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
-import { postgresBinaries, startThrowawayPostgres } from '@joinery/postgres-store/testing'
+import { postgresServerAvailable, startThrowawayPostgres } from '@joinery/postgres-store/testing'
 import { describe, expect, it } from 'vitest'
 import { configFromEnv } from './config.js'
 import { startServer } from './server.js'
 
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
+const available = postgresServerAvailable('the load test')
 
 /** The heap after a full collection, in bytes. */
 function settledHeap(): number {

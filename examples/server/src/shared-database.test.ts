@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
-import { postgresBinaries, startThrowawayPostgres } from '@joinery/postgres-store/testing'
+import { postgresServerAvailable, startThrowawayPostgres } from '@joinery/postgres-store/testing'
 import { describe, expect, it } from 'vitest'
 import { configFromEnv } from './config.js'
 import { startServer } from './server.js'
 
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
+const available = postgresServerAvailable('the shared-database tests')
 
 describe.runIf(available)('several copies of the demo server on one PostgreSQL database', () => {
   it('share groups, ids and workgroup subjects: what one creates, the other serves', async () => {

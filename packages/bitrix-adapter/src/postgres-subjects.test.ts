@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { fromPglite, fromPgPool, migrate, type SqlDatabase } from '@joinery/postgres-store'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '@joinery/postgres-store/testing'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from '@joinery/postgres-store/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestPortal } from './internal/test-portal.js'
@@ -105,9 +107,7 @@ describe('on PostgreSQL (PGlite)', () => {
 })
 
 // Needs a PostgreSQL server, as the store's server tests do: CI sets JOINERY_REQUIRE_POSTGRES to fail, not skip.
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
-if (!available && process.env.JOINERY_REQUIRE_POSTGRES)
-  throw new Error(`no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`)
+const available = postgresServerAvailable('the subjects server tests')
 
 describe.runIf(available)('on a PostgreSQL server', () => {
   let server: ThrowawayPostgres

@@ -1,18 +1,17 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe } from 'vitest'
 import { describeAcceptedEdges, describeHostileInput } from './internal/hostile-input.js'
 import { fromPgPool, type SqlDatabase } from './sql-database.js'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from './testing/throwaway-postgres.js'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from './testing/throwaway-postgres.js'
 
 // The hostile-input property on a PostgreSQL 15 server, through node-postgres: its own way of writing dates and
 // text, which PGlite does not share. Skipped, saying so, where no server binaries are installed (as the other
 // server tests).
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
-if (!available && process.env.JOINERY_REQUIRE_POSTGRES)
-  throw new Error(`no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`)
-if (!available) console.warn(`Skipping the hostile-input server tests: no binaries in ${postgresBinaries()}.`)
+const available = postgresServerAvailable('the hostile-input server tests')
 
 describe.runIf(available)('on a PostgreSQL server', () => {
   let server: ThrowawayPostgres

@@ -1,6 +1,4 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createJoinery } from '@joinery/core'
 import { describeStoreConformance } from '@joinery/core/testing'
@@ -10,15 +8,15 @@ import { createDatabaseIdGenerator } from './id-generator.js'
 import { migrate } from './migrations.js'
 import { createPostgresStore } from './postgres-store.js'
 import { fromPgPool, type SqlDatabase } from './sql-database.js'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from './testing/throwaway-postgres.js'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from './testing/throwaway-postgres.js'
 
 // Needs a PostgreSQL server: the machine's binaries or DATABASE_URL. .ci/run installs the binaries and sets
 // JOINERY_REQUIRE_POSTGRES, so CI fails rather than skips; a machine without them skips these tests, saying so.
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
-if (!available && process.env.JOINERY_REQUIRE_POSTGRES)
-  throw new Error(`no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`)
-if (!available)
-  console.warn(`Skipping the PostgreSQL server tests: no binaries in ${postgresBinaries()} and no DATABASE_URL.`)
+const available = postgresServerAvailable('the PostgreSQL server tests')
 
 describe.runIf(available)('on a PostgreSQL server', () => {
   const run = promisify(execFile)

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { createJoinery } from '@joinery/core'
 import {
   describeDivergence,
@@ -17,14 +15,15 @@ import { raceInProcesses } from './internal/race-processes.js'
 import { migrate } from './migrations.js'
 import { createPostgresStore } from './postgres-store.js'
 import { fromPgPool, type SqlDatabase } from './sql-database.js'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from './testing/throwaway-postgres.js'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from './testing/throwaway-postgres.js'
 
 // Needs a PostgreSQL server, as postgres-store.server.test.ts does: CI sets JOINERY_REQUIRE_POSTGRES to fail
 // rather than skip.
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
-if (!available && process.env.JOINERY_REQUIRE_POSTGRES)
-  throw new Error(`no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`)
-if (!available) console.warn(`Skipping the PostgreSQL race tests: no binaries in ${postgresBinaries()}.`)
+const available = postgresServerAvailable('the PostgreSQL race tests')
 
 /** Service instances in one process, each with its own pool, so racing commands use different connections. */
 const INSTANCES = 3

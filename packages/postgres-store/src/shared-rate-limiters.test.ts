@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import pg from 'pg'
 import { RateLimiterRes } from 'rate-limiter-flexible'
@@ -7,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrate } from './migrations.js'
 import { createSharedRateLimiters, type RateLimiterFactory } from './shared-rate-limiters.js'
 import { fromPglite, fromPgPool, type SqlDatabase } from './sql-database.js'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from './testing/throwaway-postgres.js'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from './testing/throwaway-postgres.js'
 
 /** Consumes one point per key in order; answers how many were allowed. */
 async function served(limiter: ReturnType<RateLimiterFactory>, keys: string[]): Promise<number> {
@@ -77,7 +79,7 @@ describe(`${createSharedRateLimiters.name} on PGlite`, () => {
   })
 })
 
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
+const available = postgresServerAvailable('the shared rate-limiter server tests')
 
 describe.runIf(available)(`${createSharedRateLimiters.name} on a PostgreSQL server`, () => {
   let server: ThrowawayPostgres

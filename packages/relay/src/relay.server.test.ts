@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { createPostgresStore, fromPgPool, migrate, type SqlDatabase } from '@joinery/postgres-store'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '@joinery/postgres-store/testing'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from '@joinery/postgres-store/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Delivery, type RelayProcess, startReceiver, startRelayProcess } from './internal/relay-processes.js'
@@ -27,9 +29,7 @@ function arrivals(deliveries: readonly Delivery[]) {
 const numbered = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`)
 
 // Needs a PostgreSQL server, as the store's server tests do: CI sets JOINERY_REQUIRE_POSTGRES to fail, not skip.
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
-if (!available && process.env.JOINERY_REQUIRE_POSTGRES)
-  throw new Error(`no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`)
+const available = postgresServerAvailable('the relay server tests')
 
 describe.runIf(available)('the relay on a PostgreSQL server', () => {
   let server: ThrowawayPostgres

@@ -1,17 +1,17 @@
 // The event store shared by instances on one PostgreSQL 15 server (bitrix24/b24restdocs
 // api-reference/events/event-offline-get.md: parallel event.offline.get calls get disjoint sets;
 // EventTable::checkUniq: one binding per application, event, handler, user and connector).
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { fromPgPool, migrate } from '@joinery/postgres-store'
-import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '@joinery/postgres-store/testing'
+import {
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from '@joinery/postgres-store/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPostgresEventStore } from './postgres-event-store.js'
 
-const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
-if (!available && process.env.JOINERY_REQUIRE_POSTGRES)
-  throw new Error(`no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`)
+const available = postgresServerAvailable('the event-store server tests')
 
 describe.runIf(available)('createPostgresEventStore on a PostgreSQL server, 4 instances', () => {
   let server: ThrowawayPostgres

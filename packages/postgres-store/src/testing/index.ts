@@ -1,2 +1,7 @@
 export { tableDigest } from './table-digest.js'
-export { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from './throwaway-postgres.js'
+export {
+  postgresBinaries,
+  postgresServerAvailable,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from './throwaway-postgres.js'

@@ -46,6 +46,19 @@ export function postgresBinaries(): string {
 }
 
 /**
+ * Whether `what` (a suite of PostgreSQL server tests) can run here: a `DATABASE_URL`, or the binaries to start a
+ * throwaway cluster. Where neither is, it throws when `JOINERY_REQUIRE_POSTGRES` is set (CI: fail, never skip) and
+ * otherwise says that it skips.
+ */
+export function postgresServerAvailable(what: string): boolean {
+  const available = Boolean(process.env.DATABASE_URL) || existsSync(join(postgresBinaries(), 'pg_ctl'))
+  const missing = `no PostgreSQL binaries in ${postgresBinaries()} and no DATABASE_URL`
+  if (!available && process.env.JOINERY_REQUIRE_POSTGRES) throw new Error(`${what}: ${missing}`)
+  if (!available) console.warn(`Skipping ${what}: ${missing}.`)
+  return available
+}
+
+/**
  * Uses `DATABASE_URL` when set; otherwise starts a throwaway PostgreSQL cluster from the machine's binaries on a
  * free loopback port (as the `postgres` user when running as root, since postgres refuses root), for tests.
  */
