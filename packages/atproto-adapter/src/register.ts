@@ -57,9 +57,8 @@ export interface AtprotoAdapterOptions extends ViewOptions, Omit<ServiceAuthOpti
    */
   readonly groupConsent?: ChatFacts
   /**
-   * What `createGroup` and `addMembers` make of the users they name: `'request'` (as the lexicons describe) invites
-   * them — a convo in `status: 'request'` they accept with `acceptConvo`; `'member'` (default for now) adds them at
-   * once.
+   * What `createGroup` and `addMembers` make of the users they name: `'request'` (default, as the lexicons describe)
+   * invites them — a convo in `status: 'request'` they accept with `acceptConvo`; `'member'` adds them at once.
    */
   readonly addMembersAs?: 'request' | 'member'
   /**
@@ -126,7 +125,7 @@ export function registerJoineryMethods(server: Server, options: AtprotoAdapterOp
     unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
     groupConsent: options.groupConsent ?? null,
-    addMembersAs: options.addMembersAs ?? 'member',
+    addMembersAs: options.addMembersAs ?? 'request',
   })
 
   const retryAfter = String(options.retryAfterSeconds ?? 5)
