@@ -9,11 +9,16 @@ export {
   type SigningKeyResolver,
 } from './auth.js'
 export {
+  type ActorFacts,
   type ChatFacts,
   createAppViewChatFacts,
   createInMemoryChatFacts,
+  DEFAULT_MIN_ACCOUNT_AGE_MS,
+  decideGroupAdder,
   decideGroupInvite,
+  GROUP_ADDER_RULES,
   GROUP_INVITE_RULES,
+  type GroupAdderRefusal,
   type GroupInviteRefusal,
   type SubjectFacts,
 } from './group-consent.js'
