@@ -65,10 +65,18 @@ function flatten(value: Record<string, unknown>, prefix: string, out: [string, s
   for (const key of Object.keys(value)) {
     const name = prefix === '' ? key : `${prefix}[${key}]`
     const item = value[key]
-    if (typeof item === 'object' && item !== null) flatten(item as Record<string, unknown>, name, out, depth + 1)
-    else out.push([name, item === undefined || item === null ? '' : String(item)])
+    if (Array.isArray(item) && name.endsWith('[]')) {
+      // A flat parser (`extended: false`) keeps `USER_ID[]` as the name and collects its values: append each.
+      for (const one of item) out.push([name, scalar(one)])
+    } else if (typeof item === 'object' && item !== null) {
+      flatten(item as Record<string, unknown>, name, out, depth + 1)
+    } else {
+      out.push([name, scalar(item)])
+    }
   }
 }
+
+const scalar = (value: unknown) => (value === undefined || value === null ? '' : String(value))
 
 /** Drops keys that could reach object prototypes from parsed JSON. */
 function stripForbidden(value: unknown): unknown {
