@@ -239,9 +239,10 @@ export function createBitrixProtocol(options: BitrixProtocolOptions) {
   ): Promise<{ body: MethodSuccess | BitrixError; user: string | null }> {
     // An address that sent too many wrong codes is refused before its credentials are checked: guessing costs time.
     const address = failures ? input.clientAddress() : ''
-    if (failures && (await failures.isBlocked(address)))
-      return { body: tooManyRequests(failureLimit?.blockSeconds), user: null }
-    const auth = await authenticate(options.auth, call.credentials)
+    const blocked = failures ? failures.isBlocked(address) : false
+    if (blocked !== false && (await blocked)) return { body: tooManyRequests(failureLimit?.blockSeconds), user: null }
+    const authenticated = authenticate(options.auth, call.credentials)
+    const auth = authenticated instanceof Promise ? await authenticated : authenticated
     if ('status' in auth) {
       if (failures && !(await failures.recordFailure(address)))
         return { body: tooManyRequests(failureLimit?.blockSeconds), user: null }

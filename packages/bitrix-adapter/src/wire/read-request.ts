@@ -60,32 +60,25 @@ function hasBody(req: IncomingMessage): boolean {
 /** The body, or `null` when it is larger than allowed (the rest is not read). */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let first: Buffer | null = null
+    let chunks: Buffer[] | null = null
     let size = 0
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
-        cleanup()
+        req.off('data', onData)
         resolve(null)
-        return
+      } else if (first === null) {
+        first = chunk
+      } else {
+        chunks ??= [first]
+        chunks.push(chunk)
       }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
-    }
-    const onError = (error: Error) => {
-      cleanup()
-      reject(error)
-    }
-    const cleanup = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
     }
     req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
+    req.once('end', () => resolve(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY_BUFFER)))
+    req.once('error', reject)
   })
 }
+
+const EMPTY_BUFFER = Buffer.alloc(0)
