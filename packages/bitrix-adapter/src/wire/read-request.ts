@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { assembleCall, bodyParams, parsedBodyParams, queryParams } from './body.js'
+import { assembleCall, bodyParams, parsedBodyParams } from './body.js'
 import { type BitrixError, bitrixError } from './envelope.js'
-import type { Params } from './php-params.js'
 import { MAX_BODY_BYTES, type RestCall, readRoute } from './route.js'
 
 export { type Credentials, MAX_BODY_BYTES, type RestCall } from './route.js'
@@ -43,10 +42,8 @@ export async function readRestCall(req: MountedRequest, basePath = ''): Promise<
   }
   return assembleCall(
     route,
-    async (): Promise<Params> => {
-      const fromBody = body ? await bodyParams(contentType, body) : parsedBodyParams(contentType, parsed)
-      return search === '' ? fromBody : { ...queryParams(search), ...fromBody }
-    },
+    search,
+    () => (body ? bodyParams(contentType, body) : parsedBodyParams(contentType, parsed)),
     req.headers.authorization,
   )
 }
