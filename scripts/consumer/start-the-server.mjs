@@ -24,7 +24,11 @@ const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)
 try {
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner after 60 s:\n${output}`)), 60_000)
-    child.stdout.on('data', () => output.includes('Press Ctrl+C') && (clearTimeout(timer), resolve()))
+    child.stdout.on('data', () => {
+      if (!output.includes('Press Ctrl+C')) return
+      clearTimeout(timer)
+      resolve()
+    })
     exited.then((code) => reject(new Error(`joinery-server exited ${code}:\n${output}`)))
   })
   const url = /AT Protocol XRPC:\s+(http:\/\/[^/\s]+)\/xrpc/.exec(output)?.[1]
