@@ -13,8 +13,8 @@ export interface XrpcRequestContext {
 /** The web handler's settings: the adapter's, and how a client's address is found. */
 export interface XrpcHandlerOptions extends AdapterOptions {
   /**
-   * The address a request's IP limits count against, when the call gives no `context.clientAddress`: e.g.
-   * `(request) => request.headers.get('cf-connecting-ip')` on Cloudflare. Without either, every anonymous caller
+   * The address a request's IP limits count against, e.g. `(request) => request.headers.get('cf-connecting-ip')` on
+   * Cloudflare; when it answers nothing, the call's `context.clientAddress`. Without either, every anonymous caller
    * counts against one shared address (`unknown`).
    */
   readonly clientAddress?: (request: Request) => string | null | undefined
@@ -60,7 +60,7 @@ export function createWebHandler(
       body: body ? { chunks: () => chunksOf(body) } : null,
       key: request,
       authorization: request.headers.get('authorization') ?? undefined,
-      clientAddress: () => context?.clientAddress ?? clientAddress?.(request) ?? 'unknown',
+      clientAddress: () => clientAddress?.(request) ?? context?.clientAddress ?? 'unknown',
     })
     return responseOf(answer ?? NOT_FOUND, head)
   }

@@ -272,7 +272,9 @@ export function createXrpcDispatch(options: AdapterOptions, platform: AdapterPla
     if (type !== 'application/json') throw new Refusal(invalid(`Wrong request encoding (Content-Type): ${type}`))
     let value: unknown = {}
     if (request.body && 'parsed' in request.body) value = request.body.parsed
-    else if (request.body) {
+    else if (request.body && contentType?.includes('/')) {
+      // A bare `json` passes the encoding check but not the body parser's type check, which then reads nothing:
+      // xrpc-server validates `{}`.
       const encoding = (request.header('content-encoding') ?? 'identity').toLowerCase()
       const declared = length === undefined ? null : Number.parseInt(length, 10)
       const bytes = await readBody(request.body.chunks(), encoding, Number.isNaN(declared) ? null : declared)
