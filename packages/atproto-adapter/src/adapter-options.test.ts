@@ -11,7 +11,15 @@ const good = { joinery, serviceDid: 'did:web:chat.example.com' }
 // Every way in checks its options when it is made, so that a mistake is named at start-up, not by the first call.
 const FACTORIES: [string, (options: unknown) => unknown][] = [
   ['createJoineryXrpcServer', (o) => createJoineryXrpcServer(o as Parameters<typeof createJoineryXrpcServer>[0])],
-  ['createJoineryXrpcHandler', (o) => createJoineryXrpcHandler(o as Parameters<typeof createJoineryXrpcHandler>[0])],
+  [
+    'createJoineryXrpcHandler',
+    (o) =>
+      createJoineryXrpcHandler(
+        (typeof o === 'object' && o !== null ? { clientAddress: () => '192.0.2.1', ...o } : o) as Parameters<
+          typeof createJoineryXrpcHandler
+        >[0],
+      ),
+  ],
   [
     'registerJoineryMethods',
     (o) => registerJoineryMethods(createServer(), o as Parameters<typeof registerJoineryMethods>[1]),
@@ -141,6 +149,16 @@ describe.each(FACTORIES)('%s', (name, make) => {
     expect(() => make({ ...good, memberLimit: 0 })).toThrow(RangeError)
     expect(() => make({ ...good, memberLimit: '1' })).toThrow(TypeError)
     expect(() => make({ serviceDid: good.serviceDid })).toThrow(TypeError)
+  })
+})
+
+describe(createJoineryXrpcHandler, () => {
+  it('asks where the client address comes from, since a Request has no socket, unless previews are unlimited', () => {
+    expect(() => createJoineryXrpcHandler(good)).toThrow(
+      /^createJoineryXrpcHandler: options\.clientAddress is required, because a Request has no socket/,
+    )
+    expect(() => createJoineryXrpcHandler({ ...good, anonymousPreviewLimit: false })).not.toThrow()
+    expect(() => createJoineryXrpcHandler({ ...good, clientAddress: () => '192.0.2.1' })).not.toThrow()
   })
 })
 

@@ -5,7 +5,7 @@ import { createCallPipeline, verifiedCaller } from './call-pipeline.js'
 import { LEXICONS, SERVED_METHODS } from './lexicons/index.js'
 import { createNodeHandler, type NodeRequestListener } from './node-handler.js'
 import { NODE_PLATFORM } from './node-platform.js'
-import { createWebHandler, type XrpcHandler } from './web-handler.js'
+import { createWebHandler, type XrpcHandler, type XrpcRequestContext } from './web-handler.js'
 import { createXrpcDispatch } from './xrpc-dispatch.js'
 
 export type { CallEntry } from './adapter-options.js'
@@ -74,11 +74,12 @@ export interface JoineryXrpcServer {
    */
   readonly router: NodeRequestListener
   /**
-   * The same service as `(Request) => Promise<Response>` (Hono, Fastify, Next.js on Node), sharing the router's
-   * limits, caches and replay guard; signatures still checked by OpenSSL. Runtimes without Node use
-   * `@joinery/atproto-adapter/web`.
+   * The same service as `(Request, { clientAddress }) => Promise<Response>` (Hono, Fastify, Next.js on Node),
+   * sharing the router's limits, caches and replay guard; signatures still checked by OpenSSL. Pass the client's
+   * address (a `Request` has no socket), else anonymous previews of every caller count against one address.
+   * Runtimes without Node use `@joinery/atproto-adapter/web`.
    */
-  readonly fetch: XrpcHandler
+  readonly fetch: XrpcHandler<XrpcRequestContext>
 }
 
 /**
@@ -93,5 +94,8 @@ export interface JoineryXrpcServer {
 export function createJoineryXrpcServer(options: AtprotoAdapterOptions): JoineryXrpcServer {
   checkAdapterOptions('createJoineryXrpcServer', options)
   const dispatch = createXrpcDispatch(options, NODE_PLATFORM)
-  return { router: createNodeHandler(dispatch, options.clientAddress), fetch: createWebHandler(dispatch) }
+  return {
+    router: createNodeHandler(dispatch, options.clientAddress),
+    fetch: createWebHandler<XrpcRequestContext>(dispatch, (_request, context) => context?.clientAddress),
+  }
 }

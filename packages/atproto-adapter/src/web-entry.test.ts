@@ -110,6 +110,7 @@ describe('@joinery/atproto-adapter/web', () => {
       joinery: web.createJoinery({ store: web.createInMemoryStore() }),
       serviceDid,
       allowDidKeyIssuers: true,
+      clientAddress: (request: Request) => request.headers.get('x-client-address'),
     }) as (request: Request) => Promise<Response>
     const lexicons = new Lexicons(LEXICONS)
     const [ada, bob] = [await Secp256k1Keypair.create(), await Secp256k1Keypair.create()]

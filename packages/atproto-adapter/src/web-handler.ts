@@ -1,23 +1,27 @@
 import type { AdapterOptions } from './adapter-options.js'
 import { type DispatchAnswer, NOT_FOUND, type XrpcDispatch } from './xrpc-dispatch.js'
 
-/** A web-standard handler: `fetch`-style, for Hono, Next.js route handlers, Bun, Deno, Workers… */
-export type XrpcHandler = (request: Request, context?: XrpcRequestContext) => Promise<Response>
+/**
+ * A web-standard handler, `(Request) => Promise<Response>`, for Hono, Next.js route handlers, Bun, Deno, Workers…
+ * The optional second argument (a runtime's bindings or connection info) goes to `clientAddress`.
+ */
+export type XrpcHandler<Context = unknown> = (request: Request, context?: Context) => Promise<Response>
 
-/** What a host knows of a request that a `Request` does not say. */
+/** The context `createJoineryXrpcServer(…).fetch` takes: the client's address, which a `Request` does not carry. */
 export interface XrpcRequestContext {
   /** The client's IP address, for the per-address limit of calls without a token (`getJoinLinkPreviews`). */
   readonly clientAddress?: string
 }
 
 /** The web handler's settings: the adapter's, and how a client's address is found. */
-export interface XrpcHandlerOptions extends AdapterOptions {
+export interface XrpcHandlerOptions<Context = unknown> extends AdapterOptions {
   /**
-   * The address a request's IP limits count against, e.g. `(request) => request.headers.get('cf-connecting-ip')` on
-   * Cloudflare; when it answers nothing, the call's `context.clientAddress`. Without either, every anonymous caller
-   * counts against one shared address (`unknown`).
+   * The address the per-address limit of calls without a token counts against: a `Request` has no socket, so give
+   * it from a header (`request.headers.get('cf-connecting-ip')` on Cloudflare) or from the runtime's context passed
+   * as the handler's second argument (`env.incoming.socket.remoteAddress` with `@hono/node-server`). Required unless
+   * `anonymousPreviewLimit` is `false`.
    */
-  readonly clientAddress?: (request: Request) => string | null | undefined
+  readonly clientAddress?: (request: Request, context: Context) => string | null | undefined
 }
 
 async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
@@ -45,10 +49,10 @@ function responseOf(answer: DispatchAnswer, head: boolean): Response {
  * runtime's pieces (the web entry's pure-JS verifier, or OpenSSL when a Node server hands out its `fetch`). A path
  * that is neither `/xrpc/…` nor the DID document is answered 404 `NotFound`.
  */
-export function createWebHandler(
+export function createWebHandler<Context>(
   dispatch: XrpcDispatch,
-  clientAddress?: XrpcHandlerOptions['clientAddress'],
-): XrpcHandler {
+  clientAddress?: XrpcHandlerOptions<Context>['clientAddress'],
+): XrpcHandler<Context> {
   return async (request, context) => {
     const url = new URL(request.url)
     const head = request.method === 'HEAD'
@@ -60,7 +64,7 @@ export function createWebHandler(
       body: body ? { chunks: () => chunksOf(body) } : null,
       key: request,
       authorization: request.headers.get('authorization') ?? undefined,
-      clientAddress: () => clientAddress?.(request) ?? context?.clientAddress ?? 'unknown',
+      clientAddress: () => clientAddress?.(request, context as Context) || 'unknown',
     })
     return responseOf(answer ?? NOT_FOUND, head)
   }

@@ -50,20 +50,29 @@ const WEB_PLATFORM: AdapterPlatform = {
  * The `chat.bsky.group` join family and the group convo methods as a web-standard handler, with the wire behaviour of
  * `createJoineryXrpcServer`: `GET /xrpc/<query>`, `POST /xrpc/<procedure>`, lexicon-checked parameters, bodies and
  * answers, XRPC error bodies `{error, message}`, service-JWT checks, rate limits, replay guard, and
- * `/.well-known/did.json` for a `did:web` service. Pass the client's IP as `handler(request, { clientAddress })`
- * (or the `clientAddress` option) so anonymous previews are limited per address. Options are checked at once.
+ * `/.well-known/did.json` for a `did:web` service. `clientAddress` says where the client's IP comes from (a header,
+ * or the context passed as the handler's second argument), so anonymous previews are limited per address. Options
+ * are checked at once.
  * @example
- * const handler = createJoineryXrpcHandler({ joinery, serviceDid: 'did:web:chat.example.com' })
- * export default { fetch: (request: Request) => handler(request) } // a Worker, Deno.serve, Bun.serve…
+ * const handler = createJoineryXrpcHandler({
+ *   joinery,
+ *   serviceDid: 'did:web:chat.example.com',
+ *   clientAddress: (request) => request.headers.get('cf-connecting-ip'),
+ * })
+ * export default { fetch: (request: Request) => handler(request) } // a Worker
  */
-export function createJoineryXrpcHandler(
-  options: XrpcHandlerOptions & {
+export function createJoineryXrpcHandler<Context = unknown>(
+  options: XrpcHandlerOptions<Context> & {
     /** How signatures are checked. Default `createPortableSignatureVerifier()` (`@atproto/crypto`, pure JS). */
     readonly signatureVerifier?: SignatureVerifier
   },
-): XrpcHandler {
+): XrpcHandler<Context> {
   checkAdapterOptions('createJoineryXrpcHandler', options)
+  if (options.clientAddress === undefined && options.anonymousPreviewLimit !== false)
+    throw new TypeError(
+      "createJoineryXrpcHandler: options.clientAddress is required, because a Request has no socket: give (request, context) => the client's address, or set anonymousPreviewLimit: false",
+    )
   const { signatureVerifier } = options
   const platform = signatureVerifier ? { ...WEB_PLATFORM, createVerifier: () => signatureVerifier } : WEB_PLATFORM
-  return createWebHandler(createXrpcDispatch(options, platform), options.clientAddress)
+  return createWebHandler<Context>(createXrpcDispatch(options, platform), options.clientAddress)
 }

@@ -43,7 +43,9 @@ beforeAll(async () => {
   registerJoineryMethods(host, options())
   servers['xrpc-server'] = await listen(host)
   servers.node = await listen(createJoineryXrpcServer(options()))
-  servers.web = await serveFetch(createJoineryXrpcHandler(options()))
+  servers.web = await serveFetch(
+    createJoineryXrpcHandler({ ...options(), clientAddress: (_request, context) => context.clientAddress }),
+  )
   owner = await Secp256k1Keypair.create()
   stranger = await Secp256k1Keypair.create()
   // The same state everywhere: a group of the owner's with an enabled link.

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Listening } from '../node.js'
-import type { XrpcHandler } from '../web-handler.js'
+import type { XrpcHandler, XrpcRequestContext } from '../web-handler.js'
 
 /** A web `Request` of a Node request: headers as sent, the body as a stream. */
 function requestOf(req: IncomingMessage, origin: string): Request {
@@ -20,9 +20,9 @@ function requestOf(req: IncomingMessage, origin: string): Request {
 
 /**
  * Serves a web-standard handler on a loopback Node HTTP server, for tests of the web shell over real HTTP: nothing
- * of the handler runs through Node's request objects.
+ * of the handler runs through Node's request objects. The handler's context carries the socket's peer address.
  */
-export async function serveFetch(handler: XrpcHandler): Promise<Listening> {
+export async function serveFetch(handler: XrpcHandler<XrpcRequestContext>): Promise<Listening> {
   const http = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`
     handler(requestOf(req, origin), { clientAddress: req.socket.remoteAddress ?? 'unknown' }).then(

@@ -7,7 +7,7 @@ import { createInMemorySocialGraph, createInMemoryStore, createJoinery, type InM
 import { LEXICONS } from '../lexicons/index.js'
 import { listen } from '../node.js'
 import { type AtprotoAdapterOptions, createJoineryXrpcServer } from '../register.js'
-import { createJoineryXrpcHandler, type XrpcHandlerOptions } from '../web.js'
+import { createJoineryXrpcHandler, type XrpcHandlerOptions, type XrpcRequestContext } from '../web.js'
 import { serveFetch } from './serve-fetch.js'
 
 export const SERVICE_DID = 'did:web:chat.joinery.test'
@@ -37,7 +37,12 @@ export async function startTestService(options: Partial<AtprotoAdapterOptions> &
   const settings = { joinery, serviceDid: SERVICE_DID, allowDidKeyIssuers: true, ...adapterOptions }
   const listening =
     SHELL === 'web' && port === undefined
-      ? await serveFetch(createJoineryXrpcHandler(settings as XrpcHandlerOptions))
+      ? await serveFetch(
+          createJoineryXrpcHandler({
+            clientAddress: (_request, context) => context.clientAddress,
+            ...(settings as XrpcHandlerOptions<XrpcRequestContext>),
+          }),
+        )
       : await listen(createJoineryXrpcServer(settings), port === undefined ? {} : { port })
   const client = new XrpcClient({ service: listening.url }, LEXICONS)
 
