@@ -51,9 +51,8 @@ export interface AdapterOptions extends ViewOptions, Omit<ServiceAuthOptions, 'r
    */
   readonly groupConsent?: ChatFacts
   /**
-   * What `createGroup` and `addMembers` make of the users they name: `'request'` (as the lexicons describe) invites
-   * them — a convo in `status: 'request'` they accept with `acceptConvo`; `'member'` (default for now) adds them at
-   * once.
+   * What `createGroup` and `addMembers` make of the users they name: `'request'` (default, as the lexicons describe)
+   * invites them — a convo in `status: 'request'` they accept with `acceptConvo`; `'member'` adds them at once.
    */
   readonly addMembersAs?: 'request' | 'member'
   /**

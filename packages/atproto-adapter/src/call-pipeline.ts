@@ -67,7 +67,7 @@ export function createCallPipeline(options: AdapterOptions, platform: AdapterPla
     unknownCodes: createUnknownCodeLimiter({ attempts: 20, windowMs: 60_000, ...options.unknownCodeLimit }, limiters),
     defaultMemberLimit: memberLimit,
     groupConsent: options.groupConsent ?? null,
-    addMembersAs: options.addMembersAs ?? 'member',
+    addMembersAs: options.addMembersAs ?? 'request',
   })
   const retryAfter = String(options.retryAfterSeconds ?? 5)
 
