@@ -228,6 +228,14 @@ CREATE INDEX bitrix_offline_events_by_queue ON {s}.bitrix_offline_events (client
     // listPendingRequestsOfUser (a user's convo requests on atproto) reads them by requester, in (created_at, id) order.
     sql: `CREATE INDEX join_requests_pending_of_user ON {s}.join_requests (requester_id, created_at, id COLLATE "C") WHERE status = 'pending';`,
   },
+  {
+    version: 12,
+    name: "indexes of the events naming a user, for the user's own log",
+    // readUserEvents (getLog on atproto: a user's own leaves, removals, invitations and requests) reads the outbox by
+    // the event's actor and by its subject, each in id order on its own index, and merges the two.
+    sql: `CREATE INDEX outbox_by_actor ON {s}.outbox ((event->>'actor'), id);
+CREATE INDEX outbox_by_subject ON {s}.outbox ((event->>'subject'), id) WHERE event->>'subject' IS NOT NULL;`,
+  },
 ]
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
