@@ -1,4 +1,4 @@
-import { err, errAsync, ok, okAsync, type ResultAsync } from 'neverthrow'
+import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideJoin, type JoinSnapshot } from '../decide-join.js'
 import { decideCap } from '../decisions/caps.js'
@@ -7,9 +7,10 @@ import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import type { Step } from '../internal/storage-flow.js'
+import { settled } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
 import type { StoreTx } from '../ports/membership-store.js'
-import { type CommandContext, type Outcome, runCommand, runQuery } from './context.js'
+import { type CommandContext, type Outcome, runQuery, settleCommand } from './context.js'
 import { expireRequest, isOverdue } from './latest-request.js'
 import { countOnLink } from './link-counters.js'
 import * as s from './schemas.js'
@@ -137,7 +138,7 @@ export function joinCommands(ctx: CommandContext) {
   }
 
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
-    return runCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
+    return settleCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
       // The group is locked first, so the snapshot is the state every earlier command on it left.
       const { snapshot, staleRequest } = await loadSnapshot(tx, step, target, actor, follows, true)
       const code = target.kind === 'link' ? target.code : null
@@ -263,17 +264,19 @@ export function joinCommands(ctx: CommandContext) {
     })
   }
 
-  function join(target: Target, actor: UserId, message: string | null): ResultAsync<JoinResult, JoinError> {
-    return attempt(target, actor, message, null).andThen((first): ResultAsync<JoinResult, JoinError> => {
-      if (!('askGraph' in first)) return okAsync(first)
-      const graph = ctx.socialGraph
-      if (!graph) return errAsync({ code: 'SocialGraphUnavailable' })
-      // The second attempt knows the answer, so it never asks again.
-      return graph
-        .follows(first.askGraph, actor)
-        .andThen((follows) => attempt(target, actor, message, follows))
-        .andThen((second) => ('askGraph' in second ? err({ code: 'FollowRequired' } as const) : ok(second)))
-    })
+  /** One attempt, and a second one once the social graph has answered when a rule needed it. */
+  async function join(target: Target, actor: UserId, message: string | null): Promise<Result<JoinResult, JoinError>> {
+    const first = await attempt(target, actor, message, null)
+    // Without a question for the graph, the first attempt's answer is the join's.
+    if (first.isErr() || !('askGraph' in first.value)) return first as Result<JoinResult, JoinError>
+    const graph = ctx.socialGraph
+    if (!graph) return err({ code: 'SocialGraphUnavailable' })
+    const follows = await settled(graph.follows(first.value.askGraph, actor))
+    if (follows.isErr()) return err(follows.error)
+    // The second attempt knows the answer, so it never asks again.
+    const second = await attempt(target, actor, message, follows.value)
+    if (second.isErr() || !('askGraph' in second.value)) return second as Result<JoinResult, JoinError>
+    return err({ code: 'FollowRequired' })
   }
 
   return {
@@ -286,16 +289,16 @@ export function joinCommands(ctx: CommandContext) {
      * if (r.isOk() && r.value.status === 'joined') console.log('welcome to', r.value.group.name)
      */
     requestJoinByCode(input: RequestJoinByCodeInput): ResultAsync<JoinResult, JoinError> {
-      return validate(requestJoinByCodeInput, input).asyncAndThen((cmd) =>
-        join({ kind: 'link', code: cmd.code }, cmd.actor, cmd.message),
-      )
+      const cmd = validate(requestJoinByCodeInput, input)
+      if (cmd.isErr()) return errAsync(cmd.error)
+      return new ResultAsync(join({ kind: 'link', code: cmd.value.code }, cmd.value.actor, cmd.value.message))
     },
 
     /** Asks to join a group by its id, with an optional message for the approvers (Bitrix24's way). */
     requestJoin(input: RequestJoinInput): ResultAsync<JoinResult, JoinError> {
-      return validate(requestJoinInput, input).asyncAndThen((cmd) =>
-        join({ kind: 'direct', groupId: cmd.groupId }, cmd.actor, cmd.message),
-      )
+      const cmd = validate(requestJoinInput, input)
+      if (cmd.isErr()) return errAsync(cmd.error)
+      return new ResultAsync(join({ kind: 'direct', groupId: cmd.value.groupId }, cmd.value.actor, cmd.value.message))
     },
 
     /** What a join attempt would do, and which rule refuses it and what would fix it. Writes nothing. */

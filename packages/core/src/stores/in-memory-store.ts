@@ -9,6 +9,7 @@ import type { Removal } from '../domain/removal.js'
 import { queryGroups } from '../internal/group-query.js'
 import { compareKeys, pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
+import { settled } from '../internal/storage-flow.js'
 import type { ListKey, MembershipStore, StoredEvent, StoreTx } from '../ports/membership-store.js'
 
 export interface InMemoryStoreOptions {
@@ -20,6 +21,9 @@ export interface InMemoryStore extends MembershipStore {
   /** The newest committed events, oldest first: an outbox for tests and small services. */
   recentEvents(): readonly DomainEvent[]
 }
+
+// A settled answer can be awaited any number of times: the writes that answer nothing share one.
+const DONE: ResultAsync<void, never> = okAsync(undefined)
 
 const pairKey = (groupId: GroupId, userId: UserId) => `${groupId}\u0000${userId}`
 
@@ -57,57 +61,54 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   // Each group's events with their seq, trimmed like `events`; `nextSeq` only grows (a rolled-back seq is skipped).
   const eventsByGroup = new Map<GroupId, StoredEvent[]>()
   let nextSeq = 1
-  let stagedStored: StoredEvent[] = []
+  const stagedStored: StoredEvent[] = []
   const exclusive = createMutex()
 
   /** Sets `map[key] = value` (or deletes it when `value` is undefined) and journals how to undo it. */
-  function write<K, V>(undo: (() => void)[], map: Map<K, V>, key: K, value: V | undefined): void {
-    const had = map.has(key)
-    const before = map.get(key)
+  function write<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+    journal.push(restoreEntry, map, key, map.get(key))
     if (value === undefined) map.delete(key)
     else map.set(key, value)
-    undo.push(() => {
-      if (had) map.set(key, before as V)
-      else map.delete(key)
-    })
   }
 
-  function addToSet<K, V>(undo: (() => void)[], index: Map<K, Set<V>>, key: K, value: V): void {
+  function addToSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
     const set = getOrCreate(index, key, () => new Set<V>())
     if (set.has(value)) return
     set.add(value)
-    undo.push(() => set.delete(value))
+    journal.push(deleteFromSet, set, value, undefined)
   }
 
-  function removeFromSet<K, V>(undo: (() => void)[], index: Map<K, Set<V>>, key: K, value: V): void {
+  function removeFromSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
     const set = index.get(key)
     if (!set?.delete(value)) return
-    undo.push(() => set.add(value))
+    journal.push(addBackToSet, set, value, undefined)
   }
 
-  function indexUser(undo: (() => void)[], userId: UserId, groupId: GroupId): void {
+  function indexUser(userId: UserId, groupId: GroupId): void {
     const current = groupsOfUser.get(userId)
-    if (current === undefined) write(undo, groupsOfUser, userId, groupId)
+    if (current === undefined) write(groupsOfUser, userId, groupId)
     else if (typeof current === 'string') {
-      if (current !== groupId) write(undo, groupsOfUser, userId, new Set([current, groupId]))
-    } else addToSet(undo, groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+      if (current !== groupId) write(groupsOfUser, userId, new Set([current, groupId]))
+    } else addToSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
   }
 
-  function unindexUser(undo: (() => void)[], userId: UserId, groupId: GroupId): void {
+  function unindexUser(userId: UserId, groupId: GroupId): void {
     const current = groupsOfUser.get(userId)
-    if (current === groupId) write(undo, groupsOfUser, userId, undefined)
-    else if (current instanceof Set) removeFromSet(undo, groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+    if (current === groupId) write(groupsOfUser, userId, undefined)
+    else if (current instanceof Set) removeFromSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
   }
 
-  function setMemberCount(undo: (() => void)[], groupId: GroupId, delta: number): void {
+  function setMemberCount(groupId: GroupId, delta: number): void {
     const group = groups.get(groupId)
-    if (group) write(undo, groups, groupId, { ...group, memberCount: group.memberCount + delta })
+    if (group) write(groups, groupId, { ...group, memberCount: group.memberCount + delta })
   }
 
-  // The journal of the running transaction. Transactions run one at a time, so one journal and one `StoreTx` object
-  // serve them all: a transaction allocates no closures of its own (the join path runs thousands per second).
-  let undo: (() => void)[] = []
-  let staged: DomainEvent[] = []
+  // The journal of the running transaction: how to undo each write, four slots per write (an undo function from
+  // the bottom of this file and its three arguments), newest last. Transactions run one at a time, so one journal
+  // and one `StoreTx` object serve them all: a transaction allocates no closures of its own (the join path runs
+  // hundreds of thousands per second).
+  const journal: unknown[] = []
+  const staged: DomainEvent[] = []
 
   function makeTx(): StoreTx {
     return {
@@ -135,37 +136,37 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         ),
       insertGroup: (group) => {
         if (groups.has(group.id)) return refuse(`group ${group.id} exists`)
-        write(undo, groups, group.id, { ...group, memberCount: 0 })
-        return okAsync(undefined)
+        write(groups, group.id, { ...group, memberCount: 0 })
+        return DONE
       },
       updateGroup: (id, change) => {
         const current = groups.get(id)
         if (!current) return refuse(`group ${id} does not exist`)
         const next = { ...current, ...definedFields(change) }
         if (change.attributes) next.attributes = { ...current.attributes, ...change.attributes }
-        write(undo, groups, id, next)
-        return okAsync(undefined)
+        write(groups, id, next)
+        return DONE
       },
       deleteGroup: (id) => {
-        for (const code of [...(linksByGroup.get(id) ?? [])]) write(undo, links, code, undefined)
-        write(undo, linksByGroup, id, undefined)
+        for (const code of [...(linksByGroup.get(id) ?? [])]) write(links, code, undefined)
+        write(linksByGroup, id, undefined)
         for (const userId of [...(members.get(id)?.keys() ?? [])]) {
-          unindexUser(undo, userId, id)
+          unindexUser(userId, id)
         }
-        write(undo, members, id, undefined)
-        write(undo, memberOrder, id, undefined)
+        write(members, id, undefined)
+        write(memberOrder, id, undefined)
         for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
           const request = requests.get(requestId)
           if (request) {
-            write(undo, latestRequest, pairKey(id, request.requesterId), undefined)
-            write(undo, pendingByPair, pairKey(id, request.requesterId), undefined)
+            write(latestRequest, pairKey(id, request.requesterId), undefined)
+            write(pendingByPair, pairKey(id, request.requesterId), undefined)
           }
-          write(undo, requests, requestId, undefined)
+          write(requests, requestId, undefined)
         }
-        write(undo, requestsByGroup, id, undefined)
-        for (const key of [...removals.keys()]) if (key.startsWith(`${id}\u0000`)) write(undo, removals, key, undefined)
-        write(undo, groups, id, undefined)
-        return okAsync(undefined)
+        write(requestsByGroup, id, undefined)
+        for (const key of [...removals.keys()]) if (key.startsWith(`${id}\u0000`)) write(removals, key, undefined)
+        write(groups, id, undefined)
+        return DONE
       },
 
       getLink: (code) => okAsync(links.get(code) ?? null),
@@ -191,20 +192,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       insertLink: (link) => {
         if (!groups.has(link.groupId)) return refuse('group does not exist')
         if (links.has(link.code)) return refuse('duplicate join-link code')
-        write(undo, links, link.code, link)
-        addToSet(undo, linksByGroup, link.groupId, link.code)
-        return okAsync(undefined)
+        write(links, link.code, link)
+        addToSet(linksByGroup, link.groupId, link.code)
+        return DONE
       },
       updateLink: (code, change) => {
         const current = links.get(code)
         if (!current) return refuse('join link does not exist')
-        write(undo, links, code, { ...current, ...definedFields(change) })
-        return okAsync(undefined)
+        write(links, code, { ...current, ...definedFields(change) })
+        return DONE
       },
 
       countOnLink: (code, change) => {
         const link = links.get(code)
-        if (!link) return okAsync(undefined)
+        if (!link) return DONE
         const c = link.counters
         const refusals = change.refusal
           ? { ...c.refusals, [change.refusal]: (c.refusals[change.refusal] ?? 0) + 1 }
@@ -214,8 +215,8 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           pending: Math.max(0, c.pending + (change.pending ?? 0)),
           refusals,
         }
-        write(undo, links, code, { ...link, counters })
-        return okAsync(undefined)
+        write(links, code, { ...link, counters })
+        return DONE
       },
 
       getMembership: (groupId, userId) => okAsync(members.get(groupId)?.get(userId) ?? null),
@@ -225,21 +226,22 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const roster = getOrCreate(members, membership.groupId, () => new Map<UserId, Membership>())
         if (roster.has(membership.userId)) return okAsync('exists' as const)
         if (limit !== null && group.memberCount >= limit) return okAsync('limit-reached' as const)
-        write(undo, roster, membership.userId, membership)
+        write(roster, membership.userId, membership)
         const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
-        const at = firstAfter(order, roster, { at: membership.joinedAt, id: membership.userId }, true)
-        order.splice(at, 0, membership.userId)
-        undo.push(() => order.splice(at, 1))
-        indexUser(undo, membership.userId, membership.groupId)
-        setMemberCount(undo, membership.groupId, 1)
+        const at = insertionPoint(order, roster, membership)
+        if (at === order.length) order.push(membership.userId)
+        else order.splice(at, 0, membership.userId)
+        journal.push(unsplice, order, at, undefined)
+        indexUser(membership.userId, membership.groupId)
+        setMemberCount(membership.groupId, 1)
         return okAsync('inserted' as const)
       },
       updateMembershipRole: (groupId, userId, role) => {
         const roster = members.get(groupId)
         const current = roster?.get(userId)
         if (!roster || !current) return refuse('membership does not exist')
-        write(undo, roster, userId, { ...current, role })
-        return okAsync(undefined)
+        write(roster, userId, { ...current, role })
+        return DONE
       },
       deleteMembership: (groupId, userId) => {
         const roster = members.get(groupId)
@@ -249,11 +251,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (order) {
           const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
           order.splice(at, 1)
-          undo.push(() => order.splice(at, 0, userId))
+          journal.push(resplice, order, at, userId)
         }
-        write(undo, roster, userId, undefined)
-        unindexUser(undo, userId, groupId)
-        setMemberCount(undo, groupId, -1)
+        write(roster, userId, undefined)
+        unindexUser(userId, groupId)
+        setMemberCount(groupId, -1)
         return okAsync(true)
       },
       listMembers: (groupId, page) => {
@@ -282,11 +284,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           return refuse('a pending request of this user for this group exists')
         }
         if (requests.has(request.id)) return refuse('duplicate request id')
-        write(undo, requests, request.id, request)
-        write(undo, latestRequest, key, request.id)
-        if (request.status === 'pending') write(undo, pendingByPair, key, request.id)
-        addToSet(undo, requestsByGroup, request.groupId, request.id)
-        return okAsync(undefined)
+        write(requests, request.id, request)
+        write(latestRequest, key, request.id)
+        if (request.status === 'pending') write(pendingByPair, key, request.id)
+        addToSet(requestsByGroup, request.groupId, request.id)
+        return DONE
       },
       updateRequest: (request) => {
         if (!requests.has(request.id)) return refuse('request does not exist')
@@ -295,10 +297,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (request.status === 'pending' && pendingId !== undefined && pendingId !== request.id) {
           return refuse('a pending request of this user for this group exists')
         }
-        if (request.status === 'pending') write(undo, pendingByPair, key, request.id)
-        else if (pendingId === request.id) write(undo, pendingByPair, key, undefined)
-        write(undo, requests, request.id, request)
-        return okAsync(undefined)
+        if (request.status === 'pending') write(pendingByPair, key, request.id)
+        else if (pendingId === request.id) write(pendingByPair, key, undefined)
+        write(requests, request.id, request)
+        return DONE
       },
       listRequests: (groupId, status, page) => {
         const rows = [...(requestsByGroup.get(groupId) ?? [])].flatMap((id) => {
@@ -327,7 +329,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         for (const id of requestsByGroup.get(groupId) ?? []) {
           const r = requests.get(id)
           if (r?.status !== 'pending' || r.read) continue
-          write(undo, requests, id, { ...r, read: true })
+          write(requests, id, { ...r, read: true })
           changed++
         }
         return okAsync(changed)
@@ -336,20 +338,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       getRemoval: (groupId, userId) => okAsync(removals.get(pairKey(groupId, userId)) ?? null),
       putRemoval: (removal) => {
         if (!groups.has(removal.groupId)) return refuse('group does not exist')
-        write(undo, removals, pairKey(removal.groupId, removal.userId), removal)
-        return okAsync(undefined)
+        write(removals, pairKey(removal.groupId, removal.userId), removal)
+        return DONE
       },
       deleteRemoval: (groupId, userId) => {
         const key = pairKey(groupId, userId)
         if (!removals.has(key)) return okAsync(false)
-        write(undo, removals, key, undefined)
+        write(removals, key, undefined)
         return okAsync(true)
       },
 
       appendEvents: (list) => {
         staged.push(...list)
         for (const event of list) stagedStored.push({ seq: nextSeq++, event })
-        return okAsync(undefined)
+        return DONE
       },
 
       readGroupEvents: (groupId, after, limit) => {
@@ -367,38 +369,46 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   const tx = makeTx()
 
+  function rollback(): void {
+    for (let i = journal.length - 4; i >= 0; i -= 4) {
+      ;(journal[i] as Undo)(journal[i + 1], journal[i + 2], journal[i + 3])
+    }
+  }
+
+  function commit(): void {
+    for (const event of staged) events.push(event)
+    // Trimmed in batches, so keeping the newest events costs O(1) per commit, not a copy of the log.
+    if (events.length > 2 * eventLogLimit) events = events.slice(events.length - eventLogLimit)
+    for (const stored of stagedStored) {
+      const list = eventsByGroup.get(stored.event.groupId) ?? []
+      if (list.length === 0) eventsByGroup.set(stored.event.groupId, list)
+      list.push(stored)
+      if (list.length > 2 * eventLogLimit) list.splice(0, list.length - eventLogLimit)
+    }
+  }
+
+  async function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): Promise<Result<T, E | StorageFailure>> {
+    // Free (nothing running): taken at once, without a promise; else queued behind the running transaction.
+    const queued = exclusive.acquire()
+    if (queued) await queued
+    try {
+      const result = await settled(work(tx))
+      if (result.isErr()) rollback()
+      else if (staged.length > 0) commit()
+      return result
+    } catch (cause) {
+      rollback()
+      return err(storageError('a store transaction threw', cause))
+    } finally {
+      journal.length = 0
+      staged.length = 0
+      stagedStored.length = 0
+      exclusive.release()
+    }
+  }
+
   return {
-    transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
-      new ResultAsync<T, E | StorageFailure>(
-        exclusive(async (): Promise<Result<T, E | StorageFailure>> => {
-          undo = []
-          staged = []
-          stagedStored = []
-          const journal = undo
-          const rollback = () => {
-            for (let i = journal.length - 1; i >= 0; i--) journal[i]?.()
-          }
-          try {
-            const result = await work(tx)
-            if (result.isErr()) rollback()
-            else if (staged.length > 0) {
-              events.push(...staged)
-              // Trimmed in batches, so keeping the newest events costs O(1) per commit, not a copy of the log.
-              if (events.length > 2 * eventLogLimit) events = events.slice(events.length - eventLogLimit)
-              for (const stored of stagedStored) {
-                const list = eventsByGroup.get(stored.event.groupId) ?? []
-                if (list.length === 0) eventsByGroup.set(stored.event.groupId, list)
-                list.push(stored)
-                if (list.length > 2 * eventLogLimit) list.splice(0, list.length - eventLogLimit)
-              }
-            }
-            return result
-          } catch (cause) {
-            rollback()
-            return err(storageError('a store transaction threw', cause))
-          }
-        }),
-      ),
+    transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) => new ResultAsync<T, E | StorageFailure>(run(work)),
     recentEvents: () => events.slice(Math.max(0, events.length - eventLogLimit)),
   }
 }
@@ -425,10 +435,37 @@ function firstAfter(
   return low
 }
 
+/**
+ * Where a new member goes in `order`: at the end when they joined after everyone listed (a join happens now, so
+ * nearly always, in O(1)), else where the binary search puts them.
+ */
+function insertionPoint(order: readonly UserId[], roster: ReadonlyMap<UserId, Membership>, m: Membership): number {
+  const lastId = order[order.length - 1]
+  const last = lastId === undefined ? undefined : roster.get(lastId)
+  const key = { at: m.joinedAt, id: m.userId }
+  if (last === undefined || compareKeys({ at: last.joinedAt, id: last.userId }, key) < 0) return order.length
+  return firstAfter(order, roster, key, true)
+}
+
 /** The fields of a change that are set: an `undefined` field means "leave it", as in the SQL stores. */
 function definedFields<T extends object>(change: T): Partial<T> {
-  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>
+  const set: Partial<T> = {}
+  for (const name in change) if (change[name] !== undefined) set[name] = change[name]
+  return set
 }
+
+/** Undoes one journaled write, given the three arguments journaled with it. */
+type Undo = (a: unknown, b: unknown, c: unknown) => void
+
+/** Puts a map's entry back as it was: `before` undefined means there was none (no map here holds undefined). */
+const restoreEntry = ((map: Map<unknown, unknown>, key: unknown, before: unknown) => {
+  if (before === undefined) map.delete(key)
+  else map.set(key, before)
+}) as Undo
+const deleteFromSet = ((set: Set<unknown>, value: unknown) => set.delete(value)) as Undo
+const addBackToSet = ((set: Set<unknown>, value: unknown) => set.add(value)) as Undo
+const unsplice = ((order: unknown[], at: number) => order.splice(at, 1)) as Undo
+const resplice = ((order: unknown[], at: number, id: unknown) => order.splice(at, 0, id)) as Undo
 
 /** A write the store refuses because it would break an invariant the core relies on. */
 function refuse(message: string) {
