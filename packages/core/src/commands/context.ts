@@ -45,13 +45,14 @@ const NO_EVENTS: readonly DomainEvent[] = []
  * One async function from the transaction to the answer: a join runs thousands of times a second in memory, and
  * every ResultAsync link in between would cost promises and microtasks of its own.
  */
-async function inTransaction<T, E>(
-  ctx: CommandContext,
-  body: CommandBody<T, E>,
-): Promise<Result<T, E | StorageFailure>> {
+function inTransaction<T, E>(ctx: CommandContext, body: CommandBody<T, E>): Promise<Result<T, E | StorageFailure>> {
   let emitted: readonly DomainEvent[] = NO_EVENTS
-  const committed = await settled(
-    ctx.store.transaction((tx) => {
+  const answer = (committed: Result<Outcome<T, E>, StorageFailure>) =>
+    committed.isOk() && ctx.events !== null && emitted.length > 0
+      ? publish(ctx.events, ctx, emitted).then(() => answerOf(committed))
+      : answerOf(committed)
+  return ctx.store
+    .transaction((tx) => {
       // A fresh batch per call: a store may run `work` again after a conflict.
       const batch: DomainEvent[] = []
       emitted = batch
@@ -63,10 +64,8 @@ async function inTransaction<T, E>(
         }
         return outcome
       })
-    }),
-  )
-  if (committed.isOk() && ctx.events !== null && emitted.length > 0) await publish(ctx.events, ctx, emitted)
-  return answerOf(committed)
+    })
+    .then(answer) as Promise<Result<T, E | StorageFailure>>
 }
 
 async function publish(sink: EventSink, ctx: CommandContext, events: readonly DomainEvent[]): Promise<void> {

@@ -9,7 +9,7 @@ import type { Membership } from '../domain/membership.js'
 import type { Step } from '../internal/storage-flow.js'
 import { settled } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
-import type { StoreTx } from '../ports/membership-store.js'
+import type { JoinState, StoreTx } from '../ports/membership-store.js'
 import { type CommandContext, type Outcome, runQuery, settleCommand } from './context.js'
 import { expireRequest, isOverdue } from './latest-request.js'
 import { countOnLink } from './link-counters.js'
@@ -64,6 +64,8 @@ export const REFUSAL_FIXES = {
   MemberLimitReached: 'A seat must free up, or the owner must raise the member limit.',
 } as const satisfies Record<JoinRefusal['code'], string>
 
+const DIRECT = { kind: 'direct' } as const
+
 type Target = { readonly kind: 'link'; readonly code: string } | { readonly kind: 'direct'; readonly groupId: GroupId }
 
 interface LoadedSnapshot {
@@ -100,6 +102,7 @@ type AskGraph = { readonly askGraph: UserId }
 type AttemptRefusal = JoinRefusal | ErrorOf<'SocialGraphUnavailable' | 'PendingRequestLimitReached'>
 
 export function joinCommands(ctx: CommandContext) {
+  /** Reads the join state (locking the group first with `lock`) and makes the snapshot the decision sees. */
   async function loadSnapshot(
     tx: StoreTx,
     step: Step,
@@ -108,17 +111,24 @@ export function joinCommands(ctx: CommandContext) {
     follows: boolean | null,
     lock: boolean,
   ): Promise<LoadedSnapshot> {
+    return snapshotOf(await step(readState(tx, target, actor, lock)), target, follows)
+  }
+
+  function readState(tx: StoreTx, target: Target, actor: UserId, lock: boolean) {
+    return tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor, {
+      lock,
+    })
+  }
+
+  function snapshotOf(state: JoinState, target: Target, follows: boolean | null): LoadedSnapshot {
     const now = ctx.clock.now()
-    const state = await step(
-      tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor, { lock }),
-    )
     const { link, group, membership } = state
     const latest = membership ? null : state.latestRequest
     const removal = membership ? null : state.removal
     const pending = latest?.status === 'pending' ? latest : null
     const stale = pending && isOverdue(ctx, pending, now) ? pending : null
     const snapshot: JoinSnapshot = {
-      via: target.kind === 'link' ? { kind: 'link', link } : { kind: 'direct' },
+      via: target.kind === 'link' ? { kind: 'link', link } : DIRECT,
       group,
       membership,
       pendingRequest: stale ? null : pending,
@@ -140,7 +150,8 @@ export function joinCommands(ctx: CommandContext) {
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
     return settleCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
       // The group is locked first, so the snapshot is the state every earlier command on it left.
-      const { snapshot, staleRequest } = await loadSnapshot(tx, step, target, actor, follows, true)
+      // Read in this body rather than through `loadSnapshot`: one async function less on the hottest path.
+      const { snapshot, staleRequest } = snapshotOf(await step(readState(tx, target, actor, true)), target, follows)
       const code = target.kind === 'link' ? target.code : null
       const now = snapshot.now
       const decision = decideJoin(snapshot)

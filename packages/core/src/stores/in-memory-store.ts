@@ -9,7 +9,6 @@ import type { Removal } from '../domain/removal.js'
 import { queryGroups } from '../internal/group-query.js'
 import { compareKeys, pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
-import { settled } from '../internal/storage-flow.js'
 import type { ListKey, MembershipStore, StoredEvent, StoreTx } from '../ports/membership-store.js'
 
 export interface InMemoryStoreOptions {
@@ -24,8 +23,16 @@ export interface InMemoryStore extends MembershipStore {
 
 // A settled answer can be awaited any number of times: the writes that answer nothing share one.
 const DONE: ResultAsync<void, never> = okAsync(undefined)
+const YES = okAsync(true)
+const NO = okAsync(false)
+const INSERTED = okAsync('inserted' as const)
+const EXISTS = okAsync('exists' as const)
+const LIMIT_REACHED = okAsync('limit-reached' as const)
 
-const pairKey = (groupId: GroupId, userId: UserId) => `${groupId}\u0000${userId}`
+/** Rows keyed by (group, user): a map per group, so a lookup hashes the ids it is given and builds no key. */
+type ByPair<V> = Map<GroupId, Map<UserId, V>>
+
+const newMap = <K, V>() => new Map<K, V>()
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   let value = map.get(key)
@@ -52,11 +59,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   // Most users are in one group: keep the id itself, and a Set only from the second group on (memory per member).
   const groupsOfUser = new Map<UserId, GroupId | Set<GroupId>>()
   const requests = new Map<string, JoinRequest>()
-  const latestRequest = new Map<string, string>()
+  const latestRequest: ByPair<string> = new Map()
   // The one pending request of each (group, user), whatever was inserted after it: the port's uniqueness rule.
-  const pendingByPair = new Map<string, string>()
+  const pendingByPair: ByPair<string> = new Map()
   const requestsByGroup = new Map<GroupId, Set<string>>()
-  const removals = new Map<string, Removal>()
+  const removals: ByPair<Removal> = new Map()
   let events: DomainEvent[] = []
   // Each group's events with their seq, trimmed like `events`; `nextSeq` only grows (a rolled-back seq is skipped).
   const eventsByGroup = new Map<GroupId, StoredEvent[]>()
@@ -155,16 +162,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         }
         write(members, id, undefined)
         write(memberOrder, id, undefined)
-        for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
-          const request = requests.get(requestId)
-          if (request) {
-            write(latestRequest, pairKey(id, request.requesterId), undefined)
-            write(pendingByPair, pairKey(id, request.requesterId), undefined)
-          }
-          write(requests, requestId, undefined)
-        }
+        for (const requestId of [...(requestsByGroup.get(id) ?? [])]) write(requests, requestId, undefined)
         write(requestsByGroup, id, undefined)
-        for (const key of [...removals.keys()]) if (key.startsWith(`${id}\u0000`)) write(removals, key, undefined)
+        write(latestRequest, id, undefined)
+        write(pendingByPair, id, undefined)
+        write(removals, id, undefined)
         write(groups, id, undefined)
         return DONE
       },
@@ -174,14 +176,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const link = 'code' in target ? (links.get(target.code) ?? null) : null
         const groupId = 'code' in target ? link?.groupId : target.groupId
         const group = (groupId !== undefined && groups.get(groupId)) || null
-        const key = group ? pairKey(group.id, userId) : null
-        const latestId = key ? latestRequest.get(key) : undefined
+        const latestId = group ? latestRequest.get(group.id)?.get(userId) : undefined
         return okAsync({
           link,
           group,
           membership: (group && members.get(group.id)?.get(userId)) || null,
           latestRequest: (latestId && requests.get(latestId)) || null,
-          removal: (key && removals.get(key)) || null,
+          removal: (group && removals.get(group.id)?.get(userId)) || null,
         })
       },
       listLinks: (groupId) => {
@@ -224,8 +225,8 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const group = groups.get(membership.groupId)
         if (!group) return refuse('group does not exist')
         const roster = getOrCreate(members, membership.groupId, () => new Map<UserId, Membership>())
-        if (roster.has(membership.userId)) return okAsync('exists' as const)
-        if (limit !== null && group.memberCount >= limit) return okAsync('limit-reached' as const)
+        if (roster.has(membership.userId)) return EXISTS
+        if (limit !== null && group.memberCount >= limit) return LIMIT_REACHED
         write(roster, membership.userId, membership)
         const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
         const at = insertionPoint(order, roster, membership)
@@ -234,7 +235,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         journal.push(unsplice, order, at, undefined)
         indexUser(membership.userId, membership.groupId)
         setMemberCount(membership.groupId, 1)
-        return okAsync('inserted' as const)
+        return INSERTED
       },
       updateMembershipRole: (groupId, userId, role) => {
         const roster = members.get(groupId)
@@ -246,7 +247,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       deleteMembership: (groupId, userId) => {
         const roster = members.get(groupId)
         const current = roster?.get(userId)
-        if (!roster || !current) return okAsync(false)
+        if (!roster || !current) return NO
         const order = memberOrder.get(groupId)
         if (order) {
           const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
@@ -256,7 +257,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         write(roster, userId, undefined)
         unindexUser(userId, groupId)
         setMemberCount(groupId, -1)
-        return okAsync(true)
+        return YES
       },
       listMembers: (groupId, page) => {
         const roster = members.get(groupId)
@@ -274,31 +275,33 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
       getRequest: (id) => okAsync(requests.get(id) ?? null),
       getLatestRequest: (groupId, userId) => {
-        const id = latestRequest.get(pairKey(groupId, userId))
+        const id = latestRequest.get(groupId)?.get(userId)
         return okAsync((id && requests.get(id)) || null)
       },
       insertRequest: (request) => {
         if (!groups.has(request.groupId)) return refuse('group does not exist')
-        const key = pairKey(request.groupId, request.requesterId)
-        if (request.status === 'pending' && pendingByPair.has(key)) {
+        const pending = getOrCreate(pendingByPair, request.groupId, newMap<UserId, string>)
+        const key = request.requesterId
+        if (request.status === 'pending' && pending.has(key)) {
           return refuse('a pending request of this user for this group exists')
         }
         if (requests.has(request.id)) return refuse('duplicate request id')
         write(requests, request.id, request)
-        write(latestRequest, key, request.id)
-        if (request.status === 'pending') write(pendingByPair, key, request.id)
+        write(getOrCreate(latestRequest, request.groupId, newMap<UserId, string>), key, request.id)
+        if (request.status === 'pending') write(pending, key, request.id)
         addToSet(requestsByGroup, request.groupId, request.id)
         return DONE
       },
       updateRequest: (request) => {
         if (!requests.has(request.id)) return refuse('request does not exist')
-        const key = pairKey(request.groupId, request.requesterId)
-        const pendingId = pendingByPair.get(key)
+        const pending = getOrCreate(pendingByPair, request.groupId, newMap<UserId, string>)
+        const key = request.requesterId
+        const pendingId = pending.get(key)
         if (request.status === 'pending' && pendingId !== undefined && pendingId !== request.id) {
           return refuse('a pending request of this user for this group exists')
         }
-        if (request.status === 'pending') write(pendingByPair, key, request.id)
-        else if (pendingId === request.id) write(pendingByPair, key, undefined)
+        if (request.status === 'pending') write(pending, key, request.id)
+        else if (pendingId === request.id) write(pending, key, undefined)
         write(requests, request.id, request)
         return DONE
       },
@@ -335,17 +338,17 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return okAsync(changed)
       },
 
-      getRemoval: (groupId, userId) => okAsync(removals.get(pairKey(groupId, userId)) ?? null),
+      getRemoval: (groupId, userId) => okAsync(removals.get(groupId)?.get(userId) ?? null),
       putRemoval: (removal) => {
         if (!groups.has(removal.groupId)) return refuse('group does not exist')
-        write(removals, pairKey(removal.groupId, removal.userId), removal)
+        write(getOrCreate(removals, removal.groupId, newMap<UserId, Removal>), removal.userId, removal)
         return DONE
       },
       deleteRemoval: (groupId, userId) => {
-        const key = pairKey(groupId, userId)
-        if (!removals.has(key)) return okAsync(false)
-        write(removals, key, undefined)
-        return okAsync(true)
+        const inGroup = removals.get(groupId)
+        if (!inGroup?.has(userId)) return NO
+        write(inGroup, userId, undefined)
+        return YES
       },
 
       appendEvents: (list) => {
@@ -387,28 +390,52 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     }
   }
 
-  async function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): Promise<Result<T, E | StorageFailure>> {
-    // Free (nothing running): taken at once, without a promise; else queued behind the running transaction.
-    const queued = exclusive.acquire()
-    if (queued) await queued
+  /** Ends the running transaction: the journal and the staged events are dropped, the next one may start. */
+  function end(): void {
+    journal.length = 0
+    staged.length = 0
+    stagedStored.length = 0
+    exclusive.release()
+  }
+
+  function settle<T>(result: T & Result<unknown, unknown>): T {
     try {
-      const result = await settled(work(tx))
       if (result.isErr()) rollback()
       else if (staged.length > 0) commit()
       return result
-    } catch (cause) {
-      rollback()
-      return err(storageError('a store transaction threw', cause))
     } finally {
-      journal.length = 0
-      staged.length = 0
-      stagedStored.length = 0
-      exclusive.release()
+      end()
     }
   }
 
+  function fail(cause: unknown): Result<never, StorageFailure> {
+    try {
+      rollback()
+      return err(storageError('a store transaction threw', cause))
+    } finally {
+      end()
+    }
+  }
+
+  function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): Promise<Result<T, E | StorageFailure>> {
+    let pending: ResultAsync<T, E>
+    try {
+      pending = work(tx)
+    } catch (cause) {
+      return Promise.resolve(fail(cause))
+    }
+    // No async function around it: the work's own promise, settled by `settle` or `fail`, is the transaction's.
+    return pending.then(settle, fail) as Promise<Result<T, E | StorageFailure>>
+  }
+
+  function transaction<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageFailure> {
+    // Free (nothing running): taken at once, without a promise; else queued behind the running transaction.
+    const queued = exclusive.acquire()
+    return new ResultAsync(queued === null ? run(work) : queued.then(() => run(work)))
+  }
+
   return {
-    transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) => new ResultAsync<T, E | StorageFailure>(run(work)),
+    transaction,
     recentEvents: () => events.slice(Math.max(0, events.length - eventLogLimit)),
   }
 }
