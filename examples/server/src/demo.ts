@@ -1,6 +1,5 @@
-import { configFromEnv } from './config.js'
+import { configFromEnv, startServer } from '@joinery/server'
 import { playScenario } from './scenario.js'
-import { startServer } from './server.js'
 
 // The demo: start the server on free ports (in memory, quiet), play the story through the real clients, and say
 // whether everything happened as narrated.

@@ -3,9 +3,8 @@ import { AtpAgent } from '@atproto/api'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { ApiVersion, B24Hook } from '@bitrix24/b24jssdk'
-import type { ServerConfig } from './config.js'
+import type { RunningServer, ServerConfig } from '@joinery/server'
 import { startDidWebAccount } from './did-web-account.js'
-import type { RunningServer } from './server.js'
 
 /** One line of the transcript: what was done, and whether it came out as narrated. */
 export interface Step {

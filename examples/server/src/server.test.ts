@@ -5,10 +5,9 @@ import { join } from 'node:path'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { IdResolver } from '@atproto/identity'
 import { createServiceJwt } from '@atproto/xrpc-server'
+import { configFromEnv, startServer } from '@joinery/server'
 import { describe, expect, it } from 'vitest'
-import { configFromEnv } from './config.js'
 import { playScenario } from './scenario.js'
-import { startServer } from './server.js'
 
 const quiet = { ...configFromEnv({}), port: 0, tlsPort: 0, log: false }
 

@@ -1,4 +1,9 @@
-import { BurstyRateLimiter, type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+/// <reference path="./internal/rate-limiter-flexible.d.ts" />
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+// By file, not through the package's index, which also loads Node-only parts (see internal/rate-limiter-flexible.d.ts).
+import BurstyRateLimiter from 'rate-limiter-flexible/lib/BurstyRateLimiter.js'
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js'
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js'
 
 export interface LeakyBucketOptions {
   /** Requests a user may send at once. Default 50, as Bitrix24. */

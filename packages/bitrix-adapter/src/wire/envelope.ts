@@ -28,6 +28,12 @@ export function timing(startMs: number, finishMs: number = Date.now()): Timing {
   }
 }
 
+/** The `time` block as JSON text, written out directly (it is on every success). */
+export function timingJson(startMs: number, finishMs: number = Date.now()): string {
+  const seconds = (finishMs - startMs) / 1000
+  return `{"start":${startMs / 1000},"finish":${finishMs / 1000},"duration":${seconds},"processing":${seconds},"date_start":"${isoWithOffset(startMs)}","date_finish":"${isoWithOffset(finishMs)}","operating_reset_at":${Math.floor(startMs / 1000) + 600},"operating":${seconds}}`
+}
+
 /** A method's answer: its result, and for lists `total` and `next`. */
 export interface MethodSuccess {
   readonly result: unknown

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// joinery-server: both protocols in one process (see --help). Installed as the package's bin through
+// bin/joinery-server.mjs, which loads the build of this file.
+import { serveFromCommandLine } from './command-line.js'
+
+await serveFromCommandLine()
