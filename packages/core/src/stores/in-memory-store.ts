@@ -93,8 +93,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   function indexUser(userId: UserId, groupId: GroupId): void {
     const current = groupsOfUser.get(userId)
-    if (current === undefined) write(groupsOfUser, userId, groupId)
-    else if (typeof current === 'string') {
+    if (current === undefined) {
+      // The user's first group (the common case): known absent, so journaled without a second lookup.
+      groupsOfUser.set(userId, groupId)
+      journal.push(restoreEntry, groupsOfUser, userId, undefined)
+    } else if (typeof current === 'string') {
       if (current !== groupId) write(groupsOfUser, userId, new Set([current, groupId]))
     } else addToSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
   }
