@@ -39,7 +39,9 @@ export function groupTimes(events: readonly DomainEvent[]): Map<GroupId, GroupCh
   // Built only when a command creates or deletes a group: most commands' events never need it.
   let skipped: Set<GroupId> | null = null
   for (const event of events) {
-    if (event.type === 'GroupCreated' || event.type === 'GroupDeleted') (skipped ??= new Set()).add(event.groupId)
+    if (event.type !== 'GroupCreated' && event.type !== 'GroupDeleted') continue
+    skipped ??= new Set()
+    skipped.add(event.groupId)
   }
   const stamps = new Map<GroupId, { updatedAt?: Date; lastActivityAt?: Date }>()
   for (const event of events) {
