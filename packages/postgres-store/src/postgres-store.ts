@@ -1,12 +1,15 @@
 import {
   type DomainEvent,
+  type Group,
   type GroupAnyOf,
   type GroupAttributeCondition,
   type GroupChange,
   type GroupCondition,
   type GroupField,
   type GroupQuery,
+  type InsertMembershipOutcome,
   type LinkChange,
+  type Membership,
   type MembershipStore,
   type StorageFailure,
   type StoredEvent,
@@ -31,7 +34,7 @@ import {
   requestParams,
 } from './internal/rows.js'
 import { schemaIdentifier } from './migrations.js'
-import type { SqlDatabase, SqlExecutor } from './sql-database.js'
+import { type SqlDatabase, type SqlExecutor, type SqlTransaction, sqlLiteral } from './sql-database.js'
 
 export interface PostgresStoreOptions {
   /** Where the tables are (see `migrate`). Default `joinery`. */
@@ -97,6 +100,52 @@ const LINK_CHANGE_COLUMNS: Record<keyof LinkChange, string> = {
 const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 const DECIMAL = "'^-?[0-9]+$'"
 
+/**
+ * A write kept until the transaction's next statement, or its COMMIT, and then sent with the others as one call of
+ * `apply_writes` (migration 11). `p` holds the statement's values in the order that function reads them.
+ */
+type Write =
+  | {
+      readonly op: 'member'
+      readonly p: unknown[]
+      readonly limit: number | null
+      /** The group's new update and activity times, set by the seat's own UPDATE (one row version, not two). */
+      t?: [Date | null, Date | null]
+    }
+  | { readonly op: 'times' | 'link' | 'request' | 'request-update'; readonly p: unknown[] }
+  | { readonly op: 'events'; readonly p: readonly DomainEvent[] }
+
+/**
+ * The group a transaction holds (locked with `lockGroup` or `readJoinState`), as far as it has read it: no other
+ * transaction can change its seat count, or add a membership to it, until this one ends (every membership insert
+ * takes a key-share lock on the group row, which the held lock excludes). So the outcome of a seat reservation is
+ * known without asking, and apply_writes checks it.
+ */
+interface Held {
+  readonly groupId: string
+  memberCount: number
+  /** Whether each user read so far is a member. */
+  readonly members: Map<string, boolean>
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/**
+ * JSON for jsonb. jsonb refuses the escape JSON.stringify writes for a lone surrogate, where a text parameter stores
+ * U+FFFD; the writes keep that: lone surrogates become U+FFFD.
+ */
+function jsonOf(value: unknown): string {
+  const text = JSON.stringify(value)
+  return /\\u[dD][89abAB]|\\u[dD][c-fC-F]/.test(text)
+    ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v))
+    : text
+}
+
+/** A json value as PGlite or pg answers it (parsed, or text). */
+function json(v: unknown): Record<string, unknown> | null {
+  return v === null || v === undefined ? null : ((typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>)
+}
+
 /** Thrown inside a database transaction to roll it back with the work's own error. */
 class Rollback {
   constructor(readonly result: Result<never, unknown>) {}
@@ -112,19 +161,91 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
   const s = schemaIdentifier(schema)
   const notify = options.notify ?? true
 
-  function makeTx(q: SqlExecutor): StoreTx {
+  function makeTx(q: SqlTransaction): { readonly tx: StoreTx; finish(): Promise<void> } {
+    /** A statement without parameters: with the BEGIN, on a server, when it is the first. */
+    const simple = <R = Record<string, unknown>>(text: string): Promise<{ rows: R[] }> =>
+      q.simple ? q.simple<R>(text) : q.query<R>(text)
+    let pending: Write[] = []
+    let held: Held | null = null
+    const applyText = (writes: readonly Write[]) =>
+      `SELECT ${s}.apply_writes(${sqlLiteral(jsonOf(writes))}::jsonb, ${notify}, ${sqlLiteral(schema)})`
+    /** Sends the kept writes, so that what follows sees them. */
+    const flush = (): Promise<void> => {
+      if (pending.length === 0) return Promise.resolve()
+      const writes = pending
+      pending = []
+      return simple(applyText(writes)).then(() => undefined)
+    }
+    const keep = (write: Write): ResultAsync<void, StorageFailure> => {
+      pending.push(write)
+      return okAsync(undefined)
+    }
+    /** Whether the row-checked writes of `groupId` may be kept: the transaction holds that group. */
+    const holds = (groupId: string) => held !== null && held.groupId === groupId
+    /** Runs `send` after the kept writes; what it throws (a value no literal can hold) is a failure too. */
+    const sent = <R>(send: () => Promise<R>): ResultAsync<R, StorageFailure> => {
+      const attempt = () => {
+        try {
+          return send()
+        } catch (error) {
+          return Promise.reject(error)
+        }
+      }
+      return ResultAsync.fromPromise(pending.length > 0 ? flush().then(send) : attempt(), (cause) =>
+        classifyFailure('a database query failed', cause),
+      )
+    }
     const run = <R>(
       text: string,
       params: unknown[],
       map: (rows: Record<string, unknown>[]) => R,
-    ): ResultAsync<R, StorageFailure> =>
-      ResultAsync.fromPromise(
-        q.query(text, params).then((r) => map(r.rows)),
-        (cause) => classifyFailure('a database query failed', cause),
-      )
+    ): ResultAsync<R, StorageFailure> => sent(() => q.query(text, params).then((r) => map(r.rows)))
+    const hold = (group: Group | null, members: Map<string, boolean> = new Map()): void => {
+      held = group ? { groupId: group.id, memberCount: group.memberCount, members } : null
+    }
+    /** What the transaction learnt of a membership in the group it holds. */
+    const learn = (groupId: string, userId: string, member: boolean) => {
+      if (held && held.groupId === groupId) held.members.set(userId, member)
+    }
     const one = <R>(text: string, params: unknown[], map: (row: Record<string, unknown>) => R) =>
       run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
     const none = (text: string, params: unknown[]) => run(text, params, () => undefined)
+
+    const insertMembershipNow = (
+      m: Membership,
+      limit: number | null,
+    ): ResultAsync<InsertMembershipOutcome, StorageFailure> =>
+      // Insert first (a conflict means a member already), then take the seat with a conditional update that
+      // waits on the group row; if no seat is left, the insert is undone in the same transaction.
+      run(
+        `INSERT INTO ${s}.memberships (${MEMBERSHIP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`,
+        membershipParams(m),
+        (rows) => rows.length === 1,
+      ).andThen((inserted) => {
+        if (!inserted) return okAsync('exists' as const)
+        return run(
+          `UPDATE ${s}.groups SET member_count = member_count + 1 WHERE id = $1 AND ($2::integer IS NULL OR member_count < $2::integer) RETURNING 1`,
+          [m.groupId, limit],
+          (rows) => rows.length === 1,
+        ).andThen((seated) =>
+          seated
+            ? okAsync('inserted' as const)
+            : none(`DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`, [m.groupId, m.userId]).map(
+                () => 'limit-reached' as const,
+              ),
+        )
+      })
+
+    const deleteMembershipNow = (groupId: string, userId: string): ResultAsync<boolean, StorageFailure> =>
+      run(
+        `DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+        [groupId, userId],
+        (r) => r.length === 1,
+      ).andThen((deleted) =>
+        deleted
+          ? none(`UPDATE ${s}.groups SET member_count = member_count - 1 WHERE id = $1`, [groupId]).map(() => true)
+          : okAsync(false),
+      )
 
     /** `UPDATE … SET` of only the fields given, by a fixed column table (no caller text reaches the SQL). */
     const patch = <K extends string>(
@@ -150,17 +271,22 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       )
     }
 
-    return {
+    const tx: StoreTx = {
       // Its own statement, before any other read: in READ COMMITTED every later statement then sees all that the
       // transactions which held the row before committed (a read in the same statement would not).
+      // The values are written into the text, so that on a server the statement goes with the BEGIN.
       lockGroup: (target) =>
-        'groupId' in target
-          ? one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1 FOR UPDATE`, [target.groupId], groupOf)
-          : one(
-              `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = (SELECT group_id FROM ${s}.join_links WHERE code = $1) FOR UPDATE`,
-              [target.code],
-              groupOf,
-            ),
+        sent(() =>
+          simple(
+            'groupId' in target
+              ? `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = ${sqlLiteral(target.groupId)} FOR UPDATE`
+              : `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = (SELECT group_id FROM ${s}.join_links WHERE code = ${sqlLiteral(target.code)}) FOR UPDATE`,
+          ),
+        ).map((r) => {
+          const group = r.rows[0] ? groupOf(r.rows[0]) : null
+          hold(group)
+          return group
+        }),
       // The lock is its own statement, as in lockGroup, so the count sees the groups its holders before us made. A
       // transaction-scoped advisory lock per (schema, owner): no row to lock exists before the first group.
       lockOwnedGroups: (ownerId) =>
@@ -173,14 +299,30 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           ),
         ),
       getGroup: (id) => one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1`, [id], groupOf),
-      listGroups: (query) => listGroups(q, query),
+      listGroups: (query) => sent(() => Promise.resolve()).andThen(() => listGroups(q, query)),
       insertGroup: (g) =>
         none(
           `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`,
           groupParams(g),
         ),
-      updateGroup: (id, { attributes, ...change }) =>
-        patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change).andThen(() =>
+      updateGroup: (id, { attributes, ...change }) => {
+        // The times every event stamps (GROUP_TIME_EVENTS) go with the other writes.
+        const fields = Object.entries(change).filter(([, v]) => v !== undefined)
+        if (
+          holds(id) &&
+          !(attributes && Object.keys(attributes).length > 0) &&
+          fields.length > 0 &&
+          fields.every(([k, v]) => (k === 'updatedAt' || k === 'lastActivityAt') && v instanceof Date)
+        ) {
+          const times: [Date | null, Date | null] = [change.updatedAt ?? null, change.lastActivityAt ?? null]
+          const seat = pending.find((w) => w.op === 'member' && w.p[0] === id && !w.t)
+          if (seat?.op === 'member') {
+            seat.t = times
+            return okAsync(undefined)
+          }
+          return keep({ op: 'times', p: [id, ...times] })
+        }
+        return patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change).andThen(() =>
           attributes && Object.keys(attributes).length > 0
             ? // Merged: the keys given are set, the others kept.
               none(`UPDATE ${s}.groups SET attributes = coalesce(attributes, '{}'::jsonb) || $2::jsonb WHERE id = $1`, [
@@ -188,52 +330,42 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
                 JSON.stringify(attributes),
               ])
             : okAsync(undefined),
-        ),
-      deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
+        )
+      },
+      deleteGroup: (id) =>
+        none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]).map(() => {
+          if (holds(id)) held = null
+          return undefined
+        }),
 
-      readJoinState: (target, userId, options) =>
-        // The lock is its own statement, as in lockGroup (a read in the same statement would not see what the
-        // holders before us committed); on a database whose transactions never overlap there is nothing to order.
-        (options?.lock && !db.serial
-          ? none(
-              `SELECT 1 FROM ${s}.groups WHERE id = coalesce((SELECT group_id FROM ${s}.join_links WHERE code = $1), $2) FOR UPDATE`,
-              ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null],
-            )
-          : okAsync(undefined)
-        ).andThen(() =>
-          // One round trip for every read of a join; the latest request is locked as getLatestRequest locks it.
-          run(
-            `WITH l AS (SELECT * FROM ${s}.join_links WHERE code = $1),
-                g AS (SELECT * FROM ${s}.groups WHERE id = coalesce((SELECT group_id FROM l), $2)),
-                r AS (SELECT * FROM ${s}.join_requests WHERE group_id = (SELECT id FROM g) AND requester_id = $3
-                        ORDER BY seq DESC LIMIT 1 FOR UPDATE)
-           SELECT (SELECT row_to_json(l) FROM l) AS link,
-                  (SELECT row_to_json(g) FROM g) AS grp,
-                  (SELECT row_to_json(m) FROM ${s}.memberships m WHERE m.group_id = (SELECT id FROM g) AND m.user_id = $3) AS membership,
-                  (SELECT row_to_json(r) FROM r) AS request,
-                  (SELECT row_to_json(x) FROM ${s}.removals x WHERE x.group_id = (SELECT id FROM g) AND x.user_id = $3) AS removal`,
-            ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null, userId],
-            (rows) => {
-              const row = rows[0] ?? {}
-              const json = (v: unknown) =>
-                v === null || v === undefined
-                  ? null
-                  : ((typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>)
-              const link = json(row.link)
-              const group = json(row.grp)
-              const membership = json(row.membership)
-              const request = json(row.request)
-              const removal = json(row.removal)
-              return {
-                link: link && linkOf(link),
-                group: group && groupOf(group),
-                membership: membership && membershipOf(membership),
-                latestRequest: request && requestOf(request),
-                removal: removal && removalOf(removal),
-              }
-            },
+      readJoinState: (target, userId, options) => {
+        const lock = options?.lock === true
+        // One call (migration 11): the lock is a statement of its own inside it, before the reads, so that they see
+        // what the holders before us committed; on a database whose transactions never overlap it is skipped.
+        const code = 'code' in target ? target.code : null
+        const groupId = 'groupId' in target ? target.groupId : null
+        return sent(() =>
+          simple<{ state: unknown }>(
+            `SELECT ${s}.join_state(${sqlLiteral(code)}, ${sqlLiteral(groupId)}, ${sqlLiteral(userId)}, ${lock && !db.serial}) AS state`,
           ),
-        ),
+        ).map((r) => {
+          const row = json(r.rows[0]?.state) ?? {}
+          const link = json(row.link)
+          const group = json(row.grp)
+          const membership = json(row.membership)
+          const request = json(row.request)
+          const removal = json(row.removal)
+          const state = {
+            link: link && linkOf(link),
+            group: group && groupOf(group),
+            membership: membership && membershipOf(membership),
+            latestRequest: request && requestOf(request),
+            removal: removal && removalOf(removal),
+          }
+          if (lock) hold(state.group, new Map([[userId, state.membership !== null]]))
+          return state
+        })
+      },
       getLink: (code) => one(`SELECT ${LINK_COLUMNS} FROM ${s}.join_links WHERE code = $1`, [code], linkOf),
       listLinks: (groupId) =>
         run(
@@ -248,41 +380,37 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
         ),
       updateLink: (code, change) => patch('join_links', 'code', code, LINK_CHANGE_COLUMNS, change),
 
+      // Kept for apply_writes, which runs the same UPDATE (no link, no change).
       countOnLink: (code, change) =>
-        none(
-          `UPDATE ${s}.join_links SET uses = uses + $2, pending = greatest(0, pending + $3),
-             refusals = CASE WHEN $4::text IS NULL THEN refusals
-               ELSE jsonb_set(refusals, ARRAY[$4::text], to_jsonb(coalesce((refusals->>$4::text)::integer, 0) + 1)) END
-           WHERE code = $1`,
-          [code, change.uses ?? 0, change.pending ?? 0, change.refusal ?? null],
-        ),
+        keep({ op: 'link', p: [code, change.uses ?? 0, change.pending ?? 0, change.refusal ?? null] }),
       getMembership: (groupId, userId) =>
         one(
           `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`,
           [groupId, userId],
           membershipOf,
-        ),
-      insertMembership: (m, limit) =>
-        // Insert first (a conflict means a member already), then take the seat with a conditional update that
-        // waits on the group row; if no seat is left, the insert is undone in the same transaction.
-        run(
-          `INSERT INTO ${s}.memberships (${MEMBERSHIP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`,
-          membershipParams(m),
-          (rows) => rows.length === 1,
-        ).andThen((inserted) => {
-          if (!inserted) return okAsync('exists' as const)
-          return run(
-            `UPDATE ${s}.groups SET member_count = member_count + 1 WHERE id = $1 AND ($2::integer IS NULL OR member_count < $2::integer) RETURNING 1`,
-            [m.groupId, limit],
-            (rows) => rows.length === 1,
-          ).andThen((seated) =>
-            seated
-              ? okAsync('inserted' as const)
-              : none(`DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`, [m.groupId, m.userId]).map(
-                  () => 'limit-reached' as const,
-                ),
-          )
+        ).map((membership) => {
+          learn(groupId, userId, membership !== null)
+          return membership
         }),
+      insertMembership: (m, limit) => {
+        // In the group the transaction holds, the outcome is known: the seat goes with the other writes, and
+        // apply_writes fails the whole transaction if it does not do what was answered here.
+        const known = held && held.groupId === m.groupId ? held.members.get(m.userId) : undefined
+        if (held && known !== undefined) {
+          if (known) return okAsync('exists' as const)
+          if (limit !== null && held.memberCount >= limit) return okAsync('limit-reached' as const)
+          held.memberCount += 1
+          held.members.set(m.userId, true)
+          return keep({ op: 'member', p: membershipParams(m), limit }).map(() => 'inserted' as const)
+        }
+        return insertMembershipNow(m, limit).map((outcome) => {
+          if (outcome !== 'limit-reached') {
+            if (outcome === 'inserted' && held?.groupId === m.groupId) held.memberCount += 1
+            learn(m.groupId, m.userId, true)
+          }
+          return outcome
+        })
+      },
       updateMembershipRole: (groupId, userId, role) =>
         run(
           `UPDATE ${s}.memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
@@ -290,15 +418,11 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           (r) => r.length,
         ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('membership does not exist')))),
       deleteMembership: (groupId, userId) =>
-        run(
-          `DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
-          [groupId, userId],
-          (r) => r.length === 1,
-        ).andThen((deleted) =>
-          deleted
-            ? none(`UPDATE ${s}.groups SET member_count = member_count - 1 WHERE id = $1`, [groupId]).map(() => true)
-            : okAsync(false),
-        ),
+        deleteMembershipNow(groupId, userId).map((deleted) => {
+          if (deleted && held?.groupId === groupId) held.memberCount -= 1
+          learn(groupId, userId, false)
+          return deleted
+        }),
       listMembers: (groupId, page) =>
         run(
           `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1
@@ -325,17 +449,21 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           requestOf,
         ),
       insertRequest: (r) =>
-        none(
-          `INSERT INTO ${s}.join_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          requestParams(r),
-        ),
+        holds(r.groupId)
+          ? keep({ op: 'request', p: requestParams(r) })
+          : none(
+              `INSERT INTO ${s}.join_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+              requestParams(r),
+            ),
       updateRequest: (r) =>
-        run(
-          `UPDATE ${s}.join_requests SET group_id = $2, requester_id = $3, via_kind = $4, via_code = $5, invited_by = $6, message = $7, status = $8,
+        holds(r.groupId)
+          ? keep({ op: 'request-update', p: requestParams(r) })
+          : run(
+              `UPDATE ${s}.join_requests SET group_id = $2, requester_id = $3, via_kind = $4, via_code = $5, invited_by = $6, message = $7, status = $8,
              created_at = $9, decided_at = $10, decided_by = $11, rejection_reason = $12, read = $13 WHERE id = $1 RETURNING 1`,
-          requestParams(r),
-          (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('request does not exist')))),
+              requestParams(r),
+              (rows) => rows.length,
+            ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('request does not exist')))),
       listRequests: (groupId, status, page) =>
         run(
           `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE group_id = $1 AND status = $2
@@ -382,25 +510,12 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           (rows) => rows.length === 1,
         ),
 
-      appendEvents: (events) =>
-        events.length === 0
-          ? okAsync(undefined)
-          : // One statement: the events, their groups' streams made due for a relay (migration 5), and the wake-up.
-            // Streams in group order, so two transactions touching the same groups lock them in the same order.
-            // Only a stream that was idle (nothing due before this) notifies: one a relay is already draining is
-            // read again by it, so a busy group does not notify on every commit (notifying commits queue on one
-            // database-wide lock).
-            none(
-              `WITH e AS (
-                 INSERT INTO ${s}.outbox (group_id, type, event)
-                 SELECT e->>'groupId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e RETURNING group_id),
-               st AS (
-                 INSERT INTO ${s}.outbox_streams AS t (group_id) SELECT DISTINCT group_id FROM e ORDER BY group_id
-                 ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL
-                 RETURNING t.seq = t.drained_seq + 1 AS woke)
-               SELECT ${notify ? `pg_notify('${OUTBOX_CHANNEL}', $2::text)` : '$2::text'} FROM (SELECT 1 FROM st WHERE woke LIMIT 1) AS n`,
-              [JSON.stringify(events), schema],
-            ),
+      // Kept for apply_writes: the events, their groups' streams made due for a relay (migration 5), and the
+      // wake-up, in one statement there. Streams in group order, so two transactions touching the same groups lock
+      // them in the same order. Only a stream that was idle (nothing due before this) notifies: one a relay is
+      // already draining is read again by it, so a busy group does not notify on every commit (notifying commits
+      // queue on one database-wide lock).
+      appendEvents: (events) => (events.length === 0 ? okAsync(undefined) : keep({ op: 'events', p: events })),
 
       readGroupEvents: (groupId, after, limit) =>
         run(
@@ -414,6 +529,16 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
           row.id === null ? null : Number(row.id),
         ).map((seq) => seq ?? null),
     }
+
+    /** Sends the writes still kept with the COMMIT (in its round trip where the database allows). */
+    const finish = async (): Promise<void> => {
+      if (pending.length === 0) return
+      const text = applyText(pending)
+      pending = []
+      if (q.beforeCommit) q.beforeCommit(text)
+      else await simple(text)
+    }
+    return { tx, finish }
   }
 
   function listGroups(q: SqlExecutor, query: GroupQuery) {
@@ -457,8 +582,10 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       new ResultAsync<T, E | StorageFailure>(
         db
           .transaction(async (q) => {
-            const result = await work(makeTx(q))
+            const { tx, finish } = makeTx(q)
+            const result = await work(tx)
             if (result.isErr()) throw new Rollback(result as Result<never, unknown>)
+            await finish()
             return result
           })
           .catch((e: unknown) =>
