@@ -1,9 +1,8 @@
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
+import { configFromEnv, type RunningServer, startServer } from '@joinery/server'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { configFromEnv } from './config.js'
-import { type RunningServer, startServer } from './server.js'
 
 // Hardening: authority across both protocols on one core. Random sequences of calls by people without the right
 // never change a group; kicked and banned users never get back in through any method of either protocol.

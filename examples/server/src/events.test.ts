@@ -1,9 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { parsePhpParams } from '@joinery/bitrix-adapter'
+import { configFromEnv, type RunningServer, startServer } from '@joinery/server'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { configFromEnv } from './config.js'
-import { type RunningServer, startServer } from './server.js'
 
 // The demo server runs Bitrix24's event API over its outbox relay: a handler bound with a token of the demo's
 // application receives the portal's form (bitrix24/b24restdocs api-reference/events/index.md,

@@ -3,9 +3,8 @@ import { runInNewContext } from 'node:vm'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { postgresServerAvailable, startThrowawayPostgres } from '@joinery/postgres-store/testing'
+import { configFromEnv, startServer } from '@joinery/server'
 import { describe, expect, it } from 'vitest'
-import { configFromEnv } from './config.js'
-import { startServer } from './server.js'
 
 const available = postgresServerAvailable('the load test')
 

@@ -3,9 +3,8 @@ import { join } from 'node:path'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '@joinery/postgres-store/testing'
+import { configFromEnv, type RunningServer, startServer } from '@joinery/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { configFromEnv } from './config.js'
-import { type RunningServer, startServer } from './server.js'
 
 // A user's report (issue 11): with PostgreSQL paused, requests waited until the client gave up. Here the database
 // is paused (SIGSTOP) and stopped under a running demo server: every caller, on both protocols and on the core,

@@ -96,7 +96,13 @@ describe('group consent over XRPC', () => {
     })) as {
       convo: { id: string; kind: { memberCount: number } }
     }
-    expect(created.convo.kind.memberCount).toBe(2)
+    // The friend holds a request until they accept it.
+    expect(created.convo.kind.memberCount).toBe(1)
+    await friend.call('chat.bsky.convo.acceptConvo', { convoId: created.convo.id })
+    const seen = (await owner.call('chat.bsky.convo.getConvo', undefined, { convoId: created.convo.id })) as {
+      convo: { kind: { memberCount: number } }
+    }
+    expect(seen.convo.kind.memberCount).toBe(2)
     expect(
       await xrpcErrorOf(owner.call('chat.bsky.group.addMembers', { convoId: created.convo.id, members: [closed.did] })),
     ).toMatchObject({ status: 400, error: 'UserForbidsGroups' })
@@ -114,6 +120,7 @@ describe('group consent over XRPC', () => {
       convo: { id: string }
     }
     const convoId = created.convo.id
+    await friend.call('chat.bsky.convo.acceptConvo', { convoId })
     const ghost = 'did:plc:aaaaaaaaaaaaaaaaaaaaaaaa'
     // The ghost would be refused (RecipientNotFound) if anyone asked; a member who is not the owner hears their role.
     expect(await xrpcErrorOf(friend.call('chat.bsky.group.addMembers', { convoId, members: [ghost] }))).toMatchObject({

@@ -361,12 +361,24 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
         joinery.unlockGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
       ),
 
-    'chat.bsky.convo.leaveConvo': async (call) =>
-      answer(
-        'chat.bsky.convo.leaveConvo',
-        joinery.leaveGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
-        (left) => ok({ convoId: left.group.id, rev: String(Date.now()) }),
-      ),
+    // The answer's rev is the leave's own position: the caller's MemberLeft in their log (their own events).
+    'chat.bsky.convo.leaveConvo': async (call) => {
+      const nsid = 'chat.bsky.convo.leaveConvo'
+      const groupId = str(call.input.convoId)
+      const before = await joinery.getGroup({ viewer: caller(call), groupId })
+      const left = await joinery.leaveGroup({ actor: caller(call), groupId })
+      if (left.isErr()) return failed(nsid, left.error)
+      const after = before.isOk() ? before.value.lastEventSeq : null
+      const log = await joinery.readUserLog({ actor: caller(call), after: after ?? 0, limit: 1000 })
+      const leave = (log.isOk() ? [...log.value.events].reverse() : []).find(
+        (e) => e.event.type === 'MemberLeft' && e.event.groupId === groupId && e.event.actor === caller(call),
+      )
+      if (leave) return ok({ convoId: left.value.group.id, rev: revOf(leave.seq) })
+      // Not found among the first events after it (a caller in very busy groups): the group's position right after
+      // the leave, read as its owner since the caller can no longer read it — at or after the leave's.
+      const view = await joinery.getGroup({ viewer: left.value.group.ownerId, groupId })
+      return ok({ convoId: left.value.group.id, rev: revOf(view.isOk() ? view.value.lastEventSeq : null) })
+    },
 
     // Only members may list a convo's members: to anyone else the convo does not exist (the core's `membersOnly`).
     'chat.bsky.convo.getConvoMembers': async (call) =>
@@ -471,8 +483,9 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       const { events, latest, more, memberships } = log.value
       const byGroup = new Map(memberships.map((m) => [m.groupId, m]))
       const pending = events.flatMap((e) => {
+        // A member since before the event sees it as a member; else only as one of the caller's own events.
         const membership = byGroup.get(e.event.groupId)
-        return membership ? logsOf(e, caller(call), membership) : []
+        return logsOf(e, caller(call), membership && e.event.at >= membership.joinedAt ? membership : null)
       })
       const profile = await views.profileMap(pending.flatMap((l) => (l.member ? [...l.related, l.member] : l.related)))
       // Without a cursor the log starts now (as Bluesky's): the position only, to poll from.

@@ -41,6 +41,7 @@ export { type BitrixAdapterOptions, createBitrixHandler, METHODS, verifiedBitrix
 export { MAX_USER_IDS_PER_CALL } from './limits.js'
 export type { MethodEntry } from './methods/context.js'
 export { createPostgresSubjects, type SubjectsDatabase } from './postgres-subjects.js'
+export type { BitrixProtocolOptions } from './protocol.js'
 export {
   type CredentialFailureLimit,
   inMemoryRateLimiters,
@@ -50,5 +51,6 @@ export {
 } from './rate-limit.js'
 export { type BitrixSubjects, createInMemorySubjects, DEFAULT_SUBJECT, type Subject } from './subjects.js'
 export { groupFields, memberFields, ROLE_LETTER, requestFields } from './views.js'
+export { type BitrixFetchHandler, type BitrixFetchHandlerOptions, createBitrixFetchHandler } from './web-handler.js'
 export type { BitrixError, MethodSuccess, Timing } from './wire/envelope.js'
 export { type Params, type ParamValue, parsePhpParams } from './wire/php-params.js'

@@ -323,6 +323,14 @@ END
 $$;
 `,
   },
+  {
+    version: 12,
+    name: "indexes of the events naming a user, for the user's own log",
+    // readUserEvents (getLog on atproto: a user's own leaves, removals, invitations and requests) reads the outbox by
+    // the event's actor and by its subject, each in id order on its own index, and merges the two.
+    sql: `CREATE INDEX outbox_by_actor ON {s}.outbox ((event->>'actor'), id);
+CREATE INDEX outbox_by_subject ON {s}.outbox ((event->>'subject'), id) WHERE event->>'subject' IS NOT NULL;`,
+  },
 ]
 
 /** A step's statements: split at `;` ending a line, but not inside a `$$`-quoted function body. */

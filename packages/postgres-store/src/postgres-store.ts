@@ -685,6 +685,14 @@ class SqlStoreTx implements StoreTx {
     )
   }
 
+  // Two ordered index scans (migration 12: outbox_by_actor, outbox_by_subject), each stopping at `limit`, merged
+  // by id: one OR over both would let the planner walk the whole outbox in id order for a user with few events.
+  readUserEvents(userId: UserId, after: number | null, limit: number) {
+    return this.run(`${userEventsQuery(this.c.s)} ORDER BY id LIMIT $3`, [userId, after ?? 0, limit], (rows) =>
+      rows.map(storedEventOf),
+    )
+  }
+
   lastGroupEventSeq(groupId: GroupId) {
     return this.one(`SELECT max(id) AS id FROM ${this.c.s}.outbox WHERE group_id = $1`, [groupId], (row) =>
       row.id === null ? null : Number(row.id),
@@ -790,6 +798,15 @@ export function reviveOutboxEvent(raw: unknown): DomainEvent {
 }
 
 /** An outbox row as the core's `StoredEvent`: jsonb keeps dates as ISO text, so they are read back as dates. */
+/** The outbox rows naming user $1 as actor or subject after id $2, at most $3 of each: `readUserEvents`' query. */
+function userEventsQuery(schema: string): string {
+  return `SELECT id, event FROM (
+      (SELECT id, event FROM ${schema}.outbox WHERE event->>'actor' = $1 AND id > $2 ORDER BY id LIMIT $3)
+      UNION ALL
+      (SELECT id, event FROM ${schema}.outbox WHERE event->>'subject' = $1 AND event->>'actor' <> $1 AND id > $2
+        ORDER BY id LIMIT $3)) AS mine`
+}
+
 function storedEventOf(row: Record<string, unknown>): StoredEvent {
   const raw = (typeof row.event === 'string' ? JSON.parse(row.event) : row.event) as Record<string, unknown>
   const event = { ...raw, at: new Date(raw.at as string) } as Record<string, unknown>

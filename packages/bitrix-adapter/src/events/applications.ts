@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import type { BitrixAuthResolver } from '../auth.js'
+import { randomHex } from '../internal/random.js'
 
 /** An application installed on the portal: what the event API needs to know of it. */
 export interface BitrixApplication {
@@ -57,7 +57,7 @@ export interface ApplicationGrant {
   readonly user_id: number
 }
 
-const newToken = () => randomBytes(16).toString('hex')
+const newToken = () => randomHex(16)
 
 /**
  * Installed applications in this process's memory, for tests and a stand-in portal: `install` an application, `grant`

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto'
 import { phpIntval } from '../internal/params.js'
+import { randomHex } from '../internal/random.js'
 import type { Method, MethodAnswer, MethodCall } from '../methods/context.js'
 import { bitrixDate } from '../views.js'
 import { bitrixError } from '../wire/envelope.js'
@@ -204,7 +204,7 @@ function offlineRow(row: OfflineEvent) {
   }
 }
 
-const newProcessId = () => randomBytes(16).toString('hex')
+const newProcessId = () => randomHex(16)
 
 /** Bitrix24's event API (api-reference/events/): bindings, the list of events, and the offline queue. */
 export const eventMethods: Record<string, Method> = {

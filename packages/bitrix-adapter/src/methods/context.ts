@@ -5,7 +5,7 @@ import type { EventsContext } from '../events/methods.js'
 import type { BitrixSubjects } from '../subjects.js'
 import { type BitrixError, bitrixError, type MethodSuccess } from '../wire/envelope.js'
 import type { Params } from '../wire/php-params.js'
-import type { Credentials } from '../wire/read-request.js'
+import type { Credentials } from '../wire/route.js'
 
 export interface MethodCall {
   readonly joinery: Joinery

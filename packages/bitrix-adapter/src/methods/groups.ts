@@ -3,11 +3,29 @@ import { toBitrixError } from '../bitrix-errors.js'
 import { conditionsOf, orderOf, type Where } from '../internal/group-filter.js'
 import { pageStart, positiveId, text, yesNo } from '../internal/params.js'
 import { attributeField, groupFields } from '../views.js'
+import { bitrixError } from '../wire/envelope.js'
 import type { ParamValue } from '../wire/php-params.js'
 import { answer, argumentError, listing, type Method, PAGE_SIZE } from './context.js'
 
 const wrongGroupId = () => argumentError('Wrong group ID')
+
+/** Cores seen making a group id that is not an integer: their `sonet_group.create` is refused from then on. */
+const nonIntegerIds = new WeakSet<object>()
+
+/** Why a core whose group ids are not integers cannot serve Bitrix24, for `onError`: names the fix. */
+export function nonIntegerIdError(id: string): Error {
+  return new Error(
+    `The core made group id ${JSON.stringify(id)}, which is no integer: Bitrix24 clients send GROUP_ID as a number, so ` +
+      'every later call on this group would answer "Wrong group ID". Build the core with ' +
+      'createJoinery({ store, ids: createSequentialIdGenerator() }) (or createDatabaseIdGenerator(db) from ' +
+      '@joinery/postgres-store).',
+  )
+}
 export const asNumberIfNumeric = (id: string) => (/^\d{1,15}$/.test(id) ? Number(id) : id)
+
+function refusedForIds(id: string) {
+  return bitrixError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error', { cause: nonIntegerIdError(id) })
+}
 
 /**
  * `INITIATE_PERMS` (who may invite) as the core's invite policy and approvers: A the owner alone; E the owner and
@@ -74,6 +92,7 @@ export const groupMethods: Record<string, Method> = {
    * administrator only; anyone else becomes the owner themselves, as the module does.
    */
   async 'sonet_group.create'({ joinery, user, administrator, params }) {
+    if (nonIntegerIds.has(joinery)) return refusedForIds('(an earlier group)')
     const settings = readSettings(params, 'create')
     if ('error' in settings) return settings
     if (settings.patch.name === undefined) return argumentError('Incorrect input data: NAME is required')
@@ -87,7 +106,12 @@ export const groupMethods: Record<string, Method> = {
         ...settings.patch,
         lockStatus: settings.closed ? 'locked' : 'unlocked',
       }),
-      (group) => ({ result: asNumberIfNumeric(group.id) }),
+      (group) => {
+        if (/^[1-9]\d{0,14}$/.test(group.id)) return { result: Number(group.id) }
+        // The handler could not see the core's id generator at construction; it refuses here, once a group shows it.
+        nonIntegerIds.add(joinery)
+        return refusedForIds(group.id)
+      },
       'You have no permissions to create a group',
     )
   },

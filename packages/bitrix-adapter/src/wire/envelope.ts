@@ -10,8 +10,17 @@ export interface Timing {
   readonly operating: number
 }
 
+let isoSecond = Number.NaN
+let isoText = ''
+
+/** `2026-12-01T19:38:03+00:00`: whole seconds, so the text of the last second is kept (it is on every answer). */
 function isoWithOffset(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`
+  const second = Math.floor(ms / 1000)
+  if (second !== isoSecond) {
+    isoText = `${new Date(second * 1000).toISOString().slice(0, 19)}+00:00`
+    isoSecond = second
+  }
+  return isoText
 }
 
 export function timing(startMs: number, finishMs: number = Date.now()): Timing {
@@ -26,6 +35,12 @@ export function timing(startMs: number, finishMs: number = Date.now()): Timing {
     operating_reset_at: Math.floor(startMs / 1000) + 600,
     operating: seconds,
   }
+}
+
+/** The `time` block as JSON text, written out directly (it is on every success). */
+export function timingJson(startMs: number, finishMs: number = Date.now()): string {
+  const seconds = (finishMs - startMs) / 1000
+  return `{"start":${startMs / 1000},"finish":${finishMs / 1000},"duration":${seconds},"processing":${seconds},"date_start":"${isoWithOffset(startMs)}","date_finish":"${isoWithOffset(finishMs)}","operating_reset_at":${Math.floor(startMs / 1000) + 600},"operating":${seconds}}`
 }
 
 /** A method's answer: its result, and for lists `total` and `next`. */

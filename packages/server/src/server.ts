@@ -20,7 +20,7 @@ import {
   verifiedBitrixUser,
 } from '@joinery/bitrix-adapter'
 import { createThrowawayCertificate } from '@joinery/bitrix-adapter/node'
-import { createInMemorySocialGraph, createJoinery } from '@joinery/core'
+import { createInMemorySocialGraph, createJoinery, type Joinery } from '@joinery/core'
 import {
   createDatabaseIdGenerator,
   createPostgresStore,
@@ -38,7 +38,7 @@ import { createDemoOAuth } from './oauth.js'
 
 export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
-  readonly joinery: ReturnType<typeof createJoinery>
+  readonly joinery: Joinery
   readonly httpUrl: string
   /** The service DID in force: `config.serviceDid`, or the did:web naming the HTTP port. */
   readonly serviceDid: string
@@ -60,7 +60,16 @@ function verifiedCallerOf(req: IncomingMessage): string {
   return user !== null ? `user ${user}` : 'unauthenticated'
 }
 
-/** One Node process: both adapters over one core on the PostgreSQL store. */
+/**
+ * Starts both protocols in this process over one Joinery core on the PostgreSQL store (PGlite in memory, PGlite in
+ * `dataDir`, or the server at `databaseUrl`): XRPC at `/xrpc/chat.bsky.group.*`, Bitrix24 REST at `/rest/…`, the
+ * demo OAuth token endpoint at `/oauth/token/`, on HTTP and (unless `tlsPort` is `null`) HTTPS. `print` receives
+ * the request log, one escaped line per request.
+ * @example
+ * const server = await startServer({ ...configFromEnv({}), port: 0, tlsPort: null })
+ * await fetch(`${server.httpUrl}/rest/1/demo-hook-1/sonet_group.get`)
+ * await server.stop()
+ */
 export async function startServer(
   config: ServerConfig,
   print: (line: string) => void = console.log,
