@@ -3,7 +3,7 @@ import { createJoinery } from '@joinery/core'
 import { createPostgresStore, fromPglite, fromPgPool, migrate, type SqlDatabase } from '@joinery/postgres-store'
 import { startThrowawayPostgres } from '@joinery/postgres-store/testing'
 import pg from 'pg'
-import { measure } from './stats.js'
+import { type Figures, figuresOf } from './stats.js'
 
 /**
  * The same writes as a join, by hand: one transaction that inserts the membership, takes the seat and writes the
@@ -43,16 +43,51 @@ async function benchOn(db: SqlDatabase, n: number, concurrency: number, tag = ''
   )
   // A failed join (a lock or statement timeout on a loaded machine) is counted, not hidden, and does not end the run.
   const failures: Record<string, number> = {}
-  const joineryFigures = await measure(n, concurrency, async (i) => {
-    const r = await joinery.requestJoinByCode({ actor: `user${i}`, code })
-    if (r.isErr()) failures[r.error.code] = (failures[r.error.code] ?? 0) + 1
-  })
-  const minimalFigures = await measure(n, concurrency, (i) =>
-    minimalJoin(db, `bench_minimal${tag}`, 'g', `user${i}`).catch(() => {
-      failures.minimal = (failures.minimal ?? 0) + 1
-    }),
-  )
+  const [joineryFigures, minimalFigures] = await alternate(n, concurrency, [
+    async (i) => {
+      const r = await joinery.requestJoinByCode({ actor: `user${i}`, code })
+      if (r.isErr()) failures[r.error.code] = (failures[r.error.code] ?? 0) + 1
+    },
+    (i) =>
+      minimalJoin(db, `bench_minimal${tag}`, 'g', `user${i}`).catch(() => {
+        failures.minimal = (failures.minimal ?? 0) + 1
+      }),
+  ])
   return { joinery: joineryFigures, minimalSql: minimalFigures, failures }
+}
+
+/**
+ * Runs `n` operations of each side with `concurrency` in flight, the sides taking turns in rounds of a tenth of `n`,
+ * so that both meet the same load on a machine shared with other work (the ratio is what counts). Each side's
+ * throughput is its operations over the time its own rounds took.
+ */
+async function alternate(
+  n: number,
+  concurrency: number,
+  sides: readonly [(i: number) => Promise<void>, (i: number) => Promise<void>],
+): Promise<[Figures, Figures]> {
+  const round = Math.max(concurrency, Math.ceil(n / 10))
+  const latencies: [number[], number[]] = [[], []]
+  const elapsed = [0, 0]
+  for (let start = 0; start < n; start += round) {
+    const end = Math.min(n, start + round)
+    for (const side of [0, 1] as const) {
+      let next = start
+      const began = performance.now()
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < end) {
+            const i = next++
+            const t = performance.now()
+            await sides[side](i)
+            latencies[side].push(performance.now() - t)
+          }
+        }),
+      )
+      elapsed[side] = (elapsed[side] ?? 0) + (performance.now() - began)
+    }
+  }
+  return [figuresOf(latencies[0], elapsed[0] ?? 0), figuresOf(latencies[1], elapsed[1] ?? 0)]
 }
 
 export async function benchPglite(n = 2000) {
