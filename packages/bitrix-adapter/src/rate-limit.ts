@@ -98,15 +98,23 @@ export function createCredentialFailureLimiter(
     duration: limit.windowSeconds,
   })
   const failedHere = new RateLimiterMemory({ points: 1, duration: limit.blockSeconds })
+  // When this instance saw no wrong credential within blockSeconds, no address can be blocked here: the common case
+  // answers at once, without a turn of the event loop.
+  let lastFailureAt = Number.NEGATIVE_INFINITY
+  async function isRecordedBlock(address: string): Promise<boolean> {
+    if ((await failedHere.get(address)) === null) return false
+    const seen = await failures.get(address)
+    return seen !== null && seen.consumedPoints > limit.attempts
+  }
   return {
-    /** Whether `address` is refused now. */
-    async isBlocked(address: string): Promise<boolean> {
-      if ((await failedHere.get(address)) === null) return false
-      const seen = await failures.get(address)
-      return seen !== null && seen.consumedPoints > limit.attempts
+    /** Whether `address` is refused now (`false` synchronously while this instance saw no wrong credential). */
+    isBlocked(address: string): boolean | Promise<boolean> {
+      if (Date.now() - lastFailureAt > limit.blockSeconds * 1000) return false
+      return isRecordedBlock(address)
     },
     /** Counts one wrong credential from `address`; `false` once it went past the limit (it is blocked now). */
     async recordFailure(address: string): Promise<boolean> {
+      lastFailureAt = Date.now()
       await failedHere.set(address, 1, limit.blockSeconds)
       const within = await withinLimit(failures, address)
       // Best effort: while a shared store is down the window's own limit (counted in this process) still holds.

@@ -1,5 +1,5 @@
 import { type BitrixProtocolOptions, checkProtocolOptions, createBitrixProtocol } from './protocol.js'
-import { assembleCall, bodyParams, queryParams } from './wire/body.js'
+import { assembleCall, bodyParams } from './wire/body.js'
 import { type BitrixError, bitrixError } from './wire/envelope.js'
 import { MAX_BODY_BYTES, type RestCall, readRoute } from './wire/route.js'
 
@@ -66,14 +66,7 @@ async function readWebCall(request: Request, basePath: string): Promise<RestCall
   if (body === null) return bitrixError(413, 'ERROR_ARGUMENT', `Request body is larger than ${MAX_BODY_BYTES} bytes`)
   const search = url.search.slice(1)
   const contentType = request.headers.get('content-type') ?? ''
-  return assembleCall(
-    route,
-    async () => {
-      const fromBody = await bodyParams(contentType, body)
-      return search === '' ? fromBody : { ...queryParams(search), ...fromBody }
-    },
-    request.headers.get('authorization'),
-  )
+  return assembleCall(route, search, () => bodyParams(contentType, body), request.headers.get('authorization'))
 }
 
 /** The body, or `null` when it is larger than allowed (the rest is not read). */

@@ -10,27 +10,34 @@ export function queryParams(search: string): Params {
   return search === '' ? {} : parsePhpParams(new URLSearchParams(search))
 }
 
-/** Parameters of a raw body by its content type: JSON, urlencoded or multipart; other types carry none. */
-export async function bodyParams(contentType: string, body: Uint8Array): Promise<Params> {
+/**
+ * Parameters of a raw body by its content type: JSON, urlencoded or multipart; other types carry none. Only a
+ * multipart body is read asynchronously.
+ */
+export function bodyParams(contentType: string, body: Uint8Array): Params | Promise<Params> {
   if (body.length === 0) return {}
   const type = contentType.toLowerCase()
   if (type.startsWith('application/json')) return jsonParams(decoder.decode(body))
   if (type.startsWith('application/x-www-form-urlencoded'))
     return parsePhpParams(new URLSearchParams(decoder.decode(body)))
   if (type.startsWith('multipart/form-data')) {
-    // The WHATWG Request parses multipart bodies; uploaded files are not used by these methods and are skipped.
-    const form = await new Request('http://localhost/', {
-      method: 'POST',
-      headers: { 'content-type': type },
-      body: body as Uint8Array<ArrayBuffer>,
-    }).formData()
-    const fields: [string, string][] = []
-    form.forEach((value, key) => {
-      if (typeof value === 'string') fields.push([key, value])
-    })
-    return parsePhpParams(fields)
+    return multipartParams(type, body)
   }
   return {}
+}
+
+async function multipartParams(type: string, body: Uint8Array): Promise<Params> {
+  // The WHATWG Request parses multipart bodies; uploaded files are not used by these methods and are skipped.
+  const form = await new Request('http://localhost/', {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: body as Uint8Array<ArrayBuffer>,
+  }).formData()
+  const fields: [string, string][] = []
+  form.forEach((value, key) => {
+    if (typeof value === 'string') fields.push([key, value])
+  })
+  return parsePhpParams(fields)
 }
 
 /** A JSON body's parameters: an object, with keys that could reach object prototypes dropped. */
@@ -89,18 +96,27 @@ function stripForbidden(value: unknown): unknown {
   )
 }
 
-/** The call of a route and its parameters (query first, the body's over them), or a 400 naming what was unreadable. */
-export async function assembleCall(
+/**
+ * The call of a route and its parameters: the query string's, with the body's over them. A 400 names what could not
+ * be read. Synchronous unless the body is (multipart).
+ */
+export function assembleCall(
   route: RestRoute,
-  readParams: () => Params | Promise<Params>,
+  search: string,
+  readBody: () => Params | Promise<Params>,
   authorization: string | null | undefined,
-): Promise<RestCall | BitrixError> {
-  let params: Params
+): RestCall | BitrixError | Promise<RestCall | BitrixError> {
+  const complete = (fromBody: Params) =>
+    withCredentials(route, search === '' ? fromBody : { ...queryParams(search), ...fromBody }, authorization)
   try {
-    params = await readParams()
+    const fromBody = readBody()
+    return fromBody instanceof Promise ? fromBody.then(complete).catch(unreadable) : complete(fromBody)
   } catch (e) {
-    const reason = e instanceof ParamsError || e instanceof SyntaxError ? e.message : 'unreadable body'
-    return bitrixError(400, 'ERROR_ARGUMENT', `Could not read the request parameters: ${reason}`)
+    return unreadable(e)
   }
-  return withCredentials(route, params, authorization)
+}
+
+function unreadable(e: unknown): BitrixError {
+  const reason = e instanceof ParamsError || e instanceof SyntaxError ? e.message : 'unreadable body'
+  return bitrixError(400, 'ERROR_ARGUMENT', `Could not read the request parameters: ${reason}`)
 }

@@ -10,8 +10,17 @@ export interface Timing {
   readonly operating: number
 }
 
+let isoSecond = Number.NaN
+let isoText = ''
+
+/** `2026-12-01T19:38:03+00:00`: whole seconds, so the text of the last second is kept (it is on every answer). */
 function isoWithOffset(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`
+  const second = Math.floor(ms / 1000)
+  if (second !== isoSecond) {
+    isoText = `${new Date(second * 1000).toISOString().slice(0, 19)}+00:00`
+    isoSecond = second
+  }
+  return isoText
 }
 
 export function timing(startMs: number, finishMs: number = Date.now()): Timing {

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { assembleCall, bodyParams, parsedBodyParams, queryParams } from './body.js'
+import { assembleCall, bodyParams, parsedBodyParams } from './body.js'
 import { type BitrixError, bitrixError } from './envelope.js'
-import type { Params } from './php-params.js'
 import { MAX_BODY_BYTES, type RestCall, readRoute } from './route.js'
 
 export { type Credentials, MAX_BODY_BYTES, type RestCall } from './route.js'
@@ -43,10 +42,8 @@ export async function readRestCall(req: MountedRequest, basePath = ''): Promise<
   }
   return assembleCall(
     route,
-    async (): Promise<Params> => {
-      const fromBody = body ? await bodyParams(contentType, body) : parsedBodyParams(contentType, parsed)
-      return search === '' ? fromBody : { ...queryParams(search), ...fromBody }
-    },
+    search,
+    () => (body ? bodyParams(contentType, body) : parsedBodyParams(contentType, parsed)),
     req.headers.authorization,
   )
 }
@@ -60,32 +57,25 @@ function hasBody(req: IncomingMessage): boolean {
 /** The body, or `null` when it is larger than allowed (the rest is not read). */
 function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
+    let first: Buffer | null = null
+    let chunks: Buffer[] | null = null
     let size = 0
     const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_BODY_BYTES) {
-        cleanup()
+        req.off('data', onData)
         resolve(null)
-        return
+      } else if (first === null) {
+        first = chunk
+      } else {
+        chunks ??= [first]
+        chunks.push(chunk)
       }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size))
-    }
-    const onError = (error: Error) => {
-      cleanup()
-      reject(error)
-    }
-    const cleanup = () => {
-      req.off('data', onData)
-      req.off('end', onEnd)
-      req.off('error', onError)
     }
     req.on('data', onData)
-    req.on('end', onEnd)
-    req.on('error', onError)
+    req.once('end', () => resolve(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY_BUFFER)))
+    req.once('error', reject)
   })
 }
+
+const EMPTY_BUFFER = Buffer.alloc(0)

@@ -365,6 +365,15 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return okAsync(all.filter((e) => after === null || e.seq > after).slice(0, limit))
       },
 
+      readUserEvents: (userId, after, limit) => {
+        const names = (e: StoredEvent) =>
+          e.event.actor === userId || ('subject' in e.event && e.event.subject === userId)
+        const all = [...[...eventsByGroup.values()].flat(), ...stagedStored].filter(
+          (e) => (after === null || e.seq > after) && names(e),
+        )
+        return okAsync(all.sort((a, b) => a.seq - b.seq).slice(0, limit))
+      },
+
       lastGroupEventSeq: (groupId) => {
         const mine = stagedStored.filter((e) => e.event.groupId === groupId)
         const last = mine.at(-1) ?? eventsByGroup.get(groupId)?.at(-1)
