@@ -30,6 +30,10 @@ export type JoinDecision =
   /** Become a member now. */
   | { readonly kind: 'join' }
 
+// The two answers that carry nothing but their kind, made once: a decision is a value, and `Ok` never changes.
+const REQUEST: Result<JoinDecision, never> = ok({ kind: 'request' })
+const JOIN: Result<JoinDecision, never> = ok({ kind: 'join' })
+
 /**
  * The rules checked by {@link decideJoin}, in their order of precedence: the first that applies decides.
  * Exported so documentation and `explain` can show them.
@@ -95,7 +99,7 @@ export function decideJoin(s: JoinSnapshot): Result<JoinDecision, JoinRefusal> {
   if (group.memberLimit !== null && group.memberCount >= group.memberLimit) {
     return err({ code: 'MemberLimitReached', limit: group.memberLimit })
   }
-  return ok({ kind: needsApproval(group, link) ? 'request' : 'join' })
+  return needsApproval(group, link) ? REQUEST : JOIN
 }
 
 /** The last rule of {@link decideJoin}: a join needs approval when the group or the link asks for it. */

@@ -65,6 +65,8 @@ export const REFUSAL_FIXES = {
 } as const satisfies Record<JoinRefusal['code'], string>
 
 const DIRECT = { kind: 'direct' } as const
+const LOCK = { lock: true } as const
+const NO_LOCK = { lock: false } as const
 
 type Target = { readonly kind: 'link'; readonly code: string } | { readonly kind: 'direct'; readonly groupId: GroupId }
 
@@ -115,9 +117,11 @@ export function joinCommands(ctx: CommandContext) {
   }
 
   function readState(tx: StoreTx, target: Target, actor: UserId, lock: boolean) {
-    return tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor, {
-      lock,
-    })
+    return tx.readJoinState(
+      target.kind === 'link' ? { code: target.code } : { groupId: target.groupId },
+      actor,
+      lock ? LOCK : NO_LOCK,
+    )
   }
 
   function snapshotOf(state: JoinState, target: Target, follows: boolean | null): LoadedSnapshot {

@@ -152,7 +152,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       updateGroup: (id, change) => {
         const current = groups.get(id)
         if (!current) return refuse(`group ${id} does not exist`)
-        const next = { ...current, ...definedFields(change) }
+        const next = withDefinedFields(current, change)
         if (change.attributes) next.attributes = { ...current.attributes, ...change.attributes }
         write(groups, id, next)
         return DONE
@@ -203,7 +203,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       updateLink: (code, change) => {
         const current = links.get(code)
         if (!current) return refuse('join link does not exist')
-        write(links, code, { ...current, ...definedFields(change) })
+        write(links, code, withDefinedFields(current, change))
         return DONE
       },
 
@@ -486,11 +486,11 @@ function insertionPoint(order: readonly UserId[], roster: ReadonlyMap<UserId, Me
   return firstAfter(order, roster, key, true)
 }
 
-/** The fields of a change that are set: an `undefined` field means "leave it", as in the SQL stores. */
-function definedFields<T extends object>(change: T): Partial<T> {
-  const set: Partial<T> = {}
-  for (const name in change) if (change[name] !== undefined) set[name] = change[name]
-  return set
+/** A copy of `row` with the fields `change` sets (an `undefined` field means "leave it"), in one allocation. */
+function withDefinedFields<R extends object, C extends object>(row: R, change: C): { -readonly [K in keyof R]: R[K] } {
+  const next: Record<string, unknown> = { ...(row as Record<string, unknown>) }
+  for (const name in change) if (change[name] !== undefined) next[name] = change[name]
+  return next as { -readonly [K in keyof R]: R[K] }
 }
 
 /** Undoes one journaled write, given the three arguments journaled with it. */
