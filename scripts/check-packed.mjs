@@ -2,11 +2,12 @@
 // What a user gets from npm, checked before it is published: packs every package as pnpm publishes it
 // (publishConfig applied), lints each tarball (publint, are-the-types-wrong), checks the packed manifest, then
 // installs the tarballs into a scratch project outside the workspace with plain npm and runs a consumer's code
-// against them: every export loaded from ESM and from CommonJS, and a join through each package.
+// against them: every export loaded from ESM and from CommonJS, and a join through each package; and installs
+// @joinery/server alone, as `npx @joinery/server` would, starting its command and calling each protocol once.
 //   node scripts/check-packed.mjs            (after `pnpm build`)
 //   node scripts/check-packed.mjs --keep     (leaves the scratch project and prints where it is)
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -91,6 +92,9 @@ for (const dir of packages) {
     if (!/<\s*\d|\^|~/.test(range)) fail(`${manifest.name}: peer ${name} has no upper bound (${range})`)
   }
   if (/workspace:/.test(JSON.stringify(packed))) fail(`${manifest.name}: a workspace: range survived packing`)
+  for (const [command, file] of Object.entries(packed.bin ?? {})) {
+    if (!files.includes(`package/${file.replace(/^\.\//, '')}`)) fail(`${manifest.name}: bin ${command} is not packed`)
+  }
 
   run('npx', ['publint', 'run', tarball, '--strict'], { cwd: root })
   const exclude = ATTW_EXCLUDE[manifest.name] ?? []
@@ -115,15 +119,24 @@ writeFileSync(
   join(consumer, 'package.json'),
   `${JSON.stringify({ name: 'joinery-consumer', private: true, type: 'module', dependencies, overrides }, null, 2)}\n`,
 )
-const install = execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel', 'warn'], {
-  cwd: consumer,
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'pipe'],
-})
-const ownWarnings = install.split('\n').filter((line) => /joinery/i.test(line) && /warn/i.test(line))
-if (ownWarnings.length > 0) fail(`npm install warned about Joinery's packages:\n${ownWarnings.join('\n')}`)
+/** `npm install` in `dir`, failing on any warning that names Joinery. */
+function npmInstall(dir) {
+  const install = execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel', 'warn'], {
+    cwd: dir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const ownWarnings = install.split('\n').filter((line) => /joinery/i.test(line) && /warn/i.test(line))
+  if (ownWarnings.length > 0) fail(`npm install warned about Joinery's packages:\n${ownWarnings.join('\n')}`)
+}
+npmInstall(consumer)
 
-for (const entry of ['load-every-export.mjs', 'load-every-export.cjs', 'join-through-each.mjs']) {
+for (const entry of [
+  'load-every-export.mjs',
+  'load-every-export.cjs',
+  'join-through-each.mjs',
+  'start-the-server.mjs',
+]) {
   process.stdout.write(run('node', [entry], { cwd: consumer }))
 }
 // The consumer's own vitest suite on the test kits (the stand-in use).
@@ -135,6 +148,22 @@ console.log(
     .join('\n'),
 )
 
-if (keep) console.log(`scratch project kept at ${consumer}`)
+// `npx @joinery/server`: the package alone, with nothing but what it declares (no peers installed beside it), as npx
+// installs it; its command starts from the installed tarball and answers each protocol.
+const server = join(work, 'server-alone')
+mkdirSync(server)
+cpSync(join(root, 'scripts', 'consumer', 'start-the-server.mjs'), join(server, 'start-the-server.mjs'))
+writeFileSync(
+  join(server, 'package.json'),
+  `${JSON.stringify({ name: 'joinery-server-alone', private: true, type: 'module', dependencies: { '@joinery/server': `file:${tarballs['@joinery/server']}` }, overrides }, null, 2)}\n`,
+)
+npmInstall(server)
+if (!run(join(server, 'node_modules', '.bin', 'joinery-server'), ['--help']).includes('--database-url'))
+  fail('joinery-server --help does not list its settings')
+process.stdout.write(run('node', ['start-the-server.mjs'], { cwd: server }))
+
+if (keep) console.log(`scratch projects kept in ${work}`)
 else rmSync(work, { recursive: true, force: true })
-console.log('check-packed: every package packs, lints, installs and loads from ESM and CommonJS')
+console.log(
+  'check-packed: every package packs, lints, installs and loads from ESM and CommonJS; joinery-server starts from its tarball',
+)

@@ -1,27 +1,62 @@
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { Secp256k1Keypair } from '@atproto/crypto'
 import { IdResolver } from '@atproto/identity'
 import { createServiceJwt } from '@atproto/xrpc-server'
 import { configFromEnv, startServer } from '@joinery/server'
 import { describe, expect, it } from 'vitest'
-import { playScenario } from './scenario.js'
+import { playScenario, TERMS } from './scenario.js'
 
+const run = promisify(execFile)
 const quiet = { ...configFromEnv({}), port: 0, tlsPort: 0, log: false }
 
 describe('the demo server', () => {
-  it('plays the whole demo story through the official clients as narrated', async () => {
+  it('plays the whole demo story through the official clients as narrated, showing each call made', async () => {
     const config = { ...quiet, groupMemberLimit: 4 }
     const server = await startServer(config)
     try {
       const steps = await playScenario(server, config)
-      expect(steps.filter((s) => !s.asExpected).map((s) => s.line)).toEqual([])
-      expect(steps.length).toBeGreaterThanOrEqual(16)
+      expect(steps.filter((s) => !s.asExpected).map((s) => `${s.says}: ${s.call} → ${s.outcome}`)).toEqual([])
+      // Every step shows the call it made: an XRPC method with its verb, or a Bitrix24 method, and what came back.
+      for (const s of steps) {
+        const shape =
+          s.protocol === 'atproto'
+            ? /^(GET|POST) (chat\.bsky\.group\.\w+ \{|\/\.well-known)/
+            : /^(sonet_group\.[\w.]+ \{|batch)/
+        expect(s.call, s.says).toMatch(shape)
+        expect(s.outcome, s.says).not.toBe('')
+      }
+      const bitrix = steps.filter((s) => s.protocol === 'bitrix24')
+      const made = (method: string) => bitrix.filter((s) => s.call.startsWith(method))
+      // The Bitrix24 part: a request, the owner's approval, a banned user refused, and a batch.
+      expect(made('sonet_group.user.request {').length).toBeGreaterThanOrEqual(3)
+      expect(made('sonet_group.user.request.approve').map((s) => s.outcome)).toEqual([expect.stringMatching(/^true/)])
+      expect(made('sonet_group.user.request {').at(-1)?.outcome).toMatch(/^400 ERROR_USER_BANNED/)
+      expect(made('batch')).toHaveLength(1)
+      expect(steps.filter((s) => s.protocol === 'atproto').length).toBeGreaterThanOrEqual(15)
     } finally {
       await server.stop()
     }
+  }, 60_000)
+
+  it('pnpm demo explains its terms once, prints each call beside its outcome and ends as narrated', async () => {
+    const demo = await run(
+      process.execPath,
+      ['--conditions=dev-source', '--import', 'tsx', new URL('./demo.ts', import.meta.url).pathname],
+      { env: { ...process.env, TLS_PORT: 'off', BITRIX_WEBHOOKS: '' } },
+    )
+    const out = demo.stdout
+    for (const [term] of TERMS)
+      expect(out.match(new RegExp(`^  ${term.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'gm')), term).toHaveLength(1)
+    expect(out).toMatch(
+      /✓ bo opens the link and is in at once\n {4}POST chat\.bsky\.group\.requestJoin \{code: "[^"]+"\}\n {6}→ joined\n/,
+    )
+    expect(out).toMatch(/ {4}sonet_group\.user\.request \{GROUP_ID: 3, MESSAGE: "I would like to help"\}\n {6}→ true\n/)
+    expect(out).not.toMatch(/^✗/m)
+    expect(out.trimEnd().endsWith('Everything happened as narrated.')).toBe(true)
   }, 60_000)
 
   it('serves its own DID document, names its port in its default DID, and refuses did:key callers when told to', async () => {

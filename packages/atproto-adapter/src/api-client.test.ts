@@ -58,6 +58,15 @@ describe('@atproto/api against the adapter', () => {
       await o.headers('chat.bsky.group.addMembers'),
     )
     expect(added.data.addedMembers?.map((m) => m.did)).toEqual([bob.did])
+    // Added members hold a convo request until they accept it.
+    const b = agentFor(bob)
+    const invited = await b.agent.chat.bsky.convo.getConvo({ convoId }, await b.headers('chat.bsky.convo.getConvo'))
+    expect(invited.data.convo.status).toBe('request')
+    const accepted = await b.agent.chat.bsky.convo.acceptConvo(
+      { convoId },
+      await b.headers('chat.bsky.convo.acceptConvo'),
+    )
+    expect(accepted.data.rev).toBeTypeOf('string')
     const members = await o.agent.chat.bsky.convo.getConvoMembers(
       { convoId },
       await o.headers('chat.bsky.convo.getConvoMembers'),
@@ -74,6 +83,8 @@ describe('@atproto/api against the adapter', () => {
         await o.headers('chat.bsky.group.createGroup'),
       )
     ).data.convo.id
+    const a = agentFor(alice)
+    await a.agent.chat.bsky.convo.acceptConvo({ convoId }, await a.headers('chat.bsky.convo.acceptConvo'))
     const code = (
       await o.agent.chat.bsky.group.createJoinLink(
         { convoId, joinRule: 'followedByOwner' },

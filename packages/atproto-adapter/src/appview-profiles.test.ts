@@ -48,18 +48,21 @@ describe(createAppViewProfiles, () => {
     const ada = served.userOf({ did: adaKey.did(), keypair: adaKey })
     const bo = served.userOf({ did: boKey.did(), keypair: boKey })
     const created = (await ada.call('chat.bsky.group.createGroup', { name: 'Named', members: [bo.did] })) as {
-      convo: { id: string; members: { did: string; handle: string; displayName?: string }[] }
+      convo: { id: string }
     }
-    // Members joined in the same instant list by DID: compare as a set.
-    const shown = created.convo.members.map(({ did, handle, displayName }) => ({ did, handle, displayName }))
+    await bo.call('chat.bsky.convo.acceptConvo', { convoId: created.convo.id })
+    const seen = (await bo.call('chat.bsky.convo.getConvo', undefined, { convoId: created.convo.id })) as {
+      convo: { members: { did: string; handle: string; displayName?: string }[] }
+    }
+    const shown = seen.convo.members.map(({ did, handle, displayName }) => ({ did, handle, displayName }))
     expect(shown.sort((x, y) => x.did.localeCompare(y.did))).toEqual(
       [
         { did: ada.did, handle: 'ada.test', displayName: 'Ada' },
         { did: bo.did, handle: 'bo.test', displayName: undefined },
       ].sort((x, y) => x.did.localeCompare(y.did)),
     )
-    await bo.call('chat.bsky.convo.getConvo', undefined, { convoId: created.convo.id })
-    // Both profiles were asked for once, in one call; later views come from the cache.
+    await ada.call('chat.bsky.convo.getConvo', undefined, { convoId: created.convo.id })
+    // Each profile was asked for once; later views come from the cache.
     expect(appview.calls.flat().sort()).toEqual([ada.did, bo.did].sort())
   })
 

@@ -37,7 +37,16 @@ describe('convo requests', () => {
     }
     expect(convo.kind.memberCount).toBe(1)
     expect(svc.store.recentEvents().filter((e) => e.type === 'MemberInvited' && e.groupId === convo.id)).toHaveLength(2)
-    expect(await getConvo(bo, convo.id)).toMatchObject({ id: convo.id, status: 'request', kind: { name: 'Asked' } })
+    const asked = await getConvo(bo, convo.id)
+    expect(asked).toMatchObject({ id: convo.id, status: 'request', kind: { name: 'Asked' } })
+    // As Bluesky shows a member in request status: the convo's members, and themself as added by the inviter.
+    const shown = (
+      asked as unknown as { members: { did: string; kind?: { role: string; addedBy?: { did: string } } }[] }
+    ).members
+    expect(shown.map((m) => [m.did, m.kind?.role, m.kind?.addedBy?.did])).toEqual([
+      [ada.did, 'owner', undefined],
+      [bo.did, 'standard', ada.did],
+    ])
     expect((await listConvos(bo, { status: 'request' })).map((c) => c.id)).toEqual([convo.id])
     expect(await listConvos(bo)).toEqual([])
     expect(await requestsOf(bo)).toMatchObject([

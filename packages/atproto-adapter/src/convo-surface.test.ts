@@ -99,13 +99,14 @@ describe('chat.bsky.convo for group convos', () => {
     expect(start.logs).toEqual([])
     await joiner.call('chat.bsky.group.requestJoin', { code })
     const joinerStart = await getLog(joiner)
+    const askerStart = await getLog(asker)
     await owner.call('chat.bsky.group.editJoinLink', { convoId, requireApproval: true })
     await asker.call('chat.bsky.group.requestJoin', { code })
     await owner.call('chat.bsky.group.approveJoinRequest', { convoId, member: asker.did })
     await owner.call('chat.bsky.group.disableJoinLink', { convoId })
     await owner.call('chat.bsky.convo.lockConvo', { convoId })
     await owner.call('chat.bsky.convo.unlockConvo', { convoId })
-    await joiner.call('chat.bsky.convo.leaveConvo', { convoId })
+    const left = (await joiner.call('chat.bsky.convo.leaveConvo', { convoId })) as { rev: string }
     await owner.call('chat.bsky.group.removeMembers', { convoId, members: [asker.did] })
 
     const log = await getLog(owner, start.cursor)
@@ -130,9 +131,47 @@ describe('chat.bsky.convo for group convos', () => {
     expect(log.cursor).toBe(revs.at(-1))
     // Polling again from the cursor: nothing new.
     expect((await getLog(owner, log.cursor)).logs).toEqual([])
-    // The joiner, who has left, no longer receives this convo's log; before leaving they saw the owner's changes
-    // but not the join requests, which go to the owner only.
-    expect((await getLog(joiner, joinerStart.cursor)).logs).toEqual([])
+    // The joiner, who has left, reads no more of this convo's log but their own leave, at the rev leaveConvo answered
+    // (the others' changes while they were a member went to them then; the join requests to the owner only).
+    const joinerLog = await getLog(joiner, joinerStart.cursor)
+    expect(kinds(joinerLog.logs)).toEqual(['logLeaveConvo'])
+    expect(joinerLog.logs[0]).toMatchObject({ convoId, rev: left.rev })
+    expect(revs).toContain(left.rev)
+    // The asker, removed since, reads their own request, their admission and their removal (as their leave); the
+    // convo's other changes while they were a member reached them only if they polled then.
+    expect(kinds((await getLog(asker, askerStart.cursor)).logs)).toEqual([
+      'logOutgoingJoinRequest',
+      'logBeginConvo',
+      'logMemberJoin',
+      'logLeaveConvo',
+    ])
+  })
+
+  it('getLog gives a requester their own requests and withdrawals, and an invitee their invitation and acceptance', async () => {
+    const [owner, asker, invitee] = await svc.newUsers()
+    const { convoId, code } = await groupWithLink(owner, 'Asked')
+    await owner.call('chat.bsky.group.editJoinLink', { convoId, requireApproval: true })
+    const [askerStart, inviteeStart, ownerStart] = [await getLog(asker), await getLog(invitee), await getLog(owner)]
+    await asker.call('chat.bsky.group.requestJoin', { code })
+    await asker.call('chat.bsky.group.withdrawJoinRequest', { convoId })
+    expect(kinds((await getLog(asker, askerStart.cursor)).logs)).toEqual([
+      'logOutgoingJoinRequest',
+      'logWithdrawOutgoingJoinRequest',
+    ])
+    await owner.call('chat.bsky.group.addMembers', { convoId, members: [invitee.did] })
+    const invited = await getLog(invitee, inviteeStart.cursor)
+    expect(kinds(invited.logs)).toEqual(['logBeginConvo', 'logAddMember'])
+    expect(invited.logs[1]?.message?.data).toMatchObject({ member: { did: invitee.did }, addedBy: { did: owner.did } })
+    const accepted = (await invitee.call('chat.bsky.convo.acceptConvo', { convoId })) as { rev: string }
+    const acceptance = await getLog(invitee, invited.cursor)
+    expect(kinds(acceptance.logs)).toEqual(['logAcceptConvo'])
+    expect(acceptance.logs[0]?.rev).toBe(accepted.rev)
+    // The owner saw the request come and go, and the invitee added (not joining a second time when accepting).
+    expect(kinds((await getLog(owner, ownerStart.cursor)).logs)).toEqual([
+      'logIncomingJoinRequest',
+      'logWithdrawIncomingJoinRequest',
+      'logAddMember',
+    ])
   })
 
   it('getLog gives a new member the beginning of their convo, and refuses a cursor it did not make', async () => {
@@ -143,6 +182,11 @@ describe('chat.bsky.convo for group convos', () => {
     await owner.call('chat.bsky.group.editGroup', { convoId, name: 'Begun' })
     const log = await getLog(joiner, before.cursor)
     expect(kinds(log.logs)).toEqual(['logBeginConvo', 'logMemberJoin', 'logEditGroup'])
+    expect(log.logs[2]?.message?.data).toEqual({
+      $type: 'chat.bsky.convo.defs#systemMessageDataEditGroup',
+      oldName: 'Beginning',
+      newName: 'Begun',
+    })
     expect(await xrpcErrorOf(getLog(joiner, 'not-a-rev'))).toMatchObject({ status: 400, error: 'InvalidRequest' })
   })
 

@@ -15,10 +15,47 @@ export interface SubjectFacts {
   readonly allowGroupInvites?: string
 }
 
+/** What a chat service knows of the caller who creates a group or adds to one. */
+export interface ActorFacts {
+  /** The account is suspended (taken down by moderation). */
+  readonly suspended: boolean
+  /** When the account was made, where known; an account of unknown age is not held to be new. */
+  readonly createdAt?: Date
+}
+
 /** Where the facts come from: an AppView (`createAppViewChatFacts`) or memory (`createInMemoryChatFacts`). */
 export interface ChatFacts {
   /** The facts of each subject, as the adder's. MUST reject (not guess) when it cannot tell. */
   subjects(adder: string, subjects: readonly string[]): Promise<ReadonlyMap<string, SubjectFacts>>
+  /** The caller's own standing. MUST reject (not guess) when it cannot tell. */
+  actor(did: string): Promise<ActorFacts>
+  /** Accounts younger than this may not create groups (`NewAccountCannotCreateGroup`); 0: any may. */
+  readonly minAccountAgeMs: number
+}
+
+/**
+ * The default youngest age of an account that may create a group: one day. Bluesky refuses new accounts
+ * (`NewAccountCannotCreateGroup`, "You cannot create a group chat yet") but does not publish its threshold.
+ */
+export const DEFAULT_MIN_ACCOUNT_AGE_MS = 24 * 60 * 60 * 1000
+
+export type GroupAdderRefusal = 'AccountSuspended' | 'NewAccountCannotCreateGroup'
+
+/** The rules of {@link decideGroupAdder}, in their order of precedence. */
+export const GROUP_ADDER_RULES = [
+  'a suspended account can neither create a group nor add anyone to one (AccountSuspended)',
+  'an account younger than the minimum age cannot create a group (NewAccountCannotCreateGroup); adding to a group it is in stays open to it',
+] as const
+
+/** Whether a caller with these facts may create a group (`creating`) or add users to one, at `now`. Pure. */
+export function decideGroupAdder(
+  facts: ActorFacts,
+  action: { readonly creating: boolean; readonly now: Date; readonly minAccountAgeMs: number },
+): GroupAdderRefusal | null {
+  if (facts.suspended) return 'AccountSuspended'
+  const age = facts.createdAt ? action.now.getTime() - facts.createdAt.getTime() : Number.POSITIVE_INFINITY
+  if (action.creating && age < action.minAccountAgeMs) return 'NewAccountCannotCreateGroup'
+  return null
 }
 
 export type GroupInviteRefusal =
@@ -50,7 +87,9 @@ export function decideGroupInvite(facts: SubjectFacts | undefined): GroupInviteR
 }
 
 /** The messages of the refusals, as a client shows them. */
-export const GROUP_INVITE_MESSAGES: Record<GroupInviteRefusal, string> = {
+export const GROUP_INVITE_MESSAGES: Record<GroupInviteRefusal | GroupAdderRefusal, string> = {
+  AccountSuspended: 'Suspended accounts cannot participate in a group chat.',
+  NewAccountCannotCreateGroup: 'You cannot create a group chat yet.',
   RecipientNotFound: 'One of the members does not exist.',
   BlockedActor: 'One of the members has blocked you.',
   BlockedSubject: 'You have blocked one of the members.',
@@ -74,11 +113,27 @@ interface Relationship {
 /**
  * The facts from an AppView: `app.bsky.actor.getProfiles` (existence, and the declaration it shows as
  * `associated.chat`) and `app.bsky.graph.getRelationships` from the adder (follows and blocks, lists included), 25
- * subjects a call. Any failure rejects: the add is then refused with `UpstreamFailure`, never let through.
+ * subjects a call; the caller's standing from `app.bsky.actor.getProfile` (an AppView answers a taken-down account
+ * with `AccountTakedown`, "Account has been suspended"; its profile's `createdAt` dates the account). Any other
+ * failure rejects: the call is then refused with `UpstreamFailure`, never let through.
  */
-export function createAppViewChatFacts(options: { readonly service?: string } = {}): ChatFacts {
+export function createAppViewChatFacts(
+  options: { readonly service?: string; readonly minAccountAgeMs?: number } = {},
+): ChatFacts {
   const agent = new AtpAgent({ service: options.service ?? 'https://api.bsky.app' })
   return {
+    minAccountAgeMs: options.minAccountAgeMs ?? DEFAULT_MIN_ACCOUNT_AGE_MS,
+    async actor(did) {
+      try {
+        const { data } = await agent.app.bsky.actor.getProfile({ actor: did })
+        const createdAt = data.createdAt ? new Date(data.createdAt) : undefined
+        return { suspended: false, ...(createdAt && !Number.isNaN(createdAt.getTime()) ? { createdAt } : {}) }
+      } catch (error) {
+        // An XRPCError of the client (its class is not a peer dependency here: read by shape).
+        if ((error as { error?: unknown } | null)?.error === 'AccountTakedown') return { suspended: true }
+        throw error
+      }
+    },
     async subjects(adder, subjects) {
       const facts = new Map<string, SubjectFacts>()
       for (let i = 0; i < subjects.length; i += 25) {
@@ -110,19 +165,38 @@ export function createAppViewChatFacts(options: { readonly service?: string } = 
   }
 }
 
-/** Facts kept in memory, for tests: accounts, follows, blocks and declarations set by hand. */
-export function createInMemoryChatFacts() {
+/**
+ * Facts kept in memory, for tests: accounts (with their creation time), suspensions, follows, blocks and declarations
+ * set by hand.
+ */
+export function createInMemoryChatFacts(options: { readonly minAccountAgeMs?: number } = {}) {
   const accounts = new Map<string, { allowIncoming?: string; allowGroupInvites?: string }>()
+  const created = new Map<string, Date>()
+  const suspended = new Set<string>()
   const follows = new Set<string>()
   const blocks = new Set<string>()
   const edge = (a: string, b: string) => `${a} ${b}`
   const facts: ChatFacts & {
-    addAccount(did: string, declaration?: { allowIncoming?: string; allowGroupInvites?: string }): void
+    addAccount(
+      did: string,
+      declaration?: { allowIncoming?: string; allowGroupInvites?: string },
+      createdAt?: Date,
+    ): void
+    suspend(did: string): void
     follow(follower: string, subject: string): void
     block(blocker: string, subject: string): void
   } = {
-    addAccount: (did, declaration = {}) => {
+    minAccountAgeMs: options.minAccountAgeMs ?? DEFAULT_MIN_ACCOUNT_AGE_MS,
+    addAccount: (did, declaration = {}, createdAt) => {
       accounts.set(did, declaration)
+      if (createdAt) created.set(did, createdAt)
+    },
+    suspend: (did) => {
+      suspended.add(did)
+    },
+    async actor(did) {
+      const createdAt = created.get(did)
+      return { suspended: suspended.has(did), ...(createdAt ? { createdAt } : {}) }
     },
     follow: (follower, subject) => {
       follows.add(edge(follower, subject))

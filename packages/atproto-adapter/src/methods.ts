@@ -9,7 +9,7 @@ import {
 } from '@joinery/core'
 import type { ResultAsync } from 'neverthrow'
 import { logsOf, withProfiles } from './convo-log.js'
-import { type ChatFacts, decideGroupInvite, GROUP_INVITE_MESSAGES } from './group-consent.js'
+import { type ChatFacts, decideGroupAdder, decideGroupInvite, GROUP_INVITE_MESSAGES } from './group-consent.js'
 import type { ServedMethod } from './lexicons/index.js'
 import { revOf, seqOfRev } from './rev.js'
 import type { createUnknownCodeLimiter } from './unknown-code-limiter.js'
@@ -95,10 +95,11 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
   }
 
   /**
-   * Whether the caller may add these users (`GROUP_INVITE_RULES`), before the command runs: `null` when each may
-   * be added (or no consent check is configured), else the refusal of the first who may not. With `groupId` (an
-   * existing group), the caller's authority is read first, so a caller who may not add anyone hears that (the
-   * command's own `InvalidConvo` or `InsufficientRole`) before any consent refusal; the command checks it again
+   * Whether the caller may create a group or add these users, before the command runs: `null` when they may (or no
+   * consent check is configured), else the first refusal — the caller's own standing first (`GROUP_ADDER_RULES`:
+   * suspended, or too new to create a group), then each user (`GROUP_INVITE_RULES`). With `groupId` (an existing
+   * group), the caller's authority is read before anything, so a caller who may not add anyone hears that (the
+   * command's own `InvalidConvo` or `InsufficientRole`) and the AppView is not asked; the command checks it again
    * under its lock.
    */
   const consentOf = async (
@@ -110,7 +111,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
     const consent = deps.groupConsent
     const adder = caller(call)
     const subjects = [...new Set(members)].filter((did) => did !== adder)
-    if (!consent || subjects.length === 0) return null
+    // Adding nobody to an existing group changes nothing: no standing to check.
+    if (!consent || (groupId !== undefined && subjects.length === 0)) return null
     if (groupId !== undefined) {
       const view = await joinery.getGroup({ viewer: adder, groupId })
       if (view.isErr()) return failed(nsid, view.error)
@@ -122,14 +124,24 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       if (access.isErr()) return failed(nsid, access.error)
     }
     let facts: Awaited<ReturnType<ChatFacts['subjects']>>
+    let standing: Awaited<ReturnType<ChatFacts['actor']>>
     try {
-      facts = await consent.subjects(adder, subjects)
+      ;[standing, facts] = await Promise.all([
+        consent.actor(adder),
+        subjects.length ? consent.subjects(adder, subjects) : new Map(),
+      ])
     } catch (cause) {
       return {
         error: toXrpcError(nsid, { code: 'SocialGraphUnavailable', cause }),
         cause: { code: 'SocialGraphUnavailable', cause },
       }
     }
+    const barred = decideGroupAdder(standing, {
+      creating: groupId === undefined,
+      now: new Date(),
+      minAccountAgeMs: consent.minAccountAgeMs,
+    })
+    if (barred) return { error: { status: 400, error: barred, message: GROUP_INVITE_MESSAGES[barred] } }
     for (const did of subjects) {
       const refusal = decideGroupInvite(facts.get(did))
       if (refusal) return { error: { status: 400, error: refusal, message: GROUP_INVITE_MESSAGES[refusal] } }
@@ -361,12 +373,24 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
         joinery.unlockGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
       ),
 
-    'chat.bsky.convo.leaveConvo': async (call) =>
-      answer(
-        'chat.bsky.convo.leaveConvo',
-        joinery.leaveGroup({ actor: caller(call), groupId: str(call.input.convoId) }),
-        (left) => ok({ convoId: left.group.id, rev: String(Date.now()) }),
-      ),
+    // The answer's rev is the leave's own position: the caller's MemberLeft in their log (their own events).
+    'chat.bsky.convo.leaveConvo': async (call) => {
+      const nsid = 'chat.bsky.convo.leaveConvo'
+      const groupId = str(call.input.convoId)
+      const before = await joinery.getGroup({ viewer: caller(call), groupId })
+      const left = await joinery.leaveGroup({ actor: caller(call), groupId })
+      if (left.isErr()) return failed(nsid, left.error)
+      const after = before.isOk() ? before.value.lastEventSeq : null
+      const log = await joinery.readUserLog({ actor: caller(call), after: after ?? 0, limit: 1000 })
+      const leave = (log.isOk() ? [...log.value.events].reverse() : []).find(
+        (e) => e.event.type === 'MemberLeft' && e.event.groupId === groupId && e.event.actor === caller(call),
+      )
+      if (leave) return ok({ convoId: left.value.group.id, rev: revOf(leave.seq) })
+      // Not found among the first events after it (a caller in very busy groups): the group's position right after
+      // the leave, read as its owner since the caller can no longer read it — at or after the leave's.
+      const view = await joinery.getGroup({ viewer: left.value.group.ownerId, groupId })
+      return ok({ convoId: left.value.group.id, rev: revOf(view.isOk() ? view.value.lastEventSeq : null) })
+    },
 
     // Only members may list a convo's members: to anyone else the convo does not exist (the core's `membersOnly`).
     'chat.bsky.convo.getConvoMembers': async (call) =>
@@ -471,8 +495,9 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       const { events, latest, more, memberships } = log.value
       const byGroup = new Map(memberships.map((m) => [m.groupId, m]))
       const pending = events.flatMap((e) => {
+        // A member since before the event sees it as a member; else only as one of the caller's own events.
         const membership = byGroup.get(e.event.groupId)
-        return membership ? logsOf(e, caller(call), membership) : []
+        return logsOf(e, caller(call), membership && e.event.at >= membership.joinedAt ? membership : null)
       })
       const profile = await views.profileMap(pending.flatMap((l) => (l.member ? [...l.related, l.member] : l.related)))
       // Without a cursor the log starts now (as Bluesky's): the position only, to poll from.

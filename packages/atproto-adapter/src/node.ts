@@ -1,6 +1,5 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer as createHttpServer, type Server as HttpServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Server } from '@atproto/xrpc-server'
 
 export interface Listening {
   readonly http: HttpServer
@@ -9,8 +8,14 @@ export interface Listening {
   close(): Promise<void>
 }
 
-/** Serves an XRPC server on `host:port` (port 0 picks a free one). Default host 127.0.0.1. */
-export async function listen(server: Server, options: { port?: number; host?: string } = {}): Promise<Listening> {
+/**
+ * Serves an XRPC server — `createJoineryXrpcServer`'s, or an `@atproto/xrpc-server` one — on `host:port` (port 0
+ * picks a free one). Default host 127.0.0.1.
+ */
+export async function listen(
+  server: { readonly router: RequestListener },
+  options: { port?: number; host?: string } = {},
+): Promise<Listening> {
   const http = createHttpServer(server.router)
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {

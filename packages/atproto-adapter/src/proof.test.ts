@@ -129,12 +129,24 @@ describe('did:plc and did:web users through a PDS proxy', () => {
     await o.run('chat.bsky.convo.lockConvo', convo.lockConvo({ convoId }))
     await o.run('chat.bsky.convo.unlockConvo', convo.unlockConvo({ convoId }))
     const withAbe = await o.run('chat.bsky.group.addMembers', group.addMembers({ convoId, members: [added.did] }))
-    expect(withAbe.convo.kind).toMatchObject({ memberCount: 3 })
-    await a.run('chat.bsky.convo.getConvo', a.agent.chat.bsky.convo.getConvo({ convoId }))
+    // Abe is asked, not yet a member: his convo is a request until he accepts it.
+    expect(withAbe.convo.kind).toMatchObject({ memberCount: 2 })
+    const invited = await a.run('chat.bsky.convo.getConvo', a.agent.chat.bsky.convo.getConvo({ convoId }))
+    expect(invited.convo.status).toBe('request')
+    const accepted = await a.run('chat.bsky.convo.acceptConvo', a.agent.chat.bsky.convo.acceptConvo({ convoId }))
+    expect(accepted.rev).toBeTypeOf('string')
+    expect((await o.run('chat.bsky.convo.getConvo', convo.getConvo({ convoId }))).convo.kind).toMatchObject({
+      memberCount: 3,
+    })
     await o.run('chat.bsky.group.removeMembers', group.removeMembers({ convoId, members: [added.did] }))
 
     const log = await j.run('chat.bsky.convo.getLog', j.agent.chat.bsky.convo.getLog({ cursor: start.cursor }))
     expect(log.logs.map((l) => (l.$type as string).split('#')[1])).toEqual([
+      // The joiner's own requests (asked, withdrew, asked, rejected, asked), then their convo from its beginning.
+      'logOutgoingJoinRequest',
+      'logWithdrawOutgoingJoinRequest',
+      'logOutgoingJoinRequest',
+      'logOutgoingJoinRequest',
       'logBeginConvo',
       'logMemberJoin',
       'logEditGroup',
@@ -148,6 +160,11 @@ describe('did:plc and did:web users through a PDS proxy', () => {
     ])
     const left = await j.run('chat.bsky.convo.leaveConvo', j.agent.chat.bsky.convo.leaveConvo({ convoId }))
     expect(left.convoId).toBe(convoId)
+    // The leaver's log ends with their own leave, at the rev leaveConvo answered.
+    const last = await j.run('chat.bsky.convo.getLog', j.agent.chat.bsky.convo.getLog({ cursor: log.cursor }))
+    expect(last.logs.map((l) => [(l.$type as string).split('#')[1], (l as { rev?: string }).rev])).toEqual([
+      ['logLeaveConvo', left.rev],
+    ])
     const after = await o.run('chat.bsky.convo.getConvo', convo.getConvo({ convoId }))
     expect(after.convo.kind).toMatchObject({ memberCount: 1, name: 'Proven' })
 

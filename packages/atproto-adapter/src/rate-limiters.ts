@@ -1,4 +1,5 @@
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
+import type { RateLimiterAbstract } from 'rate-limiter-flexible'
+import { RateLimiterMemory, RateLimiterRes } from './internal/rate-limiter-flexible.js'
 
 /** What a limiter counts: `points` per `duration` seconds for each key, keys kept apart by `keyPrefix`. */
 export interface RateLimiterSpec {

@@ -63,6 +63,8 @@ describe('view hooks', () => {
       profiles: async (dids) =>
         new Map(dids.map((did) => [did, { handle: `${did.slice(-6).toLowerCase()}.test`, displayName: 'Someone' }])),
       enrichConvo: (view) => ({ ...view, rev: 'rev-from-host', unreadCount: 7 }),
+      // About the host's hooks, not consent: members are added at once, so the view shows who added them.
+      addMembersAs: 'member',
     })
     open.push(svc)
     const [owner, alice] = await svc.newUsers()
@@ -103,6 +105,7 @@ describe('one core shared with another protocol', () => {
         convo: { id: string }
       }
     ).convo.id
+    await alice.call('chat.bsky.convo.acceptConvo', { convoId })
     // A Bitrix24 user (id "42") joins the same core group by another door.
     ;(await svc.joinery.addMembers({ actor: owner.did, groupId: convoId, userIds: ['42'] }))._unsafeUnwrap()
     const members = (await owner.call('chat.bsky.convo.getConvoMembers', undefined, { convoId })) as {

@@ -1,4 +1,4 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible'
+import { RateLimiterMemory } from './internal/rate-limiter-flexible.js'
 import { type RateLimiterFactory, withinLimit } from './rate-limiters.js'
 
 export interface UnknownCodeLimit {

@@ -135,16 +135,45 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
     return shown.map((m) => memberView(profile, m))
   }
 
-  /** The convo view of a group as `viewer` sees it: important members, and for the owner the link and request counts. */
+  /**
+   * The convo view of a group as `viewer` sees it: its important members (the first ones, the viewer, and who added
+   * or invited the viewer, as the lexicon lists them), and for the owner the link and request counts. A user invited
+   * to the convo (`status: 'request'`) sees it as Bluesky shows a member in request status: the same members, and
+   * themself as added by the inviter.
+   */
   async function convoView(group: Group, viewer: string): Promise<ConvoView> {
-    const [firstMembers, view, links] = await Promise.all([
-      joinery.listMembers({ actor: viewer, groupId: group.id, limit: convoMembers }),
-      joinery.getGroup({ viewer, groupId: group.id, invited: true }),
+    const view = await joinery.getGroup({ viewer, groupId: group.id, invited: true })
+    const viewerMembership = view.isOk() ? view.value.viewerMembership : null
+    const invitation = !viewerMembership && view.isOk() ? (view.value.viewerInvitation ?? null) : null
+    const invitedBy = invitation?.via.kind === 'invitation' ? invitation.via.invitedBy : null
+    const addedBy = viewerMembership?.addedBy ?? invitedBy
+    const [firstMembers, links] = await Promise.all([
+      // An invitee is not a member yet, so the core shows them no members: they are read with the owner's eyes,
+      // only once the core has shown the invitation (`getGroup`'s `invited`).
+      joinery.listMembers({ actor: invitation ? group.ownerId : viewer, groupId: group.id, limit: convoMembers }),
       group.ownerId === viewer ? joinery.listJoinLinks({ actor: viewer, groupId: group.id }) : null,
     ])
     const members = firstMembers.isOk() ? [...firstMembers.value.items] : []
-    const viewerMembership = view.isOk() ? view.value.viewerMembership : null
-    if (viewerMembership && !members.some((m) => m.userId === viewer)) members.push(viewerMembership)
+    // Who added the viewer, when not among the first members already: their membership (they may have left since).
+    const adder =
+      addedBy && addedBy !== viewer && !members.some((m) => m.userId === addedBy)
+        ? await joinery.getGroup({ viewer: addedBy, groupId: group.id })
+        : null
+    const adderMembership = adder?.isOk() ? adder.value.viewerMembership : null
+    const self: Membership | null =
+      viewerMembership ??
+      (invitation
+        ? {
+            groupId: group.id,
+            userId: viewer,
+            role: 'member',
+            joinedAt: invitation.createdAt,
+            source: { kind: 'added' },
+            addedBy: invitedBy,
+          }
+        : null)
+    for (const important of [self, adderMembership])
+      if (important && !members.some((m) => m.userId === important.userId)) members.push(important)
     const current = view.isOk() ? view.value.group : group
     const pending = view.isOk() ? view.value.pendingRequests : null
     const link = links?.isOk() ? (links.value.find((l) => l.enabled) ?? links.value[0]) : undefined
@@ -156,7 +185,7 @@ export function createViews(joinery: Joinery, options: ViewOptions, defaultMembe
       muted: false,
       unreadCount: 0,
       // A user invited (not yet a member) sees the convo as a request until they accept it.
-      status: !viewerMembership && view.isOk() && view.value.viewerInvitation ? 'request' : 'accepted',
+      status: invitation ? 'request' : 'accepted',
       kind: {
         $type: 'chat.bsky.convo.defs#groupConvo',
         createdAt: current.createdAt.toISOString(),

@@ -96,6 +96,7 @@ describe('the chat.bsky.group join family over XRPC', () => {
     const convoId = (
       (await owner.call('chat.bsky.group.createGroup', { name: 'G', members: [kicked.did] })) as { convo: Convo }
     ).convo.id
+    await kicked.call('chat.bsky.convo.acceptConvo', { convoId })
     const { code } = (
       (await owner.call('chat.bsky.group.createJoinLink', { convoId, joinRule: 'followedByOwner' })) as {
         joinLink: { code: string }
@@ -120,9 +121,11 @@ describe('the chat.bsky.group join family over XRPC', () => {
     })
 
     await owner.call('chat.bsky.group.addMembers', { convoId, members: [stranger.did] })
-    // memberLimit 4: owner, fan, stranger… one seat left, taken by a second added member.
+    await stranger.call('chat.bsky.convo.acceptConvo', { convoId })
+    // memberLimit 4: owner, fan, stranger… one seat left, taken by a second added member once they accept.
     const extra = await svc.newUser()
     await owner.call('chat.bsky.group.addMembers', { convoId, members: [extra.did] })
+    await extra.call('chat.bsky.convo.acceptConvo', { convoId })
     expect(await xrpcErrorOf(late.call('chat.bsky.group.requestJoin', { code }))).toMatchObject({
       error: 'MemberLimitReached',
     })
@@ -190,6 +193,7 @@ describe('the chat.bsky.group join family over XRPC', () => {
     const convoId = (
       (await owner.call('chat.bsky.group.createGroup', { name: 'G', members: [alice.did] })) as { convo: Convo }
     ).convo.id
+    await alice.call('chat.bsky.convo.acceptConvo', { convoId })
     const attempts: [string, Record<string, unknown>][] = [
       ['chat.bsky.group.editGroup', { convoId, name: 'Mine' }],
       ['chat.bsky.group.createJoinLink', { convoId, joinRule: 'anyone' }],

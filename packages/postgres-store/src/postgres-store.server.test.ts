@@ -369,5 +369,78 @@ describe.runIf(available)('on a PostgreSQL server', () => {
       )
       expect(plan.rows.map((row) => row['QUERY PLAN']).join('\n')).not.toMatch(/Seq Scan on groups/)
     }, 60_000)
+
+    it("lists one user's pending requests on migration 10's index among 200,000 requests, and scans without it", async () => {
+      const schema = await freshSchema()
+      await db.query(
+        `INSERT INTO ${schema}.groups (id, name, description, owner_id, created_at, lock_status, admission, visibility,
+           approvers, allow_multiple_links)
+         SELECT 'g' || n, 'G', '', 'owner', now(), 'unlocked', 'open', 'public', 'owner', false
+           FROM generate_series(1, 100) AS n`,
+      )
+      await db.query(
+        `INSERT INTO ${schema}.join_requests (id, group_id, requester_id, via_kind, status, created_at, read)
+         SELECT 'r' || n, 'g' || (n % 100 + 1), 'user' || (n / 100), 'direct',
+                CASE WHEN n % 3 = 0 THEN 'approved' ELSE 'pending' END, now() - n * interval '1 second', false
+           FROM generate_series(1, 200000) AS n`,
+      )
+      await db.query(`ANALYZE ${schema}.join_requests`)
+      // listPendingRequestsOfUser's query, as the store sends it.
+      const planOf = async () =>
+        (
+          await db.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN SELECT * FROM ${schema}.join_requests WHERE requester_id = $1 AND status = 'pending'
+               AND ($2::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+             ORDER BY created_at, id COLLATE "C" LIMIT $4`,
+            ['user7', null, null, 50],
+          )
+        ).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n')
+      /** The planner's estimated total cost of a plan (its top node's). */
+      const costOf = (plan: string) => Number(/cost=[\d.]+\.\.([\d.]+)/.exec(plan)?.[1])
+      const indexed = await planOf()
+      expect(indexed).toMatch(/Index Scan using join_requests_pending_of_user/)
+      expect(indexed).not.toMatch(/Seq Scan/)
+      // Without it the requester is no leading key anywhere: the plan walks every pending request (a whole index or
+      // the table), at a cost in the thousands where the index's is a handful.
+      await db.query(`DROP INDEX ${schema}.join_requests_pending_of_user`)
+      const unindexed = await planOf()
+      expect(unindexed).not.toMatch(/join_requests_pending_of_user/)
+      expect(costOf(unindexed)).toBeGreaterThan(20 * costOf(indexed))
+    }, 60_000)
+
+    it("reads one user's own events on migration 12's indexes among 200,000 events, and scans without them", async () => {
+      const schema = await freshSchema()
+      await db.query(
+        `INSERT INTO ${schema}.outbox (group_id, type, event)
+         SELECT 'g' || (n % 1000), 'MemberKicked',
+                jsonb_build_object('type', 'MemberKicked', 'groupId', 'g' || (n % 1000), 'actor', 'user' || (n % 50000),
+                                   'subject', 'user' || ((n + 7) % 50000), 'at', now())
+           FROM generate_series(1, 200000) AS n`,
+      )
+      await db.query(`ANALYZE ${schema}.outbox`)
+      // readUserEvents' query, as the store sends it.
+      const planOf = async () =>
+        (
+          await db.query<{ 'QUERY PLAN': string }>(
+            `EXPLAIN SELECT id, event FROM (
+               (SELECT id, event FROM ${schema}.outbox WHERE event->>'actor' = $1 AND id > $2 ORDER BY id LIMIT $3)
+               UNION ALL
+               (SELECT id, event FROM ${schema}.outbox WHERE event->>'subject' = $1 AND event->>'actor' <> $1
+                 AND id > $2 ORDER BY id LIMIT $3)) AS mine ORDER BY id LIMIT $3`,
+            ['user7', 0, 101],
+          )
+        ).rows
+          .map((row) => row['QUERY PLAN'])
+          .join('\n')
+      const indexed = await planOf()
+      expect(indexed).toMatch(/outbox_by_actor/)
+      expect(indexed).toMatch(/outbox_by_subject/)
+      expect(indexed).not.toMatch(/Seq Scan/)
+      await db.query(`DROP INDEX ${schema}.outbox_by_actor, ${schema}.outbox_by_subject`)
+      // Without them each branch walks the outbox (in id order, or all of it).
+      expect(await planOf()).not.toMatch(/Index Cond: \(\(event ->> /)
+    }, 60_000)
   })
 })

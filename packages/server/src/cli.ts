@@ -3,4 +3,7 @@
 // bin/joinery-server.mjs, which loads the build of this file.
 import { serveFromCommandLine } from './command-line.js'
 
-await serveFromCommandLine()
+serveFromCommandLine().catch((error: unknown) => {
+  console.error('joinery-server failed:', error)
+  process.exit(1)
+})

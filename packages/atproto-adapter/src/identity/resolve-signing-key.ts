@@ -6,51 +6,19 @@ import {
   UnsupportedDidMethodError,
   UnsupportedDidWebPathError,
 } from '@atproto/identity'
+import type { SigningKeyRefusal, SigningKeyResolver } from './signing-key-refusal.js'
 
-/** Resolves the atproto signing key (a `did:key:…`) of a DID; `forceRefresh` after a signature failed. */
-export type SigningKeyResolver = (did: string, forceRefresh: boolean) => Promise<string>
-
-/**
- * Why an issuer's signing key could not be had. A resolver made by `createDidSigningKeyResolver` rejects with one
- * of these (never with a bare `Error`); the service answers the first four with 401 `UntrustedIss` and the last
- * with 502 `UpstreamFailure`, since the token may well be good.
- */
-export interface SigningKeyRefusal {
-  readonly code:
-    | 'UnsupportedDid'
-    | 'DidNotFound'
-    | 'BadDidDocument'
-    | 'NoSigningKey'
-    /** The DID's document could not be fetched now (a timeout, a network failure, a PLC directory error). */
-    | 'ResolutionUnavailable'
-  readonly did: string
-  readonly message: string
-  readonly cause?: unknown
-}
+export {
+  isSigningKeyRefusal,
+  type SigningKeyRefusal,
+  type SigningKeyResolver,
+} from './signing-key-refusal.js'
 
 export interface DidSigningKeyResolverOptions {
   /** The PLC directory for `did:plc`. Default `https://plc.directory`. */
   readonly plcUrl?: string
   /** How long one DID document fetch may take. Default 3,000 ms (as a PDS). */
   readonly timeoutMs?: number
-}
-
-const REFUSAL_CODES: ReadonlySet<string> = new Set([
-  'UnsupportedDid',
-  'DidNotFound',
-  'BadDidDocument',
-  'NoSigningKey',
-  'ResolutionUnavailable',
-])
-
-/** Whether a resolver's rejection is a `SigningKeyRefusal`. */
-export function isSigningKeyRefusal(value: unknown): value is SigningKeyRefusal {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    REFUSAL_CODES.has((value as { code?: unknown }).code as string) &&
-    typeof (value as { message?: unknown }).message === 'string'
-  )
 }
 
 function refusalOf(did: string, cause: unknown): SigningKeyRefusal {

@@ -7,6 +7,8 @@ import { createInMemorySocialGraph, createInMemoryStore, createJoinery, type InM
 import { LEXICONS } from '../lexicons/index.js'
 import { listen } from '../node.js'
 import { type AtprotoAdapterOptions, createJoineryXrpcServer } from '../register.js'
+import { createJoineryXrpcHandler, type XrpcHandlerOptions, type XrpcRequestContext } from '../web.js'
+import { serveFetch } from './serve-fetch.js'
 
 export const SERVICE_DID = 'did:web:chat.joinery.test'
 export const lexicons = new Lexicons(LEXICONS)
@@ -19,19 +21,30 @@ export interface TestUser {
   call(nsid: string, body?: Record<string, unknown>, params?: Record<string, unknown>): Promise<unknown>
 }
 
+/**
+ * Which shell the suites run on: the Node handler of `createJoineryXrpcServer` (default), or with
+ * `JOINERY_XRPC_SHELL=web` the web entry's `createJoineryXrpcHandler` (pure-JS signatures, DID documents through
+ * `fetch`) served through `Request`/`Response`, so that every suite can be run against either.
+ */
+export const SHELL: 'node' | 'web' = process.env.JOINERY_XRPC_SHELL === 'web' ? 'web' : 'node'
+
 /** Starts the adapter over an in-memory core on a loopback port; call `close()` at the end. */
 export async function startTestService(options: Partial<AtprotoAdapterOptions> & { port?: number } = {}) {
   const { port, ...adapterOptions } = options
   const store: InMemoryStore = createInMemoryStore()
   const graph = createInMemorySocialGraph()
   const joinery = createJoinery({ store, socialGraph: graph })
-  const server = createJoineryXrpcServer({
-    joinery,
-    serviceDid: SERVICE_DID,
-    allowDidKeyIssuers: true,
-    ...adapterOptions,
-  })
-  const listening = await listen(server, port === undefined ? {} : { port })
+  const settings = { joinery, serviceDid: SERVICE_DID, allowDidKeyIssuers: true, ...adapterOptions }
+  const listening =
+    SHELL === 'web'
+      ? await serveFetch(
+          createJoineryXrpcHandler({
+            clientAddress: (_request, context) => context.clientAddress,
+            ...(settings as XrpcHandlerOptions<XrpcRequestContext>),
+          }),
+          port,
+        )
+      : await listen(createJoineryXrpcServer(settings), port === undefined ? {} : { port })
   const client = new XrpcClient({ service: listening.url }, LEXICONS)
 
   /** A did:key user: a fresh key, no account behind it (the service accepts them only with `allowDidKeyIssuers`). */

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
+import { decodeBase64UrlText } from '../internal/base64url.js'
 import type { ServiceJwtError } from './service-jwt-error.js'
 
 /** The header fields the checks read; the rest is kept as sent. */
@@ -23,7 +24,7 @@ const badJwt = () => err<never, ServiceJwtError>({ code: 'BadJwt', message: 'poo
 
 function decodeJson(part: string): unknown {
   try {
-    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+    return JSON.parse(decodeBase64UrlText(part))
   } catch {
     // xrpc-server lets the SyntaxError escape (an answer of 500); a malformed token is the caller's fault: 401.
     return undefined

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from 'neverthrow'
+import { decodeBase64Url, utf8Bytes } from '../internal/base64url.js'
 import type { SignatureVerifier } from '../signatures/verify-signature.js'
 import { isDidOrService, parseHeader, parsePayload, type ServiceJwtPayload } from './claims.js'
 import type { ServiceJwtError } from './service-jwt-error.js'
@@ -63,8 +64,8 @@ export async function verifyServiceJwt(
     )
   if (!payload.iss || !isDidOrService(payload.iss)) return refuse('BadJwtIss', 'jwt iss is not a valid did')
 
-  const data = Buffer.from(`${headerPart}.${payloadPart}`, 'utf8')
-  const sig = Buffer.from(sigPart, 'base64url')
+  const data = utf8Bytes(`${headerPart}.${payloadPart}`)
+  const sig = decodeBase64Url(sigPart)
   const key = await keyOf(payload.iss, false)
   if (key.isErr()) return err(key.error)
   let valid = await verifySignature(key.value, data, sig, alg)

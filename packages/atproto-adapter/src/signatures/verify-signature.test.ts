@@ -2,7 +2,8 @@ import { bytesToMultibase, P256Keypair, Secp256k1Keypair, verifySignature } from
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { flipBit, malleate, outOfRange, toDer } from '../internal/signature-mutations.js'
-import { createSignatureVerifier } from './verify-signature.js'
+import { createSignatureVerifier, type SignatureVerifier } from './verify-signature.js'
+import { createPortableSignatureVerifier } from './verify-signature-portable.js'
 
 // Differential: the OpenSSL verifier must answer exactly as @atproto/crypto's verifySignature (default options:
 // compact, low-S) on valid signatures and on every way of damaging one.
@@ -17,13 +18,8 @@ beforeAll(async () => {
   }
 })
 
-const ours = createSignatureVerifier({ maxKeys: 4 })
 /** `'throws'` where @atproto/crypto throws (ours answers `err`), else the boolean answer. */
 type Answer = boolean | 'throws'
-const answer = async (didKey: string, data: Uint8Array, sig: Uint8Array): Promise<Answer> => {
-  const r = await ours(didKey, data, sig)
-  return r.isOk() ? r.value : 'throws'
-}
 // verifySignature throws synchronously on a key it cannot read: always call it through a promise.
 const theirs = (...args: Parameters<typeof verifySignature>) => Promise.resolve().then(() => verifySignature(...args))
 const reference = (didKey: string, data: Uint8Array, sig: Uint8Array): Promise<Answer> =>
@@ -48,7 +44,19 @@ const MUTATIONS = [
   'random',
 ] as const
 
-describe(createSignatureVerifier, () => {
+// The Node entry's verifier (OpenSSL) and the web entry's (@atproto/crypto itself, plus the empty-alg rule): one suite.
+const VERIFIERS: [string, () => SignatureVerifier][] = [
+  ['createSignatureVerifier (node:crypto)', () => createSignatureVerifier({ maxKeys: 4 })],
+  ['createPortableSignatureVerifier (web)', () => createPortableSignatureVerifier()],
+]
+
+describe.each(VERIFIERS)('%s', (_name, make) => {
+  const ours = make()
+  const answer = async (didKey: string, data: Uint8Array, sig: Uint8Array): Promise<Answer> => {
+    const r = await ours(didKey, data, sig)
+    return r.isOk() ? r.value : 'throws'
+  }
+
   it('answers as @atproto/crypto verifySignature (true, false or throws) on valid and damaged signatures', async () => {
     const seen = new Map<string, number>()
     await fc.assert(

@@ -43,6 +43,25 @@ describe(startStandInChatService, () => {
     expect(refused).toMatchObject({ error: 'MemberLimitReached' })
   })
 
+  it('asks added users to accept, as Bluesky does, while members seeded through the core are members at once', async () => {
+    const chat = await service()
+    const ada = await chat.agent('ada')
+    const bob = await chat.agent('bob')
+    const convoId = (await ada.chat.bsky.group.createGroup({ name: 'Climbers', members: [await chat.did('bob')] })).data
+      .convo.id
+    expect((await bob.chat.bsky.convo.getConvo({ convoId })).data.convo.status).toBe('request')
+    await bob.chat.bsky.convo.acceptConvo({ convoId })
+    expect((await bob.chat.bsky.convo.getConvo({ convoId })).data.convo.status).toBe('accepted')
+    // Seeding: the core's addMembers makes a member without a request to accept.
+    const cy = await chat.did('cy')
+    ;(await chat.joinery.addMembers({ actor: await chat.did('ada'), groupId: convoId, userIds: [cy] }))._unsafeUnwrap()
+    const cyAgent = await chat.agent('cy')
+    expect((await cyAgent.chat.bsky.convo.getConvo({ convoId })).data.convo).toMatchObject({
+      status: 'accepted',
+      kind: { memberCount: 3 },
+    })
+  })
+
   it('is a real service: a call without a token is refused', async () => {
     const chat = await service()
     const res = await fetch(`${chat.url}/xrpc/chat.bsky.group.createGroup`, {

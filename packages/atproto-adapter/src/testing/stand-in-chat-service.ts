@@ -15,7 +15,11 @@ export interface StandInChatService {
   readonly url: string
   /** The DID its tokens are minted for (the audience). */
   readonly serviceDid: string
-  /** The core under the service: seed state here (a member limit, groups made by users of another protocol, …). */
+  /**
+   * The core under the service: seed state here (a member limit, groups made by users of another protocol, …).
+   * `joinery.addMembers` makes members at once, with no convo request to accept, where `createGroup`/`addMembers`
+   * over the wire ask the users named (`addMembersAs: 'request'`, the default) until each calls `acceptConvo`.
+   */
   readonly joinery: Joinery
   /** The DID of the user called `name` in this service's tests (a `did:key`, made on first use). */
   did(name: string): Promise<string>

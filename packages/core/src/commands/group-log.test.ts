@@ -33,6 +33,29 @@ describe('readUserLog', () => {
     })
   })
 
+  it("reads the actor's own events in groups they left, were removed from or only asked to join", async () => {
+    const { joinery, groupOf, linkTo } = createTestKit()
+    const open = await groupOf({ initialMembers: ['alice'] })
+    const other = await groupOf({ initialMembers: ['alice'] })
+    const asking = await groupOf()
+    const code = await linkTo(asking.id, { requireApproval: true })
+    const start = (await joinery.readUserLog({ actor: 'alice' }))._unsafeUnwrap()
+    await joinery.leaveGroup({ actor: 'alice', groupId: open.id })
+    await joinery.removeMembers({ actor: 'owner', groupId: other.id, userIds: ['alice'] })
+    await joinery.requestJoinByCode({ actor: 'alice', code })
+    await joinery.updateGroup({ actor: 'owner', groupId: open.id, name: 'After alice' })
+    const log = (await joinery.readUserLog({ actor: 'alice', after: start.latest }))._unsafeUnwrap()
+    expect(log.events.map((e) => [e.event.type, e.event.groupId])).toEqual([
+      ['MemberLeft', open.id],
+      ['MemberKicked', other.id],
+      ['JoinRequested', asking.id],
+    ])
+    expect(log.memberships).toEqual([])
+    // Without a position, the position covers the actor's own events too.
+    const now = (await joinery.readUserLog({ actor: 'alice' }))._unsafeUnwrap()
+    expect(now.latest).toBe(log.events.at(-1)?.seq)
+  })
+
   it('refuses a position that is not a whole number', async () => {
     const { joinery } = createTestKit()
     expect((await joinery.readUserLog({ actor: 'a', after: -1 }))._unsafeUnwrapErr().code).toBe('InvalidInput')

@@ -19,11 +19,15 @@ export type ReadUserLogInput = z.input<typeof readUserLogInput>
 /** The events of the actor's groups after a position, and the newest position among them. */
 export interface UserLog {
   /**
-   * At most `limit` events of the groups the actor is a member of, each since the actor joined it, in `seq` order
-   * (`[]` without `after`).
+   * At most `limit` events, in `seq` order (`[]` without `after`): those of the groups the actor is a member of, each
+   * since the actor joined it, and the actor's own (naming them as actor or subject) in any group — their leaves,
+   * removals, invitations and requests, in groups they are no longer or not yet a member of too.
    */
   readonly events: readonly StoredEvent[]
-  /** The greatest `seq` of any of those groups' events (read or not), `null` when they have none. */
+  /**
+   * The greatest `seq` of any of those groups' events (read or not) and of the actor's own events read, `null` when
+   * there are none.
+   */
   readonly latest: number | null
   /** Whether events after the last one returned remain (read again from its `seq`). */
   readonly more: boolean
@@ -36,8 +40,9 @@ const groupKey = (m: Membership): ListKey => ({ at: m.joinedAt, id: m.groupId })
 export function groupLogCommands(ctx: CommandContext) {
   return {
     /**
-     * The recorded events of every group the actor is a member of, after a position, oldest first: a log a member
-     * polls to apply changes on top of what they read before. The events are the store's outbox, so a store that
+     * The recorded events of every group the actor is a member of, and the actor's own events in any group (a leave,
+     * a removal, an invitation, a request), after a position, oldest first: a log a user polls to apply changes on
+     * top of what they read before. The events are the store's outbox, so a store that
      * drops old events (a retention) bounds how far back the log reaches. Reads in one transaction.
      */
     readUserLog(input: ReadUserLogInput): ResultAsync<UserLog, InvalidInput | StorageFailure> {
@@ -55,6 +60,13 @@ export function groupLogCommands(ctx: CommandContext) {
             const events = await step(tx.readGroupEvents(groupId, cmd.after, cmd.limit + 1))
             found.push(...events.filter((e) => e.event.at >= joinedAt))
           }
+          // The actor's own events, of any group: those of a group they are a member of since they joined are in already.
+          const own = await step(tx.readUserEvents(cmd.actor, cmd.after ?? latest ?? 0, cmd.limit + 1))
+          const seen = new Set(found.map((e) => e.seq))
+          const mine = own.filter((e) => !seen.has(e.seq))
+          const newestOwn = own.at(-1)?.seq ?? null
+          if (newestOwn !== null && (latest === null || newestOwn > latest)) latest = newestOwn
+          if (cmd.after !== null && cmd.after !== undefined) found.push(...mine)
           found.sort((a, b) => a.seq - b.seq)
           return {
             done: { events: found.slice(0, cmd.limit), latest, more: found.length > cmd.limit, memberships: groups },

@@ -108,7 +108,14 @@ describe('updateGroup', () => {
       })
     )._unsafeUnwrap()
     expect(updated).toMatchObject({ name: 'Boulderers', memberLimit: 5, memberCount: 2 })
-    expect(published.at(-1)).toMatchObject({ type: 'GroupUpdated', fields: ['name', 'memberLimit'] })
+    expect(published.at(-1)).toMatchObject({
+      type: 'GroupUpdated',
+      fields: ['name', 'memberLimit'],
+      name: { old: group.name, new: 'Boulderers' },
+    })
+    await joinery.updateGroup({ actor: 'owner', groupId: group.id, memberLimit: 6 })
+    expect(published.at(-1)).toMatchObject({ type: 'GroupUpdated', fields: ['memberLimit'] })
+    expect(published.at(-1)).not.toHaveProperty('name')
   })
 
   it('refuses edits to a locked group', async () => {

@@ -370,7 +370,11 @@ export function groupCommands(ctx: CommandContext) {
             const at = ctx.clock.now()
             // As the separate commands would: unlock, then edit; edit, then lock.
             if (lock === 'unlocked') emit(lockEvent(group, actor, at, lock))
-            if (fields.length > 0) emit({ type: 'GroupUpdated', groupId, actor, at, fields })
+            if (fields.length > 0) {
+              const name =
+                change.name !== undefined && fields.includes('name') ? { old: group.name, new: change.name } : null
+              emit({ type: 'GroupUpdated', groupId, actor, at, fields, ...(name ? { name } : {}) })
+            }
             if (lock !== null && lock !== 'unlocked') emit(lockEvent(group, actor, at, lock))
             const attributes = change.attributes ? { attributes: { ...group.attributes, ...change.attributes } } : {}
             return { done: { ...group, ...change, ...attributes } }

@@ -14,7 +14,12 @@ interface EventBase {
  */
 export type DomainEvent =
   | (EventBase & { readonly type: 'GroupCreated' })
-  | (EventBase & { readonly type: 'GroupUpdated'; readonly fields: readonly string[] })
+  | (EventBase & {
+      readonly type: 'GroupUpdated'
+      readonly fields: readonly string[]
+      /** When `fields` names `name`: the name before the change and after it. */
+      readonly name?: { readonly old: string; readonly new: string }
+    })
   | (EventBase & { readonly type: 'GroupLocked'; readonly permanent: boolean })
   | (EventBase & { readonly type: 'GroupUnlocked' })
   | (EventBase & { readonly type: 'GroupDeleted' })

@@ -1,7 +1,7 @@
 import type { ResultAsync } from 'neverthrow'
 import type { StorageFailure } from '../../domain/errors.js'
 import type { DomainEvent } from '../../domain/events.js'
-import type { GroupId } from '../../domain/group.js'
+import type { GroupId, UserId } from '../../domain/group.js'
 
 /** An event as the outbox keeps it, with its position in the log. */
 export interface StoredEvent {
@@ -29,6 +29,17 @@ export interface Outbox {
    */
   readGroupEvents(
     groupId: GroupId,
+    after: number | null,
+    limit: number,
+  ): ResultAsync<readonly StoredEvent[], StorageFailure>
+  /**
+   * The recorded events of every group that name the user as their `actor` or `subject`, with `seq` greater than
+   * `after` (all when `null`), in `seq` order, at most `limit`; `[]` when there are none. Sees the transaction's own
+   * appended events; like `readGroupEvents`, old events a retention dropped are not returned. A user's own log
+   * (their leaves, removals and requests in groups they are no longer or not yet a member of) reads it.
+   */
+  readUserEvents(
+    userId: UserId,
     after: number | null,
     limit: number,
   ): ResultAsync<readonly StoredEvent[], StorageFailure>

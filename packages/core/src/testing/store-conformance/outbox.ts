@@ -56,6 +56,45 @@ export function outboxTests(s: StoreUnderTest): void {
       expect(await run((tx) => tx.lastGroupEventSeq(uid('none')))).toBeNull()
     })
 
+    it('reads the events naming a user as actor or subject, of every group, in order', async () => {
+      const [group, other] = [await withGroup(), await withGroup()]
+      const user = uid('user')
+      const joined: DomainEvent = {
+        type: 'MemberJoined',
+        groupId: group.id,
+        actor: user,
+        at: t0,
+        subject: user,
+        code: null,
+        requestId: null,
+      }
+      const kicked: DomainEvent = {
+        type: 'MemberKicked',
+        groupId: other.id,
+        actor: 'o',
+        at: t0,
+        subject: user,
+        reason: null,
+      }
+      const left: DomainEvent = { type: 'MemberLeft', groupId: group.id, actor: user, at: t0 }
+      const elsewhere: DomainEvent = { type: 'MemberLeft', groupId: other.id, actor: uid('someone'), at: t0 }
+      await run((tx) => tx.appendEvents([joined, anEvent(group.id), elsewhere]))
+      await run((tx) => tx.appendEvents([kicked, left]))
+      const all = await run((tx) => tx.readUserEvents(user, null, 10))
+      expect(all.map((e) => e.event)).toEqual([joined, kicked, left])
+      const seqs = all.map((e) => e.seq)
+      expect(seqs.every((seq, i) => i === 0 || seq > (seqs[i - 1] ?? 0))).toBe(true)
+      expect((await run((tx) => tx.readUserEvents(user, seqs[0] ?? 0, 1))).map((e) => e.event)).toEqual([kicked])
+      expect(await run((tx) => tx.readUserEvents(user, seqs[2] ?? 0, 10))).toEqual([])
+      expect(await run((tx) => tx.readUserEvents(uid('nobody'), null, 10))).toEqual([])
+      const seen = await run((tx) =>
+        tx
+          .appendEvents([{ type: 'MemberLeft', groupId: other.id, actor: user, at: t0 }])
+          .andThen(() => tx.readUserEvents(user, seqs[2] ?? 0, 10)),
+      )
+      expect(seen.map((e) => e.event.groupId)).toEqual([other.id])
+    })
+
     it('shows a transaction its own events, and keeps none of a failed one', async () => {
       const group = await withGroup()
       const seen = await run((tx) =>
