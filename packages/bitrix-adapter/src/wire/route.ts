@@ -43,18 +43,18 @@ export function readRoute(path: string, basePath = ''): RestRoute | BitrixError 
   const segments = decodedSegments(pathname)
   if (!segments)
     return bitrixError(400, 'ERROR_ARGUMENT', 'Could not read the request path: malformed percent-encoding')
-  if (segments[0] !== 'rest' || segments.length < 2 || segments.length > 4) return notFound()
+  if (segments === TOO_MANY || segments[0] !== 'rest') return notFound()
   let credentials = NONE
-  let name: string | undefined
+  let name: string
   if (segments.length === 4 && DIGITS.test(segments[1] as string)) {
     credentials = { kind: 'webhook', userId: segments[1] as string, code: segments[2] as string }
-    name = segments[3]
+    name = segments[3] as string
   } else if (segments.length === 2) {
-    name = segments[1]
+    name = segments[1] as string
   } else {
     return notFound()
   }
-  const method = (name as string).replace(JSON_SUFFIX, '').toLowerCase()
+  const method = (JSON_SUFFIX.test(name) ? name.slice(0, -5) : name).toLowerCase()
   if (!METHOD.test(method)) return notFound()
   return { method, credentials }
 }
@@ -74,20 +74,34 @@ export function withCredentials(route: RestRoute, params: Params, authorization:
   return { method: route.method, credentials, params }
 }
 
-/** The path's segments, percent-decoded; `null` when an escape is malformed (`%zz`, a cut UTF-8 sequence). */
+/** More segments than any route has: the path is no call. */
+const TOO_MANY: string[] = []
+
+/**
+ * The path's non-empty segments, percent-decoded (at most 4; more gives `TOO_MANY`); `null` when an escape is
+ * malformed (`%zz`, a cut UTF-8 sequence).
+ */
 function decodedSegments(pathname: string): string[] | null {
   const segments: string[] = []
-  for (const raw of pathname.split('/')) {
-    if (raw === '') continue
-    if (!raw.includes('%')) {
-      segments.push(raw)
-      continue
+  let start = 0
+  const end = pathname.length
+  while (start <= end) {
+    let slash = pathname.indexOf('/', start)
+    if (slash < 0) slash = end
+    if (slash > start) {
+      if (segments.length === 4) return TOO_MANY
+      const raw = pathname.slice(start, slash)
+      if (raw.includes('%')) {
+        try {
+          segments.push(decodeURIComponent(raw))
+        } catch {
+          return null
+        }
+      } else {
+        segments.push(raw)
+      }
     }
-    try {
-      segments.push(decodeURIComponent(raw))
-    } catch {
-      return null
-    }
+    start = slash + 1
   }
   return segments
 }
