@@ -1,4 +1,4 @@
-import { createInMemoryStore, createJoinery } from '@joinery/core'
+import { createInMemoryStore, createJoinery, MAX_USERS_PER_COMMAND } from '@joinery/core'
 import { type Figures, figuresOf } from './stats.js'
 
 async function joinLatency(
@@ -37,8 +37,9 @@ export async function benchScale(members = 1_000_000, n = 20_000) {
   const big = (await joinery.createGroup({ actor: 'owner', name: 'Big', admission: 'open' }))._unsafeUnwrap()
   gc?.()
   const before = process.memoryUsage().heapUsed
-  for (let i = 1; i < members; i += 10_000) {
-    const userIds = Array.from({ length: Math.min(10_000, members - i) }, (_, k) => `seed${i + k}`)
+  // addMembers takes at most MAX_USERS_PER_COMMAND users a call.
+  for (let i = 1; i < members; i += MAX_USERS_PER_COMMAND) {
+    const userIds = Array.from({ length: Math.min(MAX_USERS_PER_COMMAND, members - i) }, (_, k) => `seed${i + k}`)
     ;(await joinery.addMembers({ actor: 'owner', groupId: big.id, userIds }))._unsafeUnwrap()
   }
   gc?.()

@@ -1,3 +1,4 @@
+export type { AdapterOptions } from './adapter-options.js'
 export { type AppViewProfilesOptions, createAppViewProfiles, createStaticProfiles } from './appview-profiles.js'
 export { type AppViewSocialGraphOptions, createAppViewSocialGraph } from './appview-social-graph.js'
 export {
@@ -37,6 +38,7 @@ export {
 export { LEXICONS, SERVED_METHODS, type ServedMethod } from './lexicons/index.js'
 export { maxMembersPerCall } from './methods.js'
 export { type Listening, listen } from './node.js'
+export type { NodeRequestListener } from './node-handler.js'
 export {
   inMemoryRateLimiters,
   type RateLimiterFactory,
@@ -46,10 +48,12 @@ export {
   type AtprotoAdapterOptions,
   type CallEntry,
   createJoineryXrpcServer,
+  type JoineryXrpcServer,
   registerJoineryMethods,
   verifiedCaller,
 } from './register.js'
 export { createMemoryReplayGuard, createReplayGuard } from './replay-guard.js'
 export type { AnonymousPreviewLimit, UnknownCodeLimit } from './unknown-code-limiter.js'
 export type { ConvoEnricher, ConvoView, ProfileBasics, ProfileLookup, ProfileViewBasic, ViewOptions } from './views.js'
+export type { XrpcHandler, XrpcRequestContext } from './web-handler.js'
 export { toXrpcError, XRPC_ERRORS, type XrpcErrorResult } from './xrpc-errors.js'

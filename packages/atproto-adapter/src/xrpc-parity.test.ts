@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { type Keypair, Secp256k1Keypair } from '@atproto/crypto'
 import { createServer, createServiceJwt } from '@atproto/xrpc-server'
 import { createInMemoryStore, createJoinery, type IdGenerator } from '@joinery/core'
@@ -69,6 +70,8 @@ interface RawCall {
   readonly contentType?: string | null
   readonly auth?: 'owner' | 'stranger' | 'wrongMethod' | 'garbage' | 'none'
   readonly extraHeaders?: Record<string, string>
+  /** Sent compressed (`gzip`), or labelled with an encoding no server reads (`br`). */
+  readonly encoding?: 'gzip' | 'br'
 }
 
 async function send(path: Path, call: RawCall) {
@@ -83,9 +86,10 @@ async function send(path: Path, call: RawCall) {
     headers: {
       ...(authorization ? { authorization } : {}),
       ...(withBody && call.contentType !== null ? { 'content-type': call.contentType ?? 'application/json' } : {}),
+      ...(withBody && call.encoding ? { 'content-encoding': call.encoding } : {}),
       ...call.extraHeaders,
     },
-    ...(withBody ? { body: call.body } : {}),
+    ...(withBody ? { body: call.encoding === 'gzip' ? gzipSync(call.body ?? '') : call.body } : {}),
   })
   const body = await res.text()
   let answer: { error?: string; message?: string } = {}
@@ -129,6 +133,12 @@ describe('the dispatch answers as @atproto/xrpc-server', () => {
     ['an empty body', { verb: 'POST', nsid: requestJoin, body: '' }],
     ['a body over 100 kB', { verb: 'POST', nsid: requestJoin, body: JSON.stringify({ code: 'x'.repeat(110_000) }) }],
     ['an array body', { verb: 'POST', nsid: requestJoin, body: '[]' }],
+    ['a gzip body', { verb: 'POST', nsid: requestJoin, body: '{"code":"nope"}', encoding: 'gzip' }],
+    [
+      'a gzip body over 100 kB inflated',
+      { verb: 'POST', nsid: requestJoin, body: JSON.stringify({ code: ' '.repeat(200_000) }), encoding: 'gzip' },
+    ],
+    ['an unknown content encoding', { verb: 'POST', nsid: requestJoin, body: '{}', encoding: 'br' }],
     ['no body at all', { verb: 'POST', nsid: requestJoin }],
     ['GET on a procedure', { verb: 'GET', nsid: requestJoin }],
     ['PUT on a procedure', { verb: 'PUT', nsid: requestJoin, body: '{}' }],

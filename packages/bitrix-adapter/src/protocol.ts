@@ -196,6 +196,7 @@ export function createBitrixProtocol(options: BitrixProtocolOptions) {
   const failures = failureLimit && createCredentialFailureLimiter(failureLimit, limiters)
   const defaultRetryAfter = String(options.retryAfterSeconds ?? 5)
   const events = options.events
+  const joinery = options.joinery
   const report = (cause: unknown, method: string) => {
     try {
       options.onError?.(cause, { method })
@@ -214,16 +215,10 @@ export function createBitrixProtocol(options: BitrixProtocolOptions) {
     const entry = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined
     if (!entry) return bitrixError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!')
     try {
-      const call: MethodCall = {
-        joinery: options.joinery,
-        user,
-        administrator: administrators.has(user),
-        params,
-        catalogue: METHODS,
-        subjects,
-        credentials,
-        ...(events ? { events } : {}),
-      }
+      const administrator = administrators.has(user)
+      const call: MethodCall = events
+        ? { joinery, user, administrator, params, catalogue: METHODS, subjects, credentials, events }
+        : { joinery, user, administrator, params, catalogue: METHODS, subjects, credentials }
       const answer = await entry.run(call)
       if (isBitrixError(answer) && answer.status >= 500 && answer.status !== 503) report(answer.cause, method)
       return answer

@@ -18,8 +18,11 @@ export {
   fromPglite,
   fromPgPool,
   type PgliteLike,
+  type PgliteTransactionLike,
   type PgPoolLike,
   type PgTimeouts,
   type SqlDatabase,
   type SqlExecutor,
+  type SqlTransaction,
+  sqlLiteral,
 } from './sql-database.js'

@@ -229,6 +229,101 @@ CREATE INDEX bitrix_offline_events_by_queue ON {s}.bitrix_offline_events (client
     sql: `CREATE INDEX join_requests_pending_of_user ON {s}.join_requests (requester_id, created_at, id COLLATE "C") WHERE status = 'pending';`,
   },
   {
+    version: 11,
+    name: "a join's lock and reads in one call, and a command's writes in one call",
+    // Two functions, so that a join costs two round trips on a server (`BEGIN; SELECT join_state(…)`, then
+    // `SELECT apply_writes(…); COMMIT`). join_state locks the group in its own statement first, so the reads after
+    // it (new statements, new snapshots) see everything the lock's previous holders committed. apply_writes runs
+    // the writes a command decided, in order, and raises (rolling the whole transaction back) when one does not do
+    // what the store predicted: a seat that is not free, a row that is not there. Plans are cached per session.
+    sql: `
+CREATE FUNCTION {s}.join_state(p_code text, p_group text, p_user text, p_lock boolean) RETURNS json
+LANGUAGE plpgsql AS $$
+DECLARE
+  v json;
+BEGIN
+  IF p_lock THEN
+    PERFORM 1 FROM {s}.groups WHERE id = coalesce((SELECT group_id FROM {s}.join_links WHERE code = p_code), p_group) FOR UPDATE;
+  END IF;
+  WITH l AS (SELECT * FROM {s}.join_links WHERE code = p_code),
+       g AS (SELECT * FROM {s}.groups WHERE id = coalesce((SELECT group_id FROM l), p_group)),
+       r AS (SELECT * FROM {s}.join_requests WHERE group_id = (SELECT id FROM g) AND requester_id = p_user
+               ORDER BY seq DESC LIMIT 1 FOR UPDATE)
+  SELECT json_build_object(
+    'link', (SELECT row_to_json(l) FROM l),
+    'grp', (SELECT row_to_json(g) FROM g),
+    'membership', (SELECT row_to_json(m) FROM {s}.memberships m WHERE m.group_id = (SELECT id FROM g) AND m.user_id = p_user),
+    'request', (SELECT row_to_json(r) FROM r),
+    'removal', (SELECT row_to_json(x) FROM {s}.removals x WHERE x.group_id = (SELECT id FROM g) AND x.user_id = p_user))
+  INTO v;
+  RETURN v;
+END
+$$;
+CREATE FUNCTION {s}.apply_writes(p_ops jsonb, p_notify boolean, p_schema text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  op jsonb;
+  p jsonb;
+  v_woke boolean;
+BEGIN
+  FOR op IN SELECT value FROM jsonb_array_elements(p_ops) LOOP
+    p := op->'p';
+    CASE op->>'op'
+    WHEN 'member' THEN
+      INSERT INTO {s}.memberships (group_id, user_id, role, joined_at, source_kind, source_code, source_request_id, added_by)
+      VALUES (p->>0, p->>1, p->>2, (p->>3)::timestamptz, p->>4, p->>5, p->>6, p->>7);
+      UPDATE {s}.groups SET member_count = member_count + 1,
+        updated_at = coalesce((op->'t'->>0)::timestamptz, updated_at),
+        last_activity_at = coalesce((op->'t'->>1)::timestamptz, last_activity_at)
+        WHERE id = p->>0 AND ((op->>'limit') IS NULL OR member_count < (op->>'limit')::integer);
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'joinery: no seat left in group %, against the prediction made under its lock', p->>0;
+      END IF;
+    WHEN 'times' THEN
+      UPDATE {s}.groups SET updated_at = coalesce((p->>1)::timestamptz, updated_at),
+        last_activity_at = coalesce((p->>2)::timestamptz, last_activity_at)
+        WHERE id = p->>0;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'joinery: no groups row %', p->>0;
+      END IF;
+    WHEN 'link' THEN
+      UPDATE {s}.join_links SET uses = uses + (p->>1)::integer, pending = greatest(0, pending + (p->>2)::integer),
+        refusals = CASE WHEN p->>3 IS NULL THEN refusals
+          ELSE jsonb_set(refusals, ARRAY[p->>3], to_jsonb(coalesce((refusals->>(p->>3))::integer, 0) + 1)) END
+        WHERE code = p->>0;
+    WHEN 'request' THEN
+      INSERT INTO {s}.join_requests (id, group_id, requester_id, via_kind, via_code, invited_by, message, status, created_at, decided_at, decided_by, rejection_reason, read)
+      VALUES (p->>0, p->>1, p->>2, p->>3, p->>4, p->>5, p->>6, p->>7, (p->>8)::timestamptz, (p->>9)::timestamptz, p->>10, p->>11, (p->>12)::boolean);
+    WHEN 'request-update' THEN
+      UPDATE {s}.join_requests SET group_id = p->>1, requester_id = p->>2, via_kind = p->>3, via_code = p->>4,
+        invited_by = p->>5, message = p->>6, status = p->>7, created_at = (p->>8)::timestamptz,
+        decided_at = (p->>9)::timestamptz, decided_by = p->>10, rejection_reason = p->>11, read = (p->>12)::boolean
+        WHERE id = p->>0;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION 'joinery: request % does not exist', p->>0;
+      END IF;
+    WHEN 'events' THEN
+      -- As appendEvents: the events, their groups' streams made due (in group order), a wake-up for an idle stream.
+      WITH e AS (
+        INSERT INTO {s}.outbox (group_id, type, event)
+        SELECT x->>'groupId', x->>'type', x FROM jsonb_array_elements(p) AS x RETURNING group_id),
+      st AS (
+        INSERT INTO {s}.outbox_streams AS t (group_id) SELECT DISTINCT group_id FROM e ORDER BY group_id
+        ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL
+        RETURNING t.seq = t.drained_seq + 1 AS woke)
+      SELECT coalesce(bool_or(st.woke), false) INTO v_woke FROM st;
+      IF v_woke AND p_notify THEN
+        PERFORM pg_notify('joinery_outbox', p_schema);
+      END IF;
+    ELSE
+      RAISE EXCEPTION 'joinery: unknown write %', op->>'op';
+    END CASE;
+  END LOOP;
+END
+$$;
+`,
+  },
+  {
     version: 12,
     name: "indexes of the events naming a user, for the user's own log",
     // readUserEvents (getLog on atproto: a user's own leaves, removals, invitations and requests) reads the outbox by
@@ -237,6 +332,26 @@ CREATE INDEX bitrix_offline_events_by_queue ON {s}.bitrix_offline_events (client
 CREATE INDEX outbox_by_subject ON {s}.outbox ((event->>'subject'), id) WHERE event->>'subject' IS NOT NULL;`,
   },
 ]
+
+/** A step's statements: split at `;` ending a line, but not inside a `$$`-quoted function body. */
+function statementsOf(sql: string): string[] {
+  const statements: string[] = []
+  let current = ''
+  for (const [i, part] of sql.split('$$').entries()) {
+    if (i % 2 === 1) {
+      current += `$$${part}$$`
+      continue
+    }
+    const pieces = part.split(';\n')
+    current += pieces[0]
+    for (const piece of pieces.slice(1)) {
+      statements.push(current)
+      current = piece
+    }
+  }
+  statements.push(current)
+  return statements.filter((statement) => statement.trim())
+}
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
@@ -262,7 +377,7 @@ export async function migrate(db: SqlDatabase, schema = 'joinery'): Promise<numb
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`joinery-migrate-${schema}`])
       const seen = await tx.query(`SELECT 1 FROM ${s}.schema_migrations WHERE version = $1`, [step.version])
       if (seen.rows.length > 0) return false
-      for (const statement of step.sql.replaceAll('{s}', s).split(';\n')) {
+      for (const statement of statementsOf(step.sql.replaceAll('{s}', s))) {
         if (statement.trim()) await tx.query(statement)
       }
       await tx.query(`INSERT INTO ${s}.schema_migrations (version, name) VALUES ($1, $2)`, [step.version, step.name])

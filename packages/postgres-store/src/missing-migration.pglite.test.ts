@@ -19,4 +19,15 @@ describe('a store on a database nobody migrated', () => {
     await migrate(db)
     expect((await joinery.createGroup({ actor: 'ada', name: 'Climbers' })).isOk()).toBe(true)
   })
+
+  it('says so too when only the newest step is missing (a join needs migration 11)', async () => {
+    const db = fromPglite(pglite)
+    await migrate(db, 'behind')
+    const joinery = createJoinery({ store: createPostgresStore(db, { schema: 'behind' }) })
+    const group = (await joinery.createGroup({ actor: 'ada', name: 'Climbers', admission: 'open' }))._unsafeUnwrap()
+    const { code } = (await joinery.createJoinLink({ actor: 'ada', groupId: group.id }))._unsafeUnwrap()
+    await pglite.exec('DROP FUNCTION behind.join_state; DROP FUNCTION behind.apply_writes')
+    const refused = (await joinery.requestJoinByCode({ actor: 'bob', code }))._unsafeUnwrapErr()
+    expect(refused).toMatchObject({ code: 'StorageError', message: expect.stringContaining(MISSING_SCHEMA_HINT) })
+  })
 })

@@ -1,17 +1,29 @@
 import {
   type DomainEvent,
+  type Group,
   type GroupAnyOf,
   type GroupAttributeCondition,
   type GroupChange,
   type GroupCondition,
   type GroupField,
+  type GroupId,
   type GroupQuery,
+  type InsertMembershipOutcome,
+  type JoinLink,
+  type JoinRequest,
+  type JoinState,
   type LinkChange,
+  type LinkCounterChange,
+  type Membership,
   type MembershipStore,
+  type Page,
+  type Removal,
+  type Role,
   type StorageFailure,
   type StoredEvent,
   type StoreTx,
   storageError,
+  type UserId,
 } from '@joinery/core'
 import { err, okAsync, type Result, ResultAsync } from 'neverthrow'
 import { classifyFailure } from './internal/classify-failure.js'
@@ -31,7 +43,7 @@ import {
   requestParams,
 } from './internal/rows.js'
 import { schemaIdentifier } from './migrations.js'
-import type { SqlDatabase, SqlExecutor } from './sql-database.js'
+import { type SqlDatabase, type SqlTransaction, sqlLiteral } from './sql-database.js'
 
 export interface PostgresStoreOptions {
   /** Where the tables are (see `migrate`). Default `joinery`. */
@@ -97,333 +109,251 @@ const LINK_CHANGE_COLUMNS: Record<keyof LinkChange, string> = {
 const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const
 const DECIMAL = "'^-?[0-9]+$'"
 
+/**
+ * A write kept until the transaction's next statement, or its COMMIT, and then sent with the others as one call of
+ * `apply_writes` (migration 11). `p` holds the statement's values in the order that function reads them.
+ */
+type Write =
+  | {
+      readonly op: 'member'
+      readonly p: unknown[]
+      readonly limit: number | null
+      /** The group's new update and activity times, set by the seat's own UPDATE (one row version, not two). */
+      t?: [Date | null, Date | null]
+    }
+  | { readonly op: 'times' | 'link' | 'request' | 'request-update'; readonly p: unknown[] }
+  | { readonly op: 'events'; readonly p: readonly DomainEvent[] }
+
+/**
+ * The group a transaction holds (locked with `lockGroup` or `readJoinState`), as far as it has read it: no other
+ * transaction can change its seat count, or add a membership to it, until this one ends (every membership insert
+ * takes a key-share lock on the group row, which the held lock excludes). So the outcome of a seat reservation is
+ * known without asking, and apply_writes checks it.
+ */
+interface Held {
+  readonly groupId: string
+  memberCount: number
+  /** Whether each user read so far is a member. */
+  readonly members: Map<string, boolean>
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+/**
+ * JSON for jsonb. jsonb refuses the escape JSON.stringify writes for a lone surrogate, where a text parameter stores
+ * U+FFFD; the writes keep that: lone surrogates become U+FFFD.
+ */
+function jsonOf(value: unknown): string {
+  const text = JSON.stringify(value)
+  return /\\u[dD][89abAB]|\\u[dD][c-fC-F]/.test(text)
+    ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v))
+    : text
+}
+
+/** A json value as PGlite or pg answers it (parsed, or text). */
+function json(v: unknown): Record<string, unknown> | null {
+  return v === null || v === undefined ? null : ((typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>)
+}
+
 /** Thrown inside a database transaction to roll it back with the work's own error. */
 class Rollback {
   constructor(readonly result: Result<never, unknown>) {}
 }
 
+/** What every transaction of one store shares. */
+interface StoreConfig {
+  /** The schema, quoted. */
+  readonly s: string
+  readonly schema: string
+  readonly notify: boolean
+  /** The database runs one transaction at a time (`SqlDatabase.serial`). */
+  readonly serial: boolean
+}
+
 /**
- * The Joinery store on PostgreSQL, through PGlite or a server: one SQL code path. Seats are reserved by a
- * conditional update of the group's stored member count in the same transaction as the membership insert; reads of
- * a request lock it, so two deciders serialise. Run `migrate(db, schema)` first.
+ * One transaction's `StoreTx`. A class rather than a closure per method: every command runs a transaction, and
+ * forty-odd closures made for each of them cost more than the SQL calls they wrap. Its methods are called on it
+ * (`tx.getGroup(…)`), as the core does.
  */
-export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptions = {}): PostgresStore {
-  const schema = options.schema ?? 'joinery'
-  const s = schemaIdentifier(schema)
-  const notify = options.notify ?? true
+class SqlStoreTx implements StoreTx {
+  /** Writes kept until the next statement or the COMMIT. */
+  private pending: Write[] = []
+  private held: Held | null = null
 
-  function makeTx(q: SqlExecutor): StoreTx {
-    const run = <R>(
-      text: string,
-      params: unknown[],
-      map: (rows: Record<string, unknown>[]) => R,
-    ): ResultAsync<R, StorageFailure> =>
-      ResultAsync.fromPromise(
-        q.query(text, params).then((r) => map(r.rows)),
-        (cause) => classifyFailure('a database query failed', cause),
-      )
-    const one = <R>(text: string, params: unknown[], map: (row: Record<string, unknown>) => R) =>
-      run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
-    const none = (text: string, params: unknown[]) => run(text, params, () => undefined)
+  constructor(
+    private readonly q: SqlTransaction,
+    private readonly c: StoreConfig,
+  ) {}
 
-    /** `UPDATE … SET` of only the fields given, by a fixed column table (no caller text reaches the SQL). */
-    const patch = <K extends string>(
-      table: string,
-      key: string,
-      keyValue: unknown,
-      columns: Record<K, string>,
-      change: Partial<Record<K, unknown>>,
-    ): ResultAsync<void, StorageFailure> => {
-      const params: unknown[] = [keyValue]
-      const sets: string[] = []
-      for (const field of Object.keys(columns) as K[]) {
-        if (change[field] === undefined) continue
-        params.push(change[field])
-        sets.push(`${columns[field]} = $${params.length}`)
-      }
-      // With nothing to change, still check that the row is there, as an update would.
-      const text = sets.length
-        ? `UPDATE ${s}.${table} SET ${sets.join(', ')} WHERE ${key} = $1 RETURNING 1`
-        : `SELECT 1 FROM ${s}.${table} WHERE ${key} = $1`
-      return run(text, params, (rows) => rows.length).andThen((n) =>
-        n === 1 ? okAsync(undefined) : err(storageError(`no ${table} row ${String(keyValue)}`)),
-      )
-    }
-
-    return {
-      // Its own statement, before any other read: in READ COMMITTED every later statement then sees all that the
-      // transactions which held the row before committed (a read in the same statement would not).
-      lockGroup: (target) =>
-        'groupId' in target
-          ? one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1 FOR UPDATE`, [target.groupId], groupOf)
-          : one(
-              `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = (SELECT group_id FROM ${s}.join_links WHERE code = $1) FOR UPDATE`,
-              [target.code],
-              groupOf,
-            ),
-      // The lock is its own statement, as in lockGroup, so the count sees the groups its holders before us made. A
-      // transaction-scoped advisory lock per (schema, owner): no row to lock exists before the first group.
-      lockOwnedGroups: (ownerId) =>
-        (db.serial
-          ? okAsync(undefined)
-          : none('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`joinery-owner:${s}:${ownerId}`])
-        ).andThen(() =>
-          run(`SELECT count(*)::integer AS n FROM ${s}.groups WHERE owner_id = $1`, [ownerId], (rows) =>
-            Number(rows[0]?.n ?? 0),
-          ),
-        ),
-      getGroup: (id) => one(`SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = $1`, [id], groupOf),
-      listGroups: (query) => listGroups(q, query),
-      insertGroup: (g) =>
-        none(
-          `INSERT INTO ${s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`,
-          groupParams(g),
-        ),
-      updateGroup: (id, { attributes, ...change }) =>
-        patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change).andThen(() =>
-          attributes && Object.keys(attributes).length > 0
-            ? // Merged: the keys given are set, the others kept.
-              none(`UPDATE ${s}.groups SET attributes = coalesce(attributes, '{}'::jsonb) || $2::jsonb WHERE id = $1`, [
-                id,
-                JSON.stringify(attributes),
-              ])
-            : okAsync(undefined),
-        ),
-      deleteGroup: (id) => none(`DELETE FROM ${s}.groups WHERE id = $1`, [id]),
-
-      readJoinState: (target, userId, options) =>
-        // The lock is its own statement, as in lockGroup (a read in the same statement would not see what the
-        // holders before us committed); on a database whose transactions never overlap there is nothing to order.
-        (options?.lock && !db.serial
-          ? none(
-              `SELECT 1 FROM ${s}.groups WHERE id = coalesce((SELECT group_id FROM ${s}.join_links WHERE code = $1), $2) FOR UPDATE`,
-              ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null],
-            )
-          : okAsync(undefined)
-        ).andThen(() =>
-          // One round trip for every read of a join; the latest request is locked as getLatestRequest locks it.
-          run(
-            `WITH l AS (SELECT * FROM ${s}.join_links WHERE code = $1),
-                g AS (SELECT * FROM ${s}.groups WHERE id = coalesce((SELECT group_id FROM l), $2)),
-                r AS (SELECT * FROM ${s}.join_requests WHERE group_id = (SELECT id FROM g) AND requester_id = $3
-                        ORDER BY seq DESC LIMIT 1 FOR UPDATE)
-           SELECT (SELECT row_to_json(l) FROM l) AS link,
-                  (SELECT row_to_json(g) FROM g) AS grp,
-                  (SELECT row_to_json(m) FROM ${s}.memberships m WHERE m.group_id = (SELECT id FROM g) AND m.user_id = $3) AS membership,
-                  (SELECT row_to_json(r) FROM r) AS request,
-                  (SELECT row_to_json(x) FROM ${s}.removals x WHERE x.group_id = (SELECT id FROM g) AND x.user_id = $3) AS removal`,
-            ['code' in target ? target.code : null, 'groupId' in target ? target.groupId : null, userId],
-            (rows) => {
-              const row = rows[0] ?? {}
-              const json = (v: unknown) =>
-                v === null || v === undefined
-                  ? null
-                  : ((typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>)
-              const link = json(row.link)
-              const group = json(row.grp)
-              const membership = json(row.membership)
-              const request = json(row.request)
-              const removal = json(row.removal)
-              return {
-                link: link && linkOf(link),
-                group: group && groupOf(group),
-                membership: membership && membershipOf(membership),
-                latestRequest: request && requestOf(request),
-                removal: removal && removalOf(removal),
-              }
-            },
-          ),
-        ),
-      getLink: (code) => one(`SELECT ${LINK_COLUMNS} FROM ${s}.join_links WHERE code = $1`, [code], linkOf),
-      listLinks: (groupId) =>
-        run(
-          `SELECT ${LINK_COLUMNS} FROM ${s}.join_links WHERE group_id = $1 ORDER BY created_at DESC, code DESC`,
-          [groupId],
-          (rows) => rows.map(linkOf),
-        ),
-      insertLink: (l) =>
-        none(
-          `INSERT INTO ${s}.join_links (${LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          linkParams(l),
-        ),
-      updateLink: (code, change) => patch('join_links', 'code', code, LINK_CHANGE_COLUMNS, change),
-
-      countOnLink: (code, change) =>
-        none(
-          `UPDATE ${s}.join_links SET uses = uses + $2, pending = greatest(0, pending + $3),
-             refusals = CASE WHEN $4::text IS NULL THEN refusals
-               ELSE jsonb_set(refusals, ARRAY[$4::text], to_jsonb(coalesce((refusals->>$4::text)::integer, 0) + 1)) END
-           WHERE code = $1`,
-          [code, change.uses ?? 0, change.pending ?? 0, change.refusal ?? null],
-        ),
-      getMembership: (groupId, userId) =>
-        one(
-          `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`,
-          [groupId, userId],
-          membershipOf,
-        ),
-      insertMembership: (m, limit) =>
-        // Insert first (a conflict means a member already), then take the seat with a conditional update that
-        // waits on the group row; if no seat is left, the insert is undone in the same transaction.
-        run(
-          `INSERT INTO ${s}.memberships (${MEMBERSHIP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`,
-          membershipParams(m),
-          (rows) => rows.length === 1,
-        ).andThen((inserted) => {
-          if (!inserted) return okAsync('exists' as const)
-          return run(
-            `UPDATE ${s}.groups SET member_count = member_count + 1 WHERE id = $1 AND ($2::integer IS NULL OR member_count < $2::integer) RETURNING 1`,
-            [m.groupId, limit],
-            (rows) => rows.length === 1,
-          ).andThen((seated) =>
-            seated
-              ? okAsync('inserted' as const)
-              : none(`DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`, [m.groupId, m.userId]).map(
-                  () => 'limit-reached' as const,
-                ),
-          )
-        }),
-      updateMembershipRole: (groupId, userId, role) =>
-        run(
-          `UPDATE ${s}.memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
-          [groupId, userId, role],
-          (r) => r.length,
-        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('membership does not exist')))),
-      deleteMembership: (groupId, userId) =>
-        run(
-          `DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
-          [groupId, userId],
-          (r) => r.length === 1,
-        ).andThen((deleted) =>
-          deleted
-            ? none(`UPDATE ${s}.groups SET member_count = member_count - 1 WHERE id = $1`, [groupId]).map(() => true)
-            : okAsync(false),
-        ),
-      listMembers: (groupId, page) =>
-        run(
-          `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE group_id = $1
-             AND ($2::timestamptz IS NULL OR (joined_at, user_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
-           ORDER BY joined_at, user_id COLLATE "C" LIMIT $4`,
-          [groupId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-          (rows) => rows.map(membershipOf),
-        ),
-      listMembershipsOfUser: (userId, page) =>
-        run(
-          `SELECT ${MEMBERSHIP_COLUMNS} FROM ${s}.memberships WHERE user_id = $1
-             AND ($2::timestamptz IS NULL OR (joined_at, group_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
-           ORDER BY joined_at, group_id COLLATE "C" LIMIT $4`,
-          [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-          (rows) => rows.map(membershipOf),
-        ),
-
-      getRequest: (id) =>
-        one(`SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE id = $1 FOR UPDATE`, [id], requestOf),
-      getLatestRequest: (groupId, userId) =>
-        one(
-          `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE group_id = $1 AND requester_id = $2 ORDER BY seq DESC LIMIT 1 FOR UPDATE`,
-          [groupId, userId],
-          requestOf,
-        ),
-      insertRequest: (r) =>
-        none(
-          `INSERT INTO ${s}.join_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          requestParams(r),
-        ),
-      updateRequest: (r) =>
-        run(
-          `UPDATE ${s}.join_requests SET group_id = $2, requester_id = $3, via_kind = $4, via_code = $5, invited_by = $6, message = $7, status = $8,
-             created_at = $9, decided_at = $10, decided_by = $11, rejection_reason = $12, read = $13 WHERE id = $1 RETURNING 1`,
-          requestParams(r),
-          (rows) => rows.length,
-        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('request does not exist')))),
-      listRequests: (groupId, status, page) =>
-        run(
-          `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE group_id = $1 AND status = $2
-             AND ($3::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($3::timestamptz, $4::text COLLATE "C"))
-           ORDER BY created_at, id COLLATE "C" LIMIT $5`,
-          [groupId, status, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-          (rows) => rows.map(requestOf),
-        ),
-      listPendingRequestsOfUser: (userId, page) =>
-        run(
-          `SELECT ${REQUEST_COLUMNS} FROM ${s}.join_requests WHERE requester_id = $1 AND status = 'pending'
-             AND ($2::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
-           ORDER BY created_at, id COLLATE "C" LIMIT $4`,
-          [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-          (rows) => rows.map(requestOf),
-        ),
-      countPendingRequests: (groupId) =>
-        run(
-          `SELECT count(*)::integer AS total, count(*) FILTER (WHERE NOT read)::integer AS unread
-             FROM ${s}.join_requests WHERE group_id = $1 AND status = 'pending'`,
-          [groupId],
-          (rows) => ({ total: Number(rows[0]?.total ?? 0), unread: Number(rows[0]?.unread ?? 0) }),
-        ),
-      markRequestsRead: (groupId) =>
-        run(
-          `UPDATE ${s}.join_requests SET read = true WHERE group_id = $1 AND status = 'pending' AND NOT read RETURNING 1`,
-          [groupId],
-          (rows) => rows.length,
-        ),
-
-      getRemoval: (groupId, userId) =>
-        one(`SELECT * FROM ${s}.removals WHERE group_id = $1 AND user_id = $2`, [groupId, userId], removalOf),
-      putRemoval: (r) =>
-        none(
-          `INSERT INTO ${s}.removals (group_id, user_id, kind, removed_by, removed_at, until, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (group_id, user_id) DO UPDATE SET kind = EXCLUDED.kind, removed_by = EXCLUDED.removed_by,
-             removed_at = EXCLUDED.removed_at, until = EXCLUDED.until, reason = EXCLUDED.reason`,
-          [r.groupId, r.userId, r.kind, r.by, r.at, r.until, r.reason],
-        ),
-      deleteRemoval: (groupId, userId) =>
-        run(
-          `DELETE FROM ${s}.removals WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
-          [groupId, userId],
-          (rows) => rows.length === 1,
-        ),
-
-      appendEvents: (events) =>
-        events.length === 0
-          ? okAsync(undefined)
-          : // One statement: the events, their groups' streams made due for a relay (migration 5), and the wake-up.
-            // Streams in group order, so two transactions touching the same groups lock them in the same order.
-            // Only a stream that was idle (nothing due before this) notifies: one a relay is already draining is
-            // read again by it, so a busy group does not notify on every commit (notifying commits queue on one
-            // database-wide lock).
-            none(
-              `WITH e AS (
-                 INSERT INTO ${s}.outbox (group_id, type, event)
-                 SELECT e->>'groupId', e->>'type', e FROM jsonb_array_elements($1::jsonb) AS e RETURNING group_id),
-               st AS (
-                 INSERT INTO ${s}.outbox_streams AS t (group_id) SELECT DISTINCT group_id FROM e ORDER BY group_id
-                 ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL
-                 RETURNING t.seq = t.drained_seq + 1 AS woke)
-               SELECT ${notify ? `pg_notify('${OUTBOX_CHANNEL}', $2::text)` : '$2::text'} FROM (SELECT 1 FROM st WHERE woke LIMIT 1) AS n`,
-              [JSON.stringify(events), schema],
-            ),
-
-      readGroupEvents: (groupId, after, limit) =>
-        run(
-          `SELECT id, event FROM ${s}.outbox WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-          [groupId, after ?? 0, limit],
-          (rows) => rows.map(storedEventOf),
-        ),
-
-      // Two ordered index scans (migration 12: outbox_by_actor, outbox_by_subject), each stopping at `limit`, merged
-      // by id: one OR over both would let the planner walk the whole outbox in id order for a user with few events.
-      readUserEvents: (userId, after, limit) =>
-        run(`${userEventsQuery(s)} ORDER BY id LIMIT $3`, [userId, after ?? 0, limit], (rows) =>
-          rows.map(storedEventOf),
-        ),
-
-      lastGroupEventSeq: (groupId) =>
-        one(`SELECT max(id) AS id FROM ${s}.outbox WHERE group_id = $1`, [groupId], (row) =>
-          row.id === null ? null : Number(row.id),
-        ).map((seq) => seq ?? null),
-    }
+  /** A statement without parameters: with the BEGIN, on a server, when it is the first. */
+  private simple<R = Record<string, unknown>>(text: string): Promise<{ rows: R[] }> {
+    return this.q.simple ? this.q.simple<R>(text) : this.q.query<R>(text)
   }
 
-  function listGroups(q: SqlExecutor, query: GroupQuery) {
+  private applyText(writes: readonly Write[]): string {
+    const { s, schema, notify } = this.c
+    return `SELECT ${s}.apply_writes(${sqlLiteral(jsonOf(writes))}::jsonb, ${notify}, ${sqlLiteral(schema)})`
+  }
+
+  /** Sends the kept writes, so that what follows sees them. */
+  private flush(): Promise<void> {
+    if (this.pending.length === 0) return Promise.resolve()
+    const writes = this.pending
+    this.pending = []
+    return this.simple(this.applyText(writes)).then(() => undefined)
+  }
+
+  /** Sends the writes still kept with the COMMIT (in its round trip where the database allows). */
+  async finish(): Promise<void> {
+    if (this.pending.length === 0) return
+    const text = this.applyText(this.pending)
+    this.pending = []
+    if (this.q.beforeCommit) this.q.beforeCommit(text)
+    else await this.simple(text)
+  }
+
+  private keep(write: Write): ResultAsync<void, StorageFailure> {
+    this.pending.push(write)
+    return okAsync(undefined)
+  }
+
+  /** Whether the row-checked writes of `groupId` may be kept: the transaction holds that group. */
+  private holds(groupId: string): boolean {
+    return this.held !== null && this.held.groupId === groupId
+  }
+
+  /** Runs `send` after the kept writes; what it throws (a value no literal can hold) is a failure too. */
+  private sent<R>(send: () => Promise<R>): ResultAsync<R, StorageFailure> {
+    let promise: Promise<R>
+    if (this.pending.length > 0) promise = this.flush().then(send)
+    else
+      try {
+        promise = send()
+      } catch (error) {
+        promise = Promise.reject(error)
+      }
+    return ResultAsync.fromPromise(promise, (cause) => classifyFailure('a database query failed', cause))
+  }
+
+  private run<R>(
+    text: string,
+    params: unknown[],
+    map: (rows: Record<string, unknown>[]) => R,
+  ): ResultAsync<R, StorageFailure> {
+    return this.sent(() => this.q.query(text, params).then((r) => map(r.rows)))
+  }
+
+  private one<R>(text: string, params: unknown[], map: (row: Record<string, unknown>) => R) {
+    return this.run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
+  }
+
+  private none(text: string, params: unknown[]) {
+    return this.run(text, params, () => undefined)
+  }
+
+  private hold(group: Group | null, members: Map<string, boolean> = new Map()): void {
+    this.held = group ? { groupId: group.id, memberCount: group.memberCount, members } : null
+  }
+
+  /** What the transaction learnt of a membership in the group it holds. */
+  private learn(groupId: string, userId: string, member: boolean): void {
+    if (this.held && this.held.groupId === groupId) this.held.members.set(userId, member)
+  }
+
+  /**
+   * Inserts first (a conflict means a member already), then takes the seat with a conditional update that waits
+   * on the group row; if no seat is left, the insert is undone in the same transaction.
+   */
+  private insertMembershipNow(
+    m: Membership,
+    limit: number | null,
+  ): ResultAsync<InsertMembershipOutcome, StorageFailure> {
+    const { s } = this.c
+    return this.run(
+      `INSERT INTO ${s}.memberships (${MEMBERSHIP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING 1`,
+      membershipParams(m),
+      (rows) => rows.length === 1,
+    ).andThen((inserted) => {
+      if (!inserted) return okAsync('exists' as const)
+      return this.run(
+        `UPDATE ${s}.groups SET member_count = member_count + 1 WHERE id = $1 AND ($2::integer IS NULL OR member_count < $2::integer) RETURNING 1`,
+        [m.groupId, limit],
+        (rows) => rows.length === 1,
+      ).andThen((seated) =>
+        seated
+          ? okAsync('inserted' as const)
+          : this.none(`DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2`, [m.groupId, m.userId]).map(
+              () => 'limit-reached' as const,
+            ),
+      )
+    })
+  }
+
+  /** `UPDATE … SET` of only the fields given, by a fixed column table (no caller text reaches the SQL). */
+  private patch<K extends string>(
+    table: string,
+    key: string,
+    keyValue: unknown,
+    columns: Record<K, string>,
+    change: Partial<Record<K, unknown>>,
+  ): ResultAsync<void, StorageFailure> {
+    const params: unknown[] = [keyValue]
+    const sets: string[] = []
+    for (const field of Object.keys(columns) as K[]) {
+      if (change[field] === undefined) continue
+      params.push(change[field])
+      sets.push(`${columns[field]} = $${params.length}`)
+    }
+    // With nothing to change, still check that the row is there, as an update would.
+    const text = sets.length
+      ? `UPDATE ${this.c.s}.${table} SET ${sets.join(', ')} WHERE ${key} = $1 RETURNING 1`
+      : `SELECT 1 FROM ${this.c.s}.${table} WHERE ${key} = $1`
+    return this.run(text, params, (rows) => rows.length).andThen((n) =>
+      n === 1 ? okAsync(undefined) : err(storageError(`no ${table} row ${String(keyValue)}`)),
+    )
+  }
+
+  // Its own statement, before any other read: in READ COMMITTED every later statement then sees all that the
+  // transactions which held the row before committed (a read in the same statement would not). The values are
+  // written into the text, so that on a server the statement goes with the BEGIN.
+  lockGroup(
+    target: { readonly groupId: GroupId } | { readonly code: string },
+  ): ResultAsync<Group | null, StorageFailure> {
+    const { s } = this.c
+    return this.sent(() =>
+      this.simple(
+        'groupId' in target
+          ? `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = ${sqlLiteral(target.groupId)} FOR UPDATE`
+          : `SELECT ${GROUP_COLUMNS} FROM ${s}.groups WHERE id = (SELECT group_id FROM ${s}.join_links WHERE code = ${sqlLiteral(target.code)}) FOR UPDATE`,
+      ),
+    ).map((r) => {
+      const group = r.rows[0] ? groupOf(r.rows[0]) : null
+      this.hold(group)
+      return group
+    })
+  }
+
+  // The lock is its own statement, as in lockGroup, so the count sees the groups its holders before us made. A
+  // transaction-scoped advisory lock per (schema, owner): no row to lock exists before the first group.
+  lockOwnedGroups(ownerId: UserId): ResultAsync<number, StorageFailure> {
+    const { s } = this.c
+    return (
+      this.c.serial
+        ? okAsync(undefined)
+        : this.none('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`joinery-owner:${s}:${ownerId}`])
+    ).andThen(() =>
+      this.run(`SELECT count(*)::integer AS n FROM ${s}.groups WHERE owner_id = $1`, [ownerId], (rows) =>
+        Number(rows[0]?.n ?? 0),
+      ),
+    )
+  }
+
+  getGroup(id: GroupId) {
+    return this.one(`SELECT ${GROUP_COLUMNS} FROM ${this.c.s}.groups WHERE id = $1`, [id], groupOf)
+  }
+
+  listGroups(query: GroupQuery): ResultAsync<{ groups: Group[]; total: number }, StorageFailure> {
+    const { s } = this.c
     const params: unknown[] = [query.visibleTo]
     const param = (value: unknown) => {
       params.push(value)
@@ -443,29 +373,354 @@ export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptio
       .map((c) => `g.${c}`)
       .join(', ')
     // One after the other: a transaction's connection runs one query at a time (pg deprecates queuing them).
-    const both = async () => {
-      const rows = await q.query(
+    return this.sent(async () => {
+      const rows = await this.q.query(
         `SELECT ${columns} FROM ${s}.groups g WHERE ${where} ORDER BY ${order} LIMIT $${params.length - 1} OFFSET $${params.length}`,
         params,
       )
-      const count = await q.query<{ total: number }>(
+      const count = await this.q.query<{ total: number }>(
         `SELECT count(*)::integer AS total FROM ${s}.groups g WHERE ${where}`,
         countParams,
       )
-      return [rows, count] as const
-    }
-    return ResultAsync.fromPromise(both(), (cause) => classifyFailure('a database query failed', cause)).map(
-      ([rows, count]) => ({ groups: rows.rows.map(groupOf), total: Number(count.rows[0]?.total ?? 0) }),
+      return { groups: rows.rows.map(groupOf), total: Number(count.rows[0]?.total ?? 0) }
+    })
+  }
+
+  insertGroup(g: Group) {
+    return this.none(
+      `INSERT INTO ${this.c.s}.groups (${GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15)`,
+      groupParams(g),
     )
   }
+
+  updateGroup(id: GroupId, { attributes, ...change }: GroupChange): ResultAsync<void, StorageFailure> {
+    // The times every event stamps (GROUP_TIME_EVENTS) go with the other writes, on the seat's own UPDATE if any.
+    const fields = Object.entries(change).filter(([, v]) => v !== undefined)
+    if (
+      this.holds(id) &&
+      !(attributes && Object.keys(attributes).length > 0) &&
+      fields.length > 0 &&
+      fields.every(([k, v]) => (k === 'updatedAt' || k === 'lastActivityAt') && v instanceof Date)
+    ) {
+      const times: [Date | null, Date | null] = [change.updatedAt ?? null, change.lastActivityAt ?? null]
+      const seat = this.pending.find((w) => w.op === 'member' && w.p[0] === id && !w.t)
+      if (seat?.op === 'member') {
+        seat.t = times
+        return okAsync(undefined)
+      }
+      return this.keep({ op: 'times', p: [id, ...times] })
+    }
+    return this.patch('groups', 'id', id, GROUP_CHANGE_COLUMNS, change).andThen(() =>
+      attributes && Object.keys(attributes).length > 0
+        ? // Merged: the keys given are set, the others kept.
+          this.none(
+            `UPDATE ${this.c.s}.groups SET attributes = coalesce(attributes, '{}'::jsonb) || $2::jsonb WHERE id = $1`,
+            [id, JSON.stringify(attributes)],
+          )
+        : okAsync(undefined),
+    )
+  }
+
+  deleteGroup(id: GroupId) {
+    return this.none(`DELETE FROM ${this.c.s}.groups WHERE id = $1`, [id]).map(() => {
+      if (this.holds(id)) this.held = null
+      return undefined
+    })
+  }
+
+  readJoinState(
+    target: { readonly code: string } | { readonly groupId: GroupId },
+    userId: UserId,
+    options?: { readonly lock?: boolean },
+  ): ResultAsync<JoinState, StorageFailure> {
+    const lock = options?.lock === true
+    // One call (migration 11): the lock is a statement of its own inside it, before the reads, so that they see
+    // what the holders before us committed; on a database whose transactions never overlap it is skipped.
+    const code = 'code' in target ? target.code : null
+    const groupId = 'groupId' in target ? target.groupId : null
+    return this.sent(() =>
+      this.simple<{ state: unknown }>(
+        `SELECT ${this.c.s}.join_state(${sqlLiteral(code)}, ${sqlLiteral(groupId)}, ${sqlLiteral(userId)}, ${lock && !this.c.serial}) AS state`,
+      ),
+    ).map((r) => {
+      const row = json(r.rows[0]?.state) ?? {}
+      const link = json(row.link)
+      const group = json(row.grp)
+      const membership = json(row.membership)
+      const request = json(row.request)
+      const removal = json(row.removal)
+      const state = {
+        link: link && linkOf(link),
+        group: group && groupOf(group),
+        membership: membership && membershipOf(membership),
+        latestRequest: request && requestOf(request),
+        removal: removal && removalOf(removal),
+      }
+      if (lock) this.hold(state.group, new Map([[userId, state.membership !== null]]))
+      return state
+    })
+  }
+
+  getLink(code: string) {
+    return this.one(`SELECT ${LINK_COLUMNS} FROM ${this.c.s}.join_links WHERE code = $1`, [code], linkOf)
+  }
+
+  listLinks(groupId: GroupId) {
+    return this.run(
+      `SELECT ${LINK_COLUMNS} FROM ${this.c.s}.join_links WHERE group_id = $1 ORDER BY created_at DESC, code DESC`,
+      [groupId],
+      (rows) => rows.map(linkOf),
+    )
+  }
+
+  insertLink(l: JoinLink) {
+    return this.none(
+      `INSERT INTO ${this.c.s}.join_links (${LINK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      linkParams(l),
+    )
+  }
+
+  updateLink(code: string, change: LinkChange) {
+    return this.patch('join_links', 'code', code, LINK_CHANGE_COLUMNS, change)
+  }
+
+  // Kept for apply_writes, which runs the same UPDATE (no link, no change).
+  countOnLink(code: string, change: LinkCounterChange) {
+    return this.keep({ op: 'link', p: [code, change.uses ?? 0, change.pending ?? 0, change.refusal ?? null] })
+  }
+
+  getMembership(groupId: GroupId, userId: UserId) {
+    return this.one(
+      `SELECT ${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE group_id = $1 AND user_id = $2`,
+      [groupId, userId],
+      membershipOf,
+    ).map((membership) => {
+      this.learn(groupId, userId, membership !== null)
+      return membership
+    })
+  }
+
+  insertMembership(m: Membership, limit: number | null): ResultAsync<InsertMembershipOutcome, StorageFailure> {
+    // In the group the transaction holds, the outcome is known: the seat goes with the other writes, and
+    // apply_writes fails the whole transaction if it does not do what was answered here.
+    const held = this.held
+    const known = held && held.groupId === m.groupId ? held.members.get(m.userId) : undefined
+    if (held && known !== undefined) {
+      if (known) return okAsync('exists' as const)
+      if (limit !== null && held.memberCount >= limit) return okAsync('limit-reached' as const)
+      held.memberCount += 1
+      held.members.set(m.userId, true)
+      return this.keep({ op: 'member', p: membershipParams(m), limit }).map(() => 'inserted' as const)
+    }
+    return this.insertMembershipNow(m, limit).map((outcome) => {
+      if (outcome !== 'limit-reached') {
+        const held = this.held
+        if (outcome === 'inserted' && held?.groupId === m.groupId) held.memberCount += 1
+        this.learn(m.groupId, m.userId, true)
+      }
+      return outcome
+    })
+  }
+
+  updateMembershipRole(groupId: GroupId, userId: UserId, role: Role) {
+    return this.run(
+      `UPDATE ${this.c.s}.memberships SET role = $3 WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+      [groupId, userId, role],
+      (r) => r.length,
+    ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('membership does not exist'))))
+  }
+
+  deleteMembership(groupId: GroupId, userId: UserId): ResultAsync<boolean, StorageFailure> {
+    const { s } = this.c
+    return this.run(
+      `DELETE FROM ${s}.memberships WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+      [groupId, userId],
+      (r) => r.length === 1,
+    )
+      .andThen((deleted) =>
+        deleted
+          ? this.none(`UPDATE ${s}.groups SET member_count = member_count - 1 WHERE id = $1`, [groupId]).map(() => true)
+          : okAsync(false),
+      )
+      .map((deleted) => {
+        const held = this.held
+        if (deleted && held?.groupId === groupId) held.memberCount -= 1
+        this.learn(groupId, userId, false)
+        return deleted
+      })
+  }
+
+  listMembers(groupId: GroupId, page: Page) {
+    return this.run(
+      `SELECT ${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE group_id = $1
+         AND ($2::timestamptz IS NULL OR (joined_at, user_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+       ORDER BY joined_at, user_id COLLATE "C" LIMIT $4`,
+      [groupId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+      (rows) => rows.map(membershipOf),
+    )
+  }
+
+  listMembershipsOfUser(userId: UserId, page: Page) {
+    return this.run(
+      `SELECT ${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE user_id = $1
+         AND ($2::timestamptz IS NULL OR (joined_at, group_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+       ORDER BY joined_at, group_id COLLATE "C" LIMIT $4`,
+      [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+      (rows) => rows.map(membershipOf),
+    )
+  }
+
+  getRequest(id: string) {
+    return this.one(
+      `SELECT ${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE id = $1 FOR UPDATE`,
+      [id],
+      requestOf,
+    )
+  }
+
+  getLatestRequest(groupId: GroupId, userId: UserId) {
+    return this.one(
+      `SELECT ${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE group_id = $1 AND requester_id = $2 ORDER BY seq DESC LIMIT 1 FOR UPDATE`,
+      [groupId, userId],
+      requestOf,
+    )
+  }
+
+  insertRequest(r: JoinRequest) {
+    return this.holds(r.groupId)
+      ? this.keep({ op: 'request', p: requestParams(r) })
+      : this.none(
+          `INSERT INTO ${this.c.s}.join_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          requestParams(r),
+        )
+  }
+
+  updateRequest(r: JoinRequest): ResultAsync<void, StorageFailure> {
+    return this.holds(r.groupId)
+      ? this.keep({ op: 'request-update', p: requestParams(r) })
+      : this.run(
+          `UPDATE ${this.c.s}.join_requests SET group_id = $2, requester_id = $3, via_kind = $4, via_code = $5, invited_by = $6, message = $7, status = $8,
+             created_at = $9, decided_at = $10, decided_by = $11, rejection_reason = $12, read = $13 WHERE id = $1 RETURNING 1`,
+          requestParams(r),
+          (rows) => rows.length,
+        ).andThen((n) => (n === 1 ? okAsync(undefined) : err(storageError('request does not exist'))))
+  }
+
+  listRequests(groupId: GroupId, status: JoinRequest['status'], page: Page) {
+    return this.run(
+      `SELECT ${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE group_id = $1 AND status = $2
+         AND ($3::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($3::timestamptz, $4::text COLLATE "C"))
+       ORDER BY created_at, id COLLATE "C" LIMIT $5`,
+      [groupId, status, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+      (rows) => rows.map(requestOf),
+    )
+  }
+
+  listPendingRequestsOfUser(userId: UserId, page: Page) {
+    return this.run(
+      `SELECT ${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE requester_id = $1 AND status = 'pending'
+         AND ($2::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
+       ORDER BY created_at, id COLLATE "C" LIMIT $4`,
+      [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+      (rows) => rows.map(requestOf),
+    )
+  }
+
+  countPendingRequests(groupId: GroupId) {
+    return this.run(
+      `SELECT count(*)::integer AS total, count(*) FILTER (WHERE NOT read)::integer AS unread
+         FROM ${this.c.s}.join_requests WHERE group_id = $1 AND status = 'pending'`,
+      [groupId],
+      (rows) => ({ total: Number(rows[0]?.total ?? 0), unread: Number(rows[0]?.unread ?? 0) }),
+    )
+  }
+
+  markRequestsRead(groupId: GroupId) {
+    return this.run(
+      `UPDATE ${this.c.s}.join_requests SET read = true WHERE group_id = $1 AND status = 'pending' AND NOT read RETURNING 1`,
+      [groupId],
+      (rows) => rows.length,
+    )
+  }
+
+  getRemoval(groupId: GroupId, userId: UserId) {
+    return this.one(
+      `SELECT * FROM ${this.c.s}.removals WHERE group_id = $1 AND user_id = $2`,
+      [groupId, userId],
+      removalOf,
+    )
+  }
+
+  putRemoval(r: Removal) {
+    return this.none(
+      `INSERT INTO ${this.c.s}.removals (group_id, user_id, kind, removed_by, removed_at, until, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (group_id, user_id) DO UPDATE SET kind = EXCLUDED.kind, removed_by = EXCLUDED.removed_by,
+         removed_at = EXCLUDED.removed_at, until = EXCLUDED.until, reason = EXCLUDED.reason`,
+      [r.groupId, r.userId, r.kind, r.by, r.at, r.until, r.reason],
+    )
+  }
+
+  deleteRemoval(groupId: GroupId, userId: UserId) {
+    return this.run(
+      `DELETE FROM ${this.c.s}.removals WHERE group_id = $1 AND user_id = $2 RETURNING 1`,
+      [groupId, userId],
+      (rows) => rows.length === 1,
+    )
+  }
+
+  // Kept for apply_writes: the events, their groups' streams made due for a relay (migration 5), and the wake-up,
+  // in one statement there. Streams in group order, so two transactions touching the same groups lock them in the
+  // same order. Only a stream that was idle (nothing due before this) notifies: one a relay is already draining is
+  // read again by it, so a busy group does not notify on every commit (notifying commits queue on one
+  // database-wide lock).
+  appendEvents(events: readonly DomainEvent[]) {
+    return events.length === 0 ? okAsync(undefined) : this.keep({ op: 'events', p: events })
+  }
+
+  readGroupEvents(groupId: GroupId, after: number | null, limit: number) {
+    return this.run(
+      `SELECT id, event FROM ${this.c.s}.outbox WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [groupId, after ?? 0, limit],
+      (rows) => rows.map(storedEventOf),
+    )
+  }
+
+  // Two ordered index scans (migration 12: outbox_by_actor, outbox_by_subject), each stopping at `limit`, merged
+  // by id: one OR over both would let the planner walk the whole outbox in id order for a user with few events.
+  readUserEvents(userId: UserId, after: number | null, limit: number) {
+    return this.run(`${userEventsQuery(this.c.s)} ORDER BY id LIMIT $3`, [userId, after ?? 0, limit], (rows) =>
+      rows.map(storedEventOf),
+    )
+  }
+
+  lastGroupEventSeq(groupId: GroupId) {
+    return this.one(`SELECT max(id) AS id FROM ${this.c.s}.outbox WHERE group_id = $1`, [groupId], (row) =>
+      row.id === null ? null : Number(row.id),
+    ).map((seq) => seq ?? null)
+  }
+}
+
+/**
+ * The Joinery store on PostgreSQL, through PGlite or a server: one SQL code path. Seats are reserved by a
+ * conditional update of the group's stored member count in the same transaction as the membership insert; reads of
+ * a request lock it, so two deciders serialise. Run `migrate(db, schema)` first.
+ */
+export function createPostgresStore(db: SqlDatabase, options: PostgresStoreOptions = {}): PostgresStore {
+  const schema = options.schema ?? 'joinery'
+  const s = schemaIdentifier(schema)
+  const notify = options.notify ?? true
+
+  const config: StoreConfig = { s, schema, notify, serial: db.serial === true }
 
   const store: PostgresStore = {
     transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
       new ResultAsync<T, E | StorageFailure>(
         db
           .transaction(async (q) => {
-            const result = await work(makeTx(q))
+            const tx = new SqlStoreTx(q, config)
+            const result = await work(tx)
             if (result.isErr()) throw new Rollback(result as Result<never, unknown>)
+            await tx.finish()
             return result
           })
           .catch((e: unknown) =>

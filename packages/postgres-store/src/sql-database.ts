@@ -5,10 +5,28 @@ export interface SqlExecutor {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>
 }
 
+/**
+ * A transaction's connection. Besides parameterised statements it may take statements whose values are written into
+ * the text (`sqlLiteral`), which lets it send several in one round trip: that is how a join costs two round trips.
+ */
+export interface SqlTransaction extends SqlExecutor {
+  /**
+   * Runs one statement that has no parameters; when it is the transaction's first statement, `BEGIN` goes with it
+   * in the same round trip. Optional: without it a caller uses `query(text)`.
+   */
+  simple?<R = Record<string, unknown>>(text: string): Promise<{ rows: R[] }>
+  /**
+   * Statements without parameters to run last, sent with the `COMMIT` in one round trip where the database allows.
+   * If one fails, the transaction is rolled back and `transaction` rejects with its error. Optional: without it a
+   * caller runs them itself before returning.
+   */
+  beforeCommit?(text: string): void
+}
+
 /** A database Joinery can run transactions on. */
 export interface SqlDatabase extends SqlExecutor {
   /** Runs `work` in one transaction: committed if it resolves, rolled back if it throws. */
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>
+  transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T>
   /**
    * `true` when its transactions never overlap (one connection, as PGlite has): a lock taken only to order
    * concurrent transactions may then be skipped, since there is nothing to order.
@@ -18,7 +36,19 @@ export interface SqlDatabase extends SqlExecutor {
 
 /** The part of a PGlite instance this package uses. */
 export interface PgliteLike extends SqlExecutor {
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>
+  transaction<T>(work: (tx: PgliteTransactionLike) => Promise<T>): Promise<T>
+}
+
+/** The part of a PGlite transaction this package uses: `exec` runs statements without parameters (simple query). */
+export interface PgliteTransactionLike extends SqlExecutor {
+  exec?(text: string): Promise<{ rows: Record<string, unknown>[] }[]>
+}
+
+/** A string as an SQL literal, read the same whatever `standard_conforming_strings` says. No text may hold NUL. */
+export function sqlLiteral(value: string | null): string {
+  if (value === null) return 'NULL'
+  if (value.includes('\0')) throw new RangeError('a text value cannot hold the NUL character')
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
 }
 
 /** The part of a node-postgres `Pool` this package uses. */
@@ -35,7 +65,25 @@ export interface PgPoolLike {
 export function fromPglite(db: PgliteLike): SqlDatabase {
   return {
     query: (text, params) => db.query(text, params),
-    transaction: (work) => db.transaction((tx) => work(tx)),
+    transaction: (work) =>
+      db.transaction(async (tx) => {
+        // PGlite runs a parameterised statement as six calls into the database and one without parameters as two.
+        const simple = <R>(text: string): Promise<{ rows: R[] }> =>
+          tx.exec
+            ? tx.exec(text).then((results) => (results.at(-1) ?? { rows: [] }) as { rows: R[] })
+            : tx.query<R>(text)
+        const last: string[] = []
+        const value = await work({
+          query: (text, params) => tx.query(text, params),
+          simple,
+          beforeCommit: (text) => {
+            last.push(text)
+          },
+        })
+        // PGlite sends the COMMIT itself, in a call of its own.
+        if (last.length > 0) await simple(last.join(';\n'))
+        return value
+      }),
     serial: true,
   }
 }
@@ -85,6 +133,18 @@ function resolveTimeouts(options: PgTimeouts): Required<PgTimeouts> {
   for (const [name, value] of Object.entries(t))
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0`)
   return t
+}
+
+/** One statement's answer; several statements sent as one text answer an array of them. */
+type PgResult = { rows: Record<string, unknown>[]; command?: string }
+
+function resultsOf(answer: unknown): PgResult[] {
+  return Array.isArray(answer) ? (answer as PgResult[]) : [answer as PgResult]
+}
+
+/** An error the server answered a statement with (severity ERROR): the connection stays usable. */
+function refusedByServer(error: unknown): boolean {
+  return (error as { severity?: unknown } | null)?.severity === 'ERROR'
 }
 
 type PgClient = SqlExecutor & {
@@ -178,22 +238,29 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
   }
 
   /**
-   * Takes a connection and opens a transaction. A connection the server dropped (a restart) fails here, before any
-   * work: it is destroyed and another is tried, so the service recovers without being restarted itself. A time-out
-   * is not retried: the caller hears of it within its bound.
+   * Takes a connection and opens a transaction with `BEGIN` and, in the same round trip, the transaction's first
+   * statement when it has no parameters (`first`). A connection the server dropped (a restart) fails here, before
+   * any work is done: it is destroyed and another is tried, so the service recovers without being restarted itself.
+   * A time-out is not retried (the caller hears of it within its bound), nor is a text that commits (`retry`
+   * false): its answer may have been lost after the commit. A statement the server refused leaves the transaction
+   * open (and failed) on a live connection, which is returned with the error for the caller to roll back.
    */
-  async function begin(): Promise<PgClient> {
+  async function begin(
+    first: string | null,
+    retry = true,
+  ): Promise<{ client: PgClient; results?: PgResult[]; error?: unknown }> {
     const started = Date.now()
     for (let attempt = 1; ; attempt++) {
       const client = await acquire()
       try {
-        await run(client, 'BEGIN')
-        return client
+        const answer = await run<Record<string, unknown>>(client, first === null ? 'BEGIN' : `BEGIN;\n${first}`)
+        return { client, results: resultsOf(answer) }
       } catch (error) {
+        if (!abandoned.has(client) && refusedByServer(error)) return { client, error }
         client.release(error instanceof Error ? error : true)
         // Dead pooled connections fail at once: try the next, for up to the connect bound (3 tries without one).
         const spent = t.connectTimeoutMs > 0 ? Date.now() - started >= t.connectTimeoutMs : attempt >= 3
-        if (spent || error instanceof DatabaseTimeout) throw error
+        if (!retry || spent || error instanceof DatabaseTimeout) throw error
       }
     }
   }
@@ -206,7 +273,7 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
         return await run<R>(client, text, params)
       } catch (error) {
         // A statement the server refused (severity ERROR) leaves the connection usable; anything else drops it.
-        if (abandoned.has(client) || (error as { severity?: unknown } | null)?.severity !== 'ERROR')
+        if (abandoned.has(client) || !refusedByServer(error))
           broken = error instanceof Error ? error : new Error('the connection failed')
         throw error
       } finally {
@@ -214,22 +281,63 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
       }
     },
     async transaction(work) {
-      const client = await begin()
+      let client: PgClient | undefined
+      /** The transaction's opening, while its first statement is on its way. */
+      let opening: Promise<PgClient> | undefined
       let broken: Error | undefined
-      const tx: SqlExecutor = { query: (text, params) => run(client, text, params) }
+      const last: string[] = []
+      /** Opens the transaction with `first` (or `BEGIN` alone); the answers of `first`'s statements. */
+      const open = async (first: string | null): Promise<PgResult[]> => {
+        const opened = begin(first)
+        opening = opened.then((o) => o.client)
+        // Whoever awaits the opening hears of its failure; this only keeps it from counting as unhandled.
+        opening.catch(() => {})
+        const { client: c, results, error } = await opened
+        client = c
+        if (error !== undefined) throw error
+        return (results ?? []).slice(1)
+      }
+      const connection = async (): Promise<PgClient> => {
+        if (client) return client
+        if (opening) return opening
+        await open(null)
+        return client as unknown as PgClient
+      }
+      const tx: SqlTransaction = {
+        query: async (text, params) => run(await connection(), text, params),
+        async simple<R>(text: string) {
+          if (client || opening) return run<R>(await connection(), text)
+          const answers = await open(text)
+          return (answers.at(-1) ?? { rows: [] }) as { rows: R[] }
+        },
+        beforeCommit: (text) => {
+          last.push(text)
+        },
+      }
       try {
         const value = await work(tx)
-        await run(client, 'COMMIT')
+        if (opening) await opening
+        if (client) {
+          const answers = resultsOf(await run(client, [...last, 'COMMIT'].join(';\n')))
+          if (answers.at(-1)?.command === 'ROLLBACK') throw new Error('COMMIT rolled back a failed transaction')
+        } else if (last.length > 0) {
+          // Nothing read: the writes go in one round trip with BEGIN and COMMIT, never retried once sent.
+          const { client: c, error } = await begin([...last, 'COMMIT'].join(';\n'), false)
+          client = c
+          if (error !== undefined) throw error
+        }
         return value
       } catch (error) {
-        if (abandoned.has(client)) broken = new Error('a statement timed out: connection dropped')
-        else
-          await run(client, 'ROLLBACK').catch((rollbackError: unknown) => {
-            broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed')
-          })
+        if (client) {
+          if (abandoned.has(client)) broken = new Error('a statement timed out: connection dropped')
+          else
+            await run(client, 'ROLLBACK').catch((rollbackError: unknown) => {
+              broken = rollbackError instanceof Error ? rollbackError : new Error('ROLLBACK failed')
+            })
+        }
         throw error
       } finally {
-        client.release(broken ?? (abandoned.has(client) ? new Error('connection dropped') : false))
+        client?.release(broken ?? (abandoned.has(client) ? new Error('connection dropped') : false))
       }
     },
   }

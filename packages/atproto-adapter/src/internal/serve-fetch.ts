@@ -22,7 +22,7 @@ function requestOf(req: IncomingMessage, origin: string): Request {
  * Serves a web-standard handler on a loopback Node HTTP server, for tests of the web shell over real HTTP: nothing
  * of the handler runs through Node's request objects. The handler's context carries the socket's peer address.
  */
-export async function serveFetch(handler: XrpcHandler<XrpcRequestContext>): Promise<Listening> {
+export async function serveFetch(handler: XrpcHandler<XrpcRequestContext>, atPort = 0): Promise<Listening> {
   const http = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? '127.0.0.1'}`
     handler(requestOf(req, origin), { clientAddress: req.socket.remoteAddress ?? 'unknown' }).then(
@@ -33,7 +33,7 @@ export async function serveFetch(handler: XrpcHandler<XrpcRequestContext>): Prom
       (error: unknown) => res.destroy(error instanceof Error ? error : undefined),
     )
   })
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => http.listen(atPort, '127.0.0.1', resolve))
   const { port } = http.address() as AddressInfo
   return {
     http,

@@ -36,12 +36,13 @@ export async function startTestService(options: Partial<AtprotoAdapterOptions> &
   const joinery = createJoinery({ store, socialGraph: graph })
   const settings = { joinery, serviceDid: SERVICE_DID, allowDidKeyIssuers: true, ...adapterOptions }
   const listening =
-    SHELL === 'web' && port === undefined
+    SHELL === 'web'
       ? await serveFetch(
           createJoineryXrpcHandler({
             clientAddress: (_request, context) => context.clientAddress,
             ...(settings as XrpcHandlerOptions<XrpcRequestContext>),
           }),
+          port,
         )
       : await listen(createJoineryXrpcServer(settings), port === undefined ? {} : { port })
   const client = new XrpcClient({ service: listening.url }, LEXICONS)

@@ -53,13 +53,14 @@ export const PAGE_SIZE = 50
 export const argumentError = (description: string) => bitrixError(400, 'ERROR_ARGUMENT', description)
 
 /** Answers with the mapped core error, or with what `onOk` builds from the success. */
-export async function answer<T, E extends CoreError>(
+export function answer<T, E extends CoreError>(
   result: PromiseLike<Result<T, E>> | Result<T, E>,
   onOk: (value: T) => MethodAnswer | Promise<MethodAnswer>,
   accessDenied?: string,
 ): Promise<MethodAnswer> {
-  const r = await result
-  return r.isOk() ? onOk(r.value) : toBitrixError(r.error, accessDenied)
+  const settle = (r: Result<T, E>) => (r.isOk() ? onOk(r.value) : toBitrixError(r.error, accessDenied))
+  // A core command's ResultAsync is settled through its own `then`: one step, where `await` would add another.
+  return 'then' in result ? Promise.resolve(result.then(settle)) : Promise.resolve().then(() => settle(result))
 }
 
 /**

@@ -1,4 +1,4 @@
-import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow'
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import {
   type Access,
   type AdministratorAccess,
@@ -14,7 +14,7 @@ import { isStorageUnavailable, type StorageFailure, storageError } from '../doma
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { Membership } from '../domain/membership.js'
-import { type Step, storageFlow } from '../internal/storage-flow.js'
+import { type Step, settled, storageFlow } from '../internal/storage-flow.js'
 import type { Clock } from '../ports/clock.js'
 import type { EventSink } from '../ports/event-sink.js'
 import type { IdGenerator } from '../ports/id-generator.js'
@@ -37,37 +37,40 @@ export interface CommandContext {
 
 export type Emit = (event: DomainEvent) => void
 
+const NO_EVENTS: readonly DomainEvent[] = []
+
 /**
  * Runs one command in one transaction: the events it emits are written with it (the store's outbox) and
  * published to the sink only after the commit. If the work fails, nothing is written and nothing is published.
+ * One async function from the transaction to the answer: a join runs thousands of times a second in memory, and
+ * every ResultAsync link in between would cost promises and microtasks of its own.
  */
-function inTransaction<T, E>(
-  ctx: CommandContext,
-  work: (tx: StoreTx, emit: Emit) => ResultAsync<T, E>,
-): ResultAsync<T, E | StorageFailure> {
-  let emitted: DomainEvent[] = []
+function inTransaction<T, E>(ctx: CommandContext, body: CommandBody<T, E>): Promise<Result<T, E | StorageFailure>> {
+  let emitted: readonly DomainEvent[] = NO_EVENTS
+  const answer = (committed: Result<Outcome<T, E>, StorageFailure>) =>
+    committed.isOk() && ctx.events !== null && emitted.length > 0
+      ? publish(ctx.events, ctx, emitted).then(() => answerOf(committed))
+      : answerOf(committed)
   return ctx.store
     .transaction((tx) => {
-      emitted = []
-      const batch = emitted
-      return work(tx, (event) => batch.push(event)).andThen((value) =>
-        batch.length === 0 ? ok(value) : stampGroups(tx, batch).andThen(() => tx.appendEvents(batch).map(() => value)),
-      )
+      // A fresh batch per call: a store may run `work` again after a conflict.
+      const batch: DomainEvent[] = []
+      emitted = batch
+      return storageFlow(async (step) => {
+        const outcome = await body(tx, (event) => batch.push(event), step)
+        if (batch.length > 0) {
+          for (const [groupId, change] of groupTimes(batch)) await step(tx.updateGroup(groupId, change))
+          await step(tx.appendEvents(batch))
+        }
+        return outcome
+      })
     })
-    .andThen((value) => ResultAsync.fromSafePromise(publish(ctx, emitted)).map(() => value))
+    .then(answer) as Promise<Result<T, E | StorageFailure>>
 }
 
-/** Writes the update and activity times the events put on their groups (`GROUP_TIME_EVENTS`), with the events. */
-function stampGroups(tx: StoreTx, events: readonly DomainEvent[]): ResultAsync<void, StorageFailure> {
-  let chain: ResultAsync<void, StorageFailure> = okAsync(undefined)
-  for (const [groupId, change] of groupTimes(events)) chain = chain.andThen(() => tx.updateGroup(groupId, change))
-  return chain
-}
-
-async function publish(ctx: CommandContext, events: readonly DomainEvent[]): Promise<void> {
-  if (!ctx.events || events.length === 0) return
+async function publish(sink: EventSink, ctx: CommandContext, events: readonly DomainEvent[]): Promise<void> {
   try {
-    await ctx.events.publish(events)
+    await sink.publish(events)
   } catch (error) {
     // The change is committed: a sink failure is reported, never turned into a failed command.
     ctx.onSinkError(error, events)
@@ -95,7 +98,18 @@ export type CommandBody<T, E> = (tx: StoreTx, emit: Emit, step: Step) => Promise
  * the sink after the commit.
  */
 export function runCommand<T, E>(ctx: CommandContext, body: CommandBody<T, E>): ResultAsync<T, E | StorageFailure> {
-  return inTransaction(ctx, (tx, emit) => storageFlow((step) => body(tx, emit, step))).andThen(outcomeResult)
+  return new ResultAsync(inTransaction(ctx, body))
+}
+
+/**
+ * {@link runCommand}'s answer as a plain promise, for a command that runs its body more than once (a join asking the
+ * social graph between two attempts) and wraps the whole in one `ResultAsync` itself.
+ */
+export function settleCommand<T, E>(
+  ctx: CommandContext,
+  body: CommandBody<T, E>,
+): Promise<Result<T, E | StorageFailure>> {
+  return inTransaction(ctx, body)
 }
 
 /** Runs a reading command in one transaction: it takes no lock and writes nothing. */
@@ -103,7 +117,13 @@ export function runQuery<T, E>(
   ctx: CommandContext,
   body: (tx: StoreTx, step: Step) => Promise<Outcome<T, E>>,
 ): ResultAsync<T, E | StorageFailure> {
-  return ctx.store.transaction((tx) => storageFlow((step) => body(tx, step))).andThen(outcomeResult)
+  return new ResultAsync(
+    settled(ctx.store.transaction((tx) => storageFlow((step) => body(tx, step)))).then(answerOf<T, E>),
+  )
+}
+
+function answerOf<T, E>(read: Result<Outcome<T, E>, StorageFailure>): Result<T, E | StorageFailure> {
+  return read.isErr() ? err(read.error) : outcomeResult(read.value)
 }
 
 function outcomeResult<T, E>(outcome: Outcome<T, E>): Result<T, E> {

@@ -1,4 +1,4 @@
-import { err, errAsync, ok, okAsync, type ResultAsync } from 'neverthrow'
+import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow'
 import { z } from 'zod'
 import { decideJoin, type JoinSnapshot } from '../decide-join.js'
 import { decideCap } from '../decisions/caps.js'
@@ -7,9 +7,10 @@ import type { Group, GroupId, UserId } from '../domain/group.js'
 import type { JoinRequest } from '../domain/join-request.js'
 import type { Membership } from '../domain/membership.js'
 import type { Step } from '../internal/storage-flow.js'
+import { settled } from '../internal/storage-flow.js'
 import { type InvalidInput, validate } from '../internal/validate.js'
-import type { StoreTx } from '../ports/membership-store.js'
-import { type CommandContext, type Outcome, runCommand, runQuery } from './context.js'
+import type { JoinState, StoreTx } from '../ports/membership-store.js'
+import { type CommandContext, type Outcome, runQuery, settleCommand } from './context.js'
 import { expireRequest, isOverdue } from './latest-request.js'
 import { countOnLink } from './link-counters.js'
 import * as s from './schemas.js'
@@ -63,6 +64,8 @@ export const REFUSAL_FIXES = {
   MemberLimitReached: 'A seat must free up, or the owner must raise the member limit.',
 } as const satisfies Record<JoinRefusal['code'], string>
 
+const DIRECT = { kind: 'direct' } as const
+
 type Target = { readonly kind: 'link'; readonly code: string } | { readonly kind: 'direct'; readonly groupId: GroupId }
 
 interface LoadedSnapshot {
@@ -99,6 +102,7 @@ type AskGraph = { readonly askGraph: UserId }
 type AttemptRefusal = JoinRefusal | ErrorOf<'SocialGraphUnavailable' | 'PendingRequestLimitReached'>
 
 export function joinCommands(ctx: CommandContext) {
+  /** Reads the join state (locking the group first with `lock`) and makes the snapshot the decision sees. */
   async function loadSnapshot(
     tx: StoreTx,
     step: Step,
@@ -107,17 +111,24 @@ export function joinCommands(ctx: CommandContext) {
     follows: boolean | null,
     lock: boolean,
   ): Promise<LoadedSnapshot> {
+    return snapshotOf(await step(readState(tx, target, actor, lock)), target, follows)
+  }
+
+  function readState(tx: StoreTx, target: Target, actor: UserId, lock: boolean) {
+    return tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor, {
+      lock,
+    })
+  }
+
+  function snapshotOf(state: JoinState, target: Target, follows: boolean | null): LoadedSnapshot {
     const now = ctx.clock.now()
-    const state = await step(
-      tx.readJoinState(target.kind === 'link' ? { code: target.code } : { groupId: target.groupId }, actor, { lock }),
-    )
     const { link, group, membership } = state
     const latest = membership ? null : state.latestRequest
     const removal = membership ? null : state.removal
     const pending = latest?.status === 'pending' ? latest : null
     const stale = pending && isOverdue(ctx, pending, now) ? pending : null
     const snapshot: JoinSnapshot = {
-      via: target.kind === 'link' ? { kind: 'link', link } : { kind: 'direct' },
+      via: target.kind === 'link' ? { kind: 'link', link } : DIRECT,
       group,
       membership,
       pendingRequest: stale ? null : pending,
@@ -137,9 +148,10 @@ export function joinCommands(ctx: CommandContext) {
   }
 
   function attempt(target: Target, actor: UserId, message: string | null, follows: boolean | null) {
-    return runCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
+    return settleCommand(ctx, async (tx, emit, step): Promise<Outcome<JoinResult | AskGraph, AttemptRefusal>> => {
       // The group is locked first, so the snapshot is the state every earlier command on it left.
-      const { snapshot, staleRequest } = await loadSnapshot(tx, step, target, actor, follows, true)
+      // Read in this body rather than through `loadSnapshot`: one async function less on the hottest path.
+      const { snapshot, staleRequest } = snapshotOf(await step(readState(tx, target, actor, true)), target, follows)
       const code = target.kind === 'link' ? target.code : null
       const now = snapshot.now
       const decision = decideJoin(snapshot)
@@ -263,17 +275,19 @@ export function joinCommands(ctx: CommandContext) {
     })
   }
 
-  function join(target: Target, actor: UserId, message: string | null): ResultAsync<JoinResult, JoinError> {
-    return attempt(target, actor, message, null).andThen((first): ResultAsync<JoinResult, JoinError> => {
-      if (!('askGraph' in first)) return okAsync(first)
-      const graph = ctx.socialGraph
-      if (!graph) return errAsync({ code: 'SocialGraphUnavailable' })
-      // The second attempt knows the answer, so it never asks again.
-      return graph
-        .follows(first.askGraph, actor)
-        .andThen((follows) => attempt(target, actor, message, follows))
-        .andThen((second) => ('askGraph' in second ? err({ code: 'FollowRequired' } as const) : ok(second)))
-    })
+  /** One attempt, and a second one once the social graph has answered when a rule needed it. */
+  async function join(target: Target, actor: UserId, message: string | null): Promise<Result<JoinResult, JoinError>> {
+    const first = await attempt(target, actor, message, null)
+    // Without a question for the graph, the first attempt's answer is the join's.
+    if (first.isErr() || !('askGraph' in first.value)) return first as Result<JoinResult, JoinError>
+    const graph = ctx.socialGraph
+    if (!graph) return err({ code: 'SocialGraphUnavailable' })
+    const follows = await settled(graph.follows(first.value.askGraph, actor))
+    if (follows.isErr()) return err(follows.error)
+    // The second attempt knows the answer, so it never asks again.
+    const second = await attempt(target, actor, message, follows.value)
+    if (second.isErr() || !('askGraph' in second.value)) return second as Result<JoinResult, JoinError>
+    return err({ code: 'FollowRequired' })
   }
 
   return {
@@ -286,16 +300,16 @@ export function joinCommands(ctx: CommandContext) {
      * if (r.isOk() && r.value.status === 'joined') console.log('welcome to', r.value.group.name)
      */
     requestJoinByCode(input: RequestJoinByCodeInput): ResultAsync<JoinResult, JoinError> {
-      return validate(requestJoinByCodeInput, input).asyncAndThen((cmd) =>
-        join({ kind: 'link', code: cmd.code }, cmd.actor, cmd.message),
-      )
+      const cmd = validate(requestJoinByCodeInput, input)
+      if (cmd.isErr()) return errAsync(cmd.error)
+      return new ResultAsync(join({ kind: 'link', code: cmd.value.code }, cmd.value.actor, cmd.value.message))
     },
 
     /** Asks to join a group by its id, with an optional message for the approvers (Bitrix24's way). */
     requestJoin(input: RequestJoinInput): ResultAsync<JoinResult, JoinError> {
-      return validate(requestJoinInput, input).asyncAndThen((cmd) =>
-        join({ kind: 'direct', groupId: cmd.groupId }, cmd.actor, cmd.message),
-      )
+      const cmd = validate(requestJoinInput, input)
+      if (cmd.isErr()) return errAsync(cmd.error)
+      return new ResultAsync(join({ kind: 'direct', groupId: cmd.value.groupId }, cmd.value.actor, cmd.value.message))
     },
 
     /** What a join attempt would do, and which rule refuses it and what would fix it. Writes nothing. */

@@ -36,20 +36,27 @@ export const GROUP_TIME_EVENTS = {
  * each time, skipping groups the command created or deleted. Pure; `runCommand` writes the result with the events.
  */
 export function groupTimes(events: readonly DomainEvent[]): Map<GroupId, GroupChange> {
-  const skipped = new Set(
-    events.filter((e) => e.type === 'GroupCreated' || e.type === 'GroupDeleted').map((e) => e.groupId),
-  )
+  // Built only when a command creates or deletes a group: most commands' events never need it.
+  let skipped: Set<GroupId> | null = null
+  for (const event of events) {
+    if (event.type !== 'GroupCreated' && event.type !== 'GroupDeleted') continue
+    skipped ??= new Set()
+    skipped.add(event.groupId)
+  }
   const stamps = new Map<GroupId, { updatedAt?: Date; lastActivityAt?: Date }>()
   for (const event of events) {
-    if (skipped.has(event.groupId)) continue
+    if (skipped?.has(event.groupId)) continue
     const moves: readonly string[] = GROUP_TIME_EVENTS[event.type]
     if (moves.length === 0) continue
-    const stamp = stamps.get(event.groupId) ?? {}
+    let stamp = stamps.get(event.groupId)
+    if (stamp === undefined) {
+      stamp = {}
+      stamps.set(event.groupId, stamp)
+    }
     if (moves.includes('updated') && !(stamp.updatedAt && stamp.updatedAt >= event.at)) stamp.updatedAt = event.at
     if (moves.includes('activity') && !(stamp.lastActivityAt && stamp.lastActivityAt >= event.at)) {
       stamp.lastActivityAt = event.at
     }
-    stamps.set(event.groupId, stamp)
   }
   return stamps
 }

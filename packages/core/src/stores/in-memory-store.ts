@@ -21,7 +21,18 @@ export interface InMemoryStore extends MembershipStore {
   recentEvents(): readonly DomainEvent[]
 }
 
-const pairKey = (groupId: GroupId, userId: UserId) => `${groupId}\u0000${userId}`
+// A settled answer can be awaited any number of times: the writes that answer nothing share one.
+const DONE: ResultAsync<void, never> = okAsync(undefined)
+const YES = okAsync(true)
+const NO = okAsync(false)
+const INSERTED = okAsync('inserted' as const)
+const EXISTS = okAsync('exists' as const)
+const LIMIT_REACHED = okAsync('limit-reached' as const)
+
+/** Rows keyed by (group, user): a map per group, so a lookup hashes the ids it is given and builds no key. */
+type ByPair<V> = Map<GroupId, Map<UserId, V>>
+
+const newMap = <K, V>() => new Map<K, V>()
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   let value = map.get(key)
@@ -48,66 +59,66 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   // Most users are in one group: keep the id itself, and a Set only from the second group on (memory per member).
   const groupsOfUser = new Map<UserId, GroupId | Set<GroupId>>()
   const requests = new Map<string, JoinRequest>()
-  const latestRequest = new Map<string, string>()
+  const latestRequest: ByPair<string> = new Map()
   // The one pending request of each (group, user), whatever was inserted after it: the port's uniqueness rule.
-  const pendingByPair = new Map<string, string>()
+  const pendingByPair: ByPair<string> = new Map()
   const requestsByGroup = new Map<GroupId, Set<string>>()
-  const removals = new Map<string, Removal>()
+  const removals: ByPair<Removal> = new Map()
   let events: DomainEvent[] = []
   // Each group's events with their seq, trimmed like `events`; `nextSeq` only grows (a rolled-back seq is skipped).
   const eventsByGroup = new Map<GroupId, StoredEvent[]>()
   let nextSeq = 1
-  let stagedStored: StoredEvent[] = []
+  const stagedStored: StoredEvent[] = []
   const exclusive = createMutex()
 
   /** Sets `map[key] = value` (or deletes it when `value` is undefined) and journals how to undo it. */
-  function write<K, V>(undo: (() => void)[], map: Map<K, V>, key: K, value: V | undefined): void {
-    const had = map.has(key)
-    const before = map.get(key)
+  function write<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
+    journal.push(restoreEntry, map, key, map.get(key))
     if (value === undefined) map.delete(key)
     else map.set(key, value)
-    undo.push(() => {
-      if (had) map.set(key, before as V)
-      else map.delete(key)
-    })
   }
 
-  function addToSet<K, V>(undo: (() => void)[], index: Map<K, Set<V>>, key: K, value: V): void {
+  function addToSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
     const set = getOrCreate(index, key, () => new Set<V>())
     if (set.has(value)) return
     set.add(value)
-    undo.push(() => set.delete(value))
+    journal.push(deleteFromSet, set, value, undefined)
   }
 
-  function removeFromSet<K, V>(undo: (() => void)[], index: Map<K, Set<V>>, key: K, value: V): void {
+  function removeFromSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
     const set = index.get(key)
     if (!set?.delete(value)) return
-    undo.push(() => set.add(value))
+    journal.push(addBackToSet, set, value, undefined)
   }
 
-  function indexUser(undo: (() => void)[], userId: UserId, groupId: GroupId): void {
+  function indexUser(userId: UserId, groupId: GroupId): void {
     const current = groupsOfUser.get(userId)
-    if (current === undefined) write(undo, groupsOfUser, userId, groupId)
-    else if (typeof current === 'string') {
-      if (current !== groupId) write(undo, groupsOfUser, userId, new Set([current, groupId]))
-    } else addToSet(undo, groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+    if (current === undefined) {
+      // The user's first group (the common case): known absent, so journaled without a second lookup.
+      groupsOfUser.set(userId, groupId)
+      journal.push(restoreEntry, groupsOfUser, userId, undefined)
+    } else if (typeof current === 'string') {
+      if (current !== groupId) write(groupsOfUser, userId, new Set([current, groupId]))
+    } else addToSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
   }
 
-  function unindexUser(undo: (() => void)[], userId: UserId, groupId: GroupId): void {
+  function unindexUser(userId: UserId, groupId: GroupId): void {
     const current = groupsOfUser.get(userId)
-    if (current === groupId) write(undo, groupsOfUser, userId, undefined)
-    else if (current instanceof Set) removeFromSet(undo, groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+    if (current === groupId) write(groupsOfUser, userId, undefined)
+    else if (current instanceof Set) removeFromSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
   }
 
-  function setMemberCount(undo: (() => void)[], groupId: GroupId, delta: number): void {
+  function setMemberCount(groupId: GroupId, delta: number): void {
     const group = groups.get(groupId)
-    if (group) write(undo, groups, groupId, { ...group, memberCount: group.memberCount + delta })
+    if (group) write(groups, groupId, { ...group, memberCount: group.memberCount + delta })
   }
 
-  // The journal of the running transaction. Transactions run one at a time, so one journal and one `StoreTx` object
-  // serve them all: a transaction allocates no closures of its own (the join path runs thousands per second).
-  let undo: (() => void)[] = []
-  let staged: DomainEvent[] = []
+  // The journal of the running transaction: how to undo each write, four slots per write (an undo function from
+  // the bottom of this file and its three arguments), newest last. Transactions run one at a time, so one journal
+  // and one `StoreTx` object serve them all: a transaction allocates no closures of its own (the join path runs
+  // hundreds of thousands per second).
+  const journal: unknown[] = []
+  const staged: DomainEvent[] = []
 
   function makeTx(): StoreTx {
     return {
@@ -135,37 +146,32 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         ),
       insertGroup: (group) => {
         if (groups.has(group.id)) return refuse(`group ${group.id} exists`)
-        write(undo, groups, group.id, { ...group, memberCount: 0 })
-        return okAsync(undefined)
+        write(groups, group.id, { ...group, memberCount: 0 })
+        return DONE
       },
       updateGroup: (id, change) => {
         const current = groups.get(id)
         if (!current) return refuse(`group ${id} does not exist`)
         const next = { ...current, ...definedFields(change) }
         if (change.attributes) next.attributes = { ...current.attributes, ...change.attributes }
-        write(undo, groups, id, next)
-        return okAsync(undefined)
+        write(groups, id, next)
+        return DONE
       },
       deleteGroup: (id) => {
-        for (const code of [...(linksByGroup.get(id) ?? [])]) write(undo, links, code, undefined)
-        write(undo, linksByGroup, id, undefined)
+        for (const code of [...(linksByGroup.get(id) ?? [])]) write(links, code, undefined)
+        write(linksByGroup, id, undefined)
         for (const userId of [...(members.get(id)?.keys() ?? [])]) {
-          unindexUser(undo, userId, id)
+          unindexUser(userId, id)
         }
-        write(undo, members, id, undefined)
-        write(undo, memberOrder, id, undefined)
-        for (const requestId of [...(requestsByGroup.get(id) ?? [])]) {
-          const request = requests.get(requestId)
-          if (request) {
-            write(undo, latestRequest, pairKey(id, request.requesterId), undefined)
-            write(undo, pendingByPair, pairKey(id, request.requesterId), undefined)
-          }
-          write(undo, requests, requestId, undefined)
-        }
-        write(undo, requestsByGroup, id, undefined)
-        for (const key of [...removals.keys()]) if (key.startsWith(`${id}\u0000`)) write(undo, removals, key, undefined)
-        write(undo, groups, id, undefined)
-        return okAsync(undefined)
+        write(members, id, undefined)
+        write(memberOrder, id, undefined)
+        for (const requestId of [...(requestsByGroup.get(id) ?? [])]) write(requests, requestId, undefined)
+        write(requestsByGroup, id, undefined)
+        write(latestRequest, id, undefined)
+        write(pendingByPair, id, undefined)
+        write(removals, id, undefined)
+        write(groups, id, undefined)
+        return DONE
       },
 
       getLink: (code) => okAsync(links.get(code) ?? null),
@@ -173,14 +179,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const link = 'code' in target ? (links.get(target.code) ?? null) : null
         const groupId = 'code' in target ? link?.groupId : target.groupId
         const group = (groupId !== undefined && groups.get(groupId)) || null
-        const key = group ? pairKey(group.id, userId) : null
-        const latestId = key ? latestRequest.get(key) : undefined
+        const latestId = group ? latestRequest.get(group.id)?.get(userId) : undefined
         return okAsync({
           link,
           group,
           membership: (group && members.get(group.id)?.get(userId)) || null,
           latestRequest: (latestId && requests.get(latestId)) || null,
-          removal: (key && removals.get(key)) || null,
+          removal: (group && removals.get(group.id)?.get(userId)) || null,
         })
       },
       listLinks: (groupId) => {
@@ -191,20 +196,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       insertLink: (link) => {
         if (!groups.has(link.groupId)) return refuse('group does not exist')
         if (links.has(link.code)) return refuse('duplicate join-link code')
-        write(undo, links, link.code, link)
-        addToSet(undo, linksByGroup, link.groupId, link.code)
-        return okAsync(undefined)
+        write(links, link.code, link)
+        addToSet(linksByGroup, link.groupId, link.code)
+        return DONE
       },
       updateLink: (code, change) => {
         const current = links.get(code)
         if (!current) return refuse('join link does not exist')
-        write(undo, links, code, { ...current, ...definedFields(change) })
-        return okAsync(undefined)
+        write(links, code, { ...current, ...definedFields(change) })
+        return DONE
       },
 
       countOnLink: (code, change) => {
         const link = links.get(code)
-        if (!link) return okAsync(undefined)
+        if (!link) return DONE
         const c = link.counters
         const refusals = change.refusal
           ? { ...c.refusals, [change.refusal]: (c.refusals[change.refusal] ?? 0) + 1 }
@@ -214,8 +219,8 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           pending: Math.max(0, c.pending + (change.pending ?? 0)),
           refusals,
         }
-        write(undo, links, code, { ...link, counters })
-        return okAsync(undefined)
+        write(links, code, { ...link, counters })
+        return DONE
       },
 
       getMembership: (groupId, userId) => okAsync(members.get(groupId)?.get(userId) ?? null),
@@ -223,38 +228,39 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const group = groups.get(membership.groupId)
         if (!group) return refuse('group does not exist')
         const roster = getOrCreate(members, membership.groupId, () => new Map<UserId, Membership>())
-        if (roster.has(membership.userId)) return okAsync('exists' as const)
-        if (limit !== null && group.memberCount >= limit) return okAsync('limit-reached' as const)
-        write(undo, roster, membership.userId, membership)
+        if (roster.has(membership.userId)) return EXISTS
+        if (limit !== null && group.memberCount >= limit) return LIMIT_REACHED
+        write(roster, membership.userId, membership)
         const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
-        const at = firstAfter(order, roster, { at: membership.joinedAt, id: membership.userId }, true)
-        order.splice(at, 0, membership.userId)
-        undo.push(() => order.splice(at, 1))
-        indexUser(undo, membership.userId, membership.groupId)
-        setMemberCount(undo, membership.groupId, 1)
-        return okAsync('inserted' as const)
+        const at = insertionPoint(order, roster, membership)
+        if (at === order.length) order.push(membership.userId)
+        else order.splice(at, 0, membership.userId)
+        journal.push(unsplice, order, at, undefined)
+        indexUser(membership.userId, membership.groupId)
+        setMemberCount(membership.groupId, 1)
+        return INSERTED
       },
       updateMembershipRole: (groupId, userId, role) => {
         const roster = members.get(groupId)
         const current = roster?.get(userId)
         if (!roster || !current) return refuse('membership does not exist')
-        write(undo, roster, userId, { ...current, role })
-        return okAsync(undefined)
+        write(roster, userId, { ...current, role })
+        return DONE
       },
       deleteMembership: (groupId, userId) => {
         const roster = members.get(groupId)
         const current = roster?.get(userId)
-        if (!roster || !current) return okAsync(false)
+        if (!roster || !current) return NO
         const order = memberOrder.get(groupId)
         if (order) {
           const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
           order.splice(at, 1)
-          undo.push(() => order.splice(at, 0, userId))
+          journal.push(resplice, order, at, userId)
         }
-        write(undo, roster, userId, undefined)
-        unindexUser(undo, userId, groupId)
-        setMemberCount(undo, groupId, -1)
-        return okAsync(true)
+        write(roster, userId, undefined)
+        unindexUser(userId, groupId)
+        setMemberCount(groupId, -1)
+        return YES
       },
       listMembers: (groupId, page) => {
         const roster = members.get(groupId)
@@ -272,33 +278,35 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
       getRequest: (id) => okAsync(requests.get(id) ?? null),
       getLatestRequest: (groupId, userId) => {
-        const id = latestRequest.get(pairKey(groupId, userId))
+        const id = latestRequest.get(groupId)?.get(userId)
         return okAsync((id && requests.get(id)) || null)
       },
       insertRequest: (request) => {
         if (!groups.has(request.groupId)) return refuse('group does not exist')
-        const key = pairKey(request.groupId, request.requesterId)
-        if (request.status === 'pending' && pendingByPair.has(key)) {
+        const pending = getOrCreate(pendingByPair, request.groupId, newMap<UserId, string>)
+        const key = request.requesterId
+        if (request.status === 'pending' && pending.has(key)) {
           return refuse('a pending request of this user for this group exists')
         }
         if (requests.has(request.id)) return refuse('duplicate request id')
-        write(undo, requests, request.id, request)
-        write(undo, latestRequest, key, request.id)
-        if (request.status === 'pending') write(undo, pendingByPair, key, request.id)
-        addToSet(undo, requestsByGroup, request.groupId, request.id)
-        return okAsync(undefined)
+        write(requests, request.id, request)
+        write(getOrCreate(latestRequest, request.groupId, newMap<UserId, string>), key, request.id)
+        if (request.status === 'pending') write(pending, key, request.id)
+        addToSet(requestsByGroup, request.groupId, request.id)
+        return DONE
       },
       updateRequest: (request) => {
         if (!requests.has(request.id)) return refuse('request does not exist')
-        const key = pairKey(request.groupId, request.requesterId)
-        const pendingId = pendingByPair.get(key)
+        const pending = getOrCreate(pendingByPair, request.groupId, newMap<UserId, string>)
+        const key = request.requesterId
+        const pendingId = pending.get(key)
         if (request.status === 'pending' && pendingId !== undefined && pendingId !== request.id) {
           return refuse('a pending request of this user for this group exists')
         }
-        if (request.status === 'pending') write(undo, pendingByPair, key, request.id)
-        else if (pendingId === request.id) write(undo, pendingByPair, key, undefined)
-        write(undo, requests, request.id, request)
-        return okAsync(undefined)
+        if (request.status === 'pending') write(pending, key, request.id)
+        else if (pendingId === request.id) write(pending, key, undefined)
+        write(requests, request.id, request)
+        return DONE
       },
       listRequests: (groupId, status, page) => {
         const rows = [...(requestsByGroup.get(groupId) ?? [])].flatMap((id) => {
@@ -327,29 +335,29 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         for (const id of requestsByGroup.get(groupId) ?? []) {
           const r = requests.get(id)
           if (r?.status !== 'pending' || r.read) continue
-          write(undo, requests, id, { ...r, read: true })
+          write(requests, id, { ...r, read: true })
           changed++
         }
         return okAsync(changed)
       },
 
-      getRemoval: (groupId, userId) => okAsync(removals.get(pairKey(groupId, userId)) ?? null),
+      getRemoval: (groupId, userId) => okAsync(removals.get(groupId)?.get(userId) ?? null),
       putRemoval: (removal) => {
         if (!groups.has(removal.groupId)) return refuse('group does not exist')
-        write(undo, removals, pairKey(removal.groupId, removal.userId), removal)
-        return okAsync(undefined)
+        write(getOrCreate(removals, removal.groupId, newMap<UserId, Removal>), removal.userId, removal)
+        return DONE
       },
       deleteRemoval: (groupId, userId) => {
-        const key = pairKey(groupId, userId)
-        if (!removals.has(key)) return okAsync(false)
-        write(undo, removals, key, undefined)
-        return okAsync(true)
+        const inGroup = removals.get(groupId)
+        if (!inGroup?.has(userId)) return NO
+        write(inGroup, userId, undefined)
+        return YES
       },
 
       appendEvents: (list) => {
         staged.push(...list)
         for (const event of list) stagedStored.push({ seq: nextSeq++, event })
-        return okAsync(undefined)
+        return DONE
       },
 
       readGroupEvents: (groupId, after, limit) => {
@@ -376,38 +384,70 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   const tx = makeTx()
 
+  function rollback(): void {
+    for (let i = journal.length - 4; i >= 0; i -= 4) {
+      ;(journal[i] as Undo)(journal[i + 1], journal[i + 2], journal[i + 3])
+    }
+  }
+
+  function commit(): void {
+    for (const event of staged) events.push(event)
+    // Trimmed in batches, so keeping the newest events costs O(1) per commit, not a copy of the log.
+    if (events.length > 2 * eventLogLimit) events = events.slice(events.length - eventLogLimit)
+    for (const stored of stagedStored) {
+      const list = eventsByGroup.get(stored.event.groupId) ?? []
+      if (list.length === 0) eventsByGroup.set(stored.event.groupId, list)
+      list.push(stored)
+      if (list.length > 2 * eventLogLimit) list.splice(0, list.length - eventLogLimit)
+    }
+  }
+
+  /** Ends the running transaction: the journal and the staged events are dropped, the next one may start. */
+  function end(): void {
+    journal.length = 0
+    staged.length = 0
+    stagedStored.length = 0
+    exclusive.release()
+  }
+
+  function settle<T>(result: T & Result<unknown, unknown>): T {
+    try {
+      if (result.isErr()) rollback()
+      else if (staged.length > 0) commit()
+      return result
+    } finally {
+      end()
+    }
+  }
+
+  function fail(cause: unknown): Result<never, StorageFailure> {
+    try {
+      rollback()
+      return err(storageError('a store transaction threw', cause))
+    } finally {
+      end()
+    }
+  }
+
+  function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): Promise<Result<T, E | StorageFailure>> {
+    let pending: ResultAsync<T, E>
+    try {
+      pending = work(tx)
+    } catch (cause) {
+      return Promise.resolve(fail(cause))
+    }
+    // No async function around it: the work's own promise, settled by `settle` or `fail`, is the transaction's.
+    return pending.then(settle, fail) as Promise<Result<T, E | StorageFailure>>
+  }
+
+  function transaction<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageFailure> {
+    // Free (nothing running): taken at once, without a promise; else queued behind the running transaction.
+    const queued = exclusive.acquire()
+    return new ResultAsync(queued === null ? run(work) : queued.then(() => run(work)))
+  }
+
   return {
-    transaction: <T, E>(work: (tx: StoreTx) => ResultAsync<T, E>) =>
-      new ResultAsync<T, E | StorageFailure>(
-        exclusive(async (): Promise<Result<T, E | StorageFailure>> => {
-          undo = []
-          staged = []
-          stagedStored = []
-          const journal = undo
-          const rollback = () => {
-            for (let i = journal.length - 1; i >= 0; i--) journal[i]?.()
-          }
-          try {
-            const result = await work(tx)
-            if (result.isErr()) rollback()
-            else if (staged.length > 0) {
-              events.push(...staged)
-              // Trimmed in batches, so keeping the newest events costs O(1) per commit, not a copy of the log.
-              if (events.length > 2 * eventLogLimit) events = events.slice(events.length - eventLogLimit)
-              for (const stored of stagedStored) {
-                const list = eventsByGroup.get(stored.event.groupId) ?? []
-                if (list.length === 0) eventsByGroup.set(stored.event.groupId, list)
-                list.push(stored)
-                if (list.length > 2 * eventLogLimit) list.splice(0, list.length - eventLogLimit)
-              }
-            }
-            return result
-          } catch (cause) {
-            rollback()
-            return err(storageError('a store transaction threw', cause))
-          }
-        }),
-      ),
+    transaction,
     recentEvents: () => events.slice(Math.max(0, events.length - eventLogLimit)),
   }
 }
@@ -434,10 +474,37 @@ function firstAfter(
   return low
 }
 
+/**
+ * Where a new member goes in `order`: at the end when they joined after everyone listed (a join happens now, so
+ * nearly always, in O(1)), else where the binary search puts them.
+ */
+function insertionPoint(order: readonly UserId[], roster: ReadonlyMap<UserId, Membership>, m: Membership): number {
+  const lastId = order[order.length - 1]
+  const last = lastId === undefined ? undefined : roster.get(lastId)
+  const key = { at: m.joinedAt, id: m.userId }
+  if (last === undefined || compareKeys({ at: last.joinedAt, id: last.userId }, key) < 0) return order.length
+  return firstAfter(order, roster, key, true)
+}
+
 /** The fields of a change that are set: an `undefined` field means "leave it", as in the SQL stores. */
 function definedFields<T extends object>(change: T): Partial<T> {
-  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>
+  const set: Partial<T> = {}
+  for (const name in change) if (change[name] !== undefined) set[name] = change[name]
+  return set
 }
+
+/** Undoes one journaled write, given the three arguments journaled with it. */
+type Undo = (a: unknown, b: unknown, c: unknown) => void
+
+/** Puts a map's entry back as it was: `before` undefined means there was none (no map here holds undefined). */
+const restoreEntry = ((map: Map<unknown, unknown>, key: unknown, before: unknown) => {
+  if (before === undefined) map.delete(key)
+  else map.set(key, before)
+}) as Undo
+const deleteFromSet = ((set: Set<unknown>, value: unknown) => set.delete(value)) as Undo
+const addBackToSet = ((set: Set<unknown>, value: unknown) => set.add(value)) as Undo
+const unsplice = ((order: unknown[], at: number) => order.splice(at, 1)) as Undo
+const resplice = ((order: unknown[], at: number, id: unknown) => order.splice(at, 0, id)) as Undo
 
 /** A write the store refuses because it would break an invariant the core relies on. */
 function refuse(message: string) {

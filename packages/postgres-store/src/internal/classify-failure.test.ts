@@ -42,6 +42,7 @@ describe(classifyFailure, () => {
   it.each([
     ['42P01 undefined_table', withCode('42P01')],
     ['3F000 invalid_schema_name', withCode('3F000')],
+    ['42883 undefined_function', withCode('42883')],
   ])('answers StorageError with a hint to run migrate() for %s', (_, cause) => {
     expect(classifyFailure('failed', cause)).toEqual({
       code: 'StorageError',

@@ -64,10 +64,10 @@ export function classifyFailure(message: string, cause: unknown): StorageFailure
 
 /** What a failure on a database nobody migrated says, so the first 500 of a forgotten `migrate()` explains itself. */
 export const MISSING_SCHEMA_HINT =
-  "Joinery's tables are missing from this database or schema: did you run migrate(db) (or joinery-migrate) first?"
+  "Joinery's tables or functions are missing from this database or schema: did you run migrate(db) (or joinery-migrate) first?"
 
-/** 42P01 undefined_table, 3F000 invalid_schema_name. */
+/** 42P01 undefined_table, 3F000 invalid_schema_name, 42883 undefined_function (migration 11's functions). */
 function isMissingSchema(cause: unknown): boolean {
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined
-  return code === '42P01' || code === '3F000'
+  return code === '42P01' || code === '3F000' || code === '42883'
 }
