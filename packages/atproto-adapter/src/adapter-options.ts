@@ -44,10 +44,11 @@ export interface AdapterOptions extends ViewOptions, Omit<ServiceAuthOptions, 'r
   /** The member limit of groups made with `createGroup`, and the one shown for groups without a limit. Default 100, as Bluesky. */
   readonly memberLimit?: number
   /**
-   * Checks each user `createGroup` and `addMembers` would add (`GROUP_INVITE_RULES`: the account exists, no block
-   * either way, their `chat.bsky.actor.declaration` allows the adder) and refuses with the declared error
-   * (`RecipientNotFound`, `BlockedActor`, `BlockedSubject`, `UserForbidsGroups`, `NotFollowedBySender`).
-   * `createAppViewChatFacts()` asks an AppView; none by default (anyone may be added).
+   * Checks the caller of `createGroup` and `addMembers` (`GROUP_ADDER_RULES`: not suspended, not too new to create a
+   * group) and each user they would add (`GROUP_INVITE_RULES`: the account exists, no block either way, their
+   * `chat.bsky.actor.declaration` allows the adder), and refuses with the declared error (`AccountSuspended`,
+   * `NewAccountCannotCreateGroup`, `RecipientNotFound`, `BlockedActor`, `BlockedSubject`, `UserForbidsGroups`,
+   * `NotFollowedBySender`). `createAppViewChatFacts()` asks an AppView; none by default (anyone may add anyone).
    */
   readonly groupConsent?: ChatFacts
   /**

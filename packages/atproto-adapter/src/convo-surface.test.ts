@@ -201,6 +201,12 @@ describe('chat.bsky.convo for group convos', () => {
       convos: Convo[]
     }
     expect(out.convos.map((c) => c.id)).toEqual([shared.convoId])
+    // A cursor naming no mutual group ends the list (a client paging on never starts over).
+    const stale = (await me.call('chat.bsky.group.listMutualGroups', undefined, {
+      subject: friend.did,
+      cursor: theirs.convoId,
+    })) as { convos: Convo[]; cursor?: string }
+    expect(stale).toEqual({ convos: [] })
     expect(mine.convoId).not.toBe(shared.convoId)
     const none = (await me.call('chat.bsky.group.listMutualGroups', undefined, { subject: dee.did })) as {
       convos: Convo[]

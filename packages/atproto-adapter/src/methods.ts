@@ -517,7 +517,8 @@ export function createMethods(deps: MethodDeps): Record<ServedMethod, Handler> {
       const shared = new Set(theirs.value.items.map((i) => i.group.id))
       const mutual = mine.value.items.map((i) => i.group).filter((g) => shared.has(g.id))
       const cursor = call.params.cursor === undefined ? '' : str(call.params.cursor)
-      const start = cursor === '' ? 0 : mutual.findIndex((g) => g.id === cursor) + 1
+      // A cursor naming no mutual group (left since, or made up) ends the list rather than starting it again.
+      const start = cursor === '' ? 0 : mutual.findIndex((g) => g.id === cursor) + 1 || mutual.length
       const limit = (call.params.limit as number | undefined) ?? 50
       const page = mutual.slice(start, start + limit)
       const convos = await Promise.all(page.map((g) => views.convoView(g, caller(call))))
