@@ -1,4 +1,4 @@
-import { createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
+import { createCryptoIdGenerator, createInMemoryStore, createJoinery, createSequentialIdGenerator } from '@joinery/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createWebhookAuth } from './auth.js'
 import { type BitrixAdapterOptions, createBitrixHandler } from './handler.js'
@@ -87,10 +87,20 @@ describe('a core whose group ids are not integers', () => {
   let portal: TestPortal | null = null
   afterEach(() => portal?.close())
 
-  it('is refused at the first sonet_group.create with a 500 whose onError cause names createSequentialIdGenerator()', async () => {
-    const reported: unknown[] = []
+  it('is refused at construction when its generator promised text ids (the default, UUIDs)', () => {
     // The default generator makes UUIDs: fine for AT Protocol, no use to Bitrix24 clients.
     const uuids = createJoinery({ store: createInMemoryStore() })
+    const auth = createWebhookAuth([{ userId: '1', code: 'code-1' }])
+    for (const build of [createBitrixHandler, createBitrixFetchHandler])
+      expect(() => build({ joinery: uuids, auth, clientAddress: () => '127.0.0.1' })).toThrow(
+        /not integers.*createJoinery\(\{ store, ids: createSequentialIdGenerator\(\) \}\)/s,
+      )
+  })
+
+  it('is refused at the first sonet_group.create with a 500 naming createSequentialIdGenerator() when its generator did not say', async () => {
+    const reported: unknown[] = []
+    const { groupIdForm: _, ...silentUuids } = createCryptoIdGenerator()
+    const uuids = createJoinery({ store: createInMemoryStore(), ids: silentUuids })
     portal = await startTestPortal({ joinery: uuids, onError: (cause) => reported.push(cause) })
     const create = () => fetch(`${portal?.httpUrl}/rest/1/code-1/sonet_group.create?NAME=X`)
     const first = await create()

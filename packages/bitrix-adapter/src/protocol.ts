@@ -1,4 +1,4 @@
-import type { Joinery } from '@joinery/core'
+import { groupIdForm, type Joinery } from '@joinery/core'
 import { authenticate, type BitrixAuthResolver } from './auth.js'
 import { MAX_BATCH_USER_IDS, runBatch, userIdsNamed } from './batch.js'
 import { type EventsContext, eventMethods } from './events/methods.js'
@@ -130,6 +130,15 @@ export function checkProtocolOptions(owner: string, options: BitrixProtocolOptio
     ['createGroup', 'requestJoin'],
     'createJoinery({ store, ids: createSequentialIdGenerator() }) from @joinery/core',
   )
+  // Bitrix24 clients send GROUP_ID as a number: a core promising other ids could make groups nobody can address.
+  // A generator that does not say is caught at its first sonet_group.create instead (methods/groups.ts).
+  if (groupIdForm(options.joinery) === 'text')
+    fail(
+      owner,
+      'joinery makes group ids that are not integers (the default, UUIDs), but Bitrix24 clients send GROUP_ID as a ' +
+        'number: build it with createJoinery({ store, ids: createSequentialIdGenerator() }) from @joinery/core, or ' +
+        'createDatabaseIdGenerator(db) from @joinery/postgres-store',
+    )
   const auth = options.auth as BitrixAuthResolver | undefined
   if (
     typeof auth !== 'object' ||

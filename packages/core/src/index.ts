@@ -188,13 +188,18 @@ export type { JoinRequest, JoinRequestStatus, JoinRequestVia } from './domain/jo
 export { MAX_REQUEST_MESSAGE_LENGTH } from './domain/join-request.js'
 export type { Membership, MembershipSource, Role } from './domain/membership.js'
 export { type Removal, removalIsActive } from './domain/removal.js'
-export { createJoinery, type Joinery, type JoineryOptions } from './joinery.js'
+export { createJoinery, groupIdForm, type Joinery, type JoineryOptions } from './joinery.js'
 export { INVITE_PERMISSION_RULES, invitersOf, isApprover, isOwner, mayInvite } from './permissions.js'
 export type { Clock } from './ports/clock.js'
 export { systemClock } from './ports/clock.js'
 export type { CommandEnd, CommandName, CommandObserver } from './ports/command-observer.js'
 export type { EventSink } from './ports/event-sink.js'
-export { createCryptoIdGenerator, createSequentialIdGenerator, type IdGenerator } from './ports/id-generator.js'
+export {
+  createCryptoIdGenerator,
+  createSequentialIdGenerator,
+  type GroupIdForm,
+  type IdGenerator,
+} from './ports/id-generator.js'
 export type {
   GroupAnyOf,
   GroupAttributeCondition,

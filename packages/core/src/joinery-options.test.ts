@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createJoinery, type JoineryOptions } from './joinery.js'
+import { createJoinery, groupIdForm, type JoineryOptions } from './joinery.js'
+import { createCryptoIdGenerator, createSequentialIdGenerator } from './ports/id-generator.js'
 import { createInMemoryStore } from './stores/in-memory-store.js'
 
 /** Options as a JavaScript caller might pass them, past the types. */
@@ -35,5 +36,22 @@ describe('createJoinery option checks', () => {
     expect(() =>
       createJoinery({ store: createInMemoryStore(), caps: { groupsPerUser: null, pendingRequestsPerGroup: 0 } }),
     ).not.toThrow()
+  })
+})
+
+describe(groupIdForm, () => {
+  const store = createInMemoryStore()
+  it('tells what the id generator promised, observed or not', () => {
+    expect(groupIdForm(createJoinery({ store }))).toBe('text')
+    expect(groupIdForm(createJoinery({ store, ids: createSequentialIdGenerator() }))).toBe('integer')
+    const observer = { commandStarted: () => undefined }
+    expect(groupIdForm(createJoinery({ store, ids: createSequentialIdGenerator(), observer }))).toBe('integer')
+  })
+
+  it('is undefined when the generator does not say, and ids still come from it', async () => {
+    const { groupIdForm: _, ...silent } = createCryptoIdGenerator()
+    const joinery = createJoinery({ store, ids: { ...silent, newGroupId: () => 'g-1' } })
+    expect(groupIdForm(joinery)).toBeUndefined()
+    expect((await joinery.createGroup({ actor: 'alice', name: 'A' }))._unsafeUnwrap().id).toBe('g-1')
   })
 })

@@ -15,7 +15,7 @@ import type { Joinery } from './joinery-api.js'
 import { type Clock, systemClock } from './ports/clock.js'
 import type { CommandEnd, CommandName, CommandObserver } from './ports/command-observer.js'
 import type { EventSink } from './ports/event-sink.js'
-import { createCryptoIdGenerator, type IdGenerator } from './ports/id-generator.js'
+import { createCryptoIdGenerator, type GroupIdForm, type IdGenerator } from './ports/id-generator.js'
 import type { MembershipStore } from './ports/membership-store.js'
 import type { SocialGraph } from './ports/social-graph.js'
 
@@ -73,7 +73,22 @@ export function createJoinery(options: JoineryOptions): Joinery {
     ...memberListCommands(ctx),
     ...groupLogCommands(ctx),
   }
-  return options.observer ? observed(joinery, options.observer) : joinery
+  const built = options.observer ? observed(joinery, options.observer) : joinery
+  const form = ctx.ids.groupIdForm
+  if (form === 'integer' || form === 'text') groupIdForms.set(built, form)
+  return built
+}
+
+/** The group-id form each Joinery's generator promised; kept beside the object so `Joinery` stays commands only. */
+const groupIdForms = new WeakMap<Joinery, GroupIdForm>()
+
+/**
+ * What `joinery`'s group ids look like, as its id generator promised (`createSequentialIdGenerator()` and
+ * `createDatabaseIdGenerator()` make integers; the default, UUIDs, is `'text'`), or `undefined` when the generator
+ * did not say or `joinery` was not made by `createJoinery`.
+ */
+export function groupIdForm(joinery: Joinery): GroupIdForm | undefined {
+  return groupIdForms.get(joinery)
 }
 
 /** Every command of `joinery`, reported to `observer` as it starts and ends; answers unchanged. */

@@ -21,5 +21,6 @@ export function createDatabaseIdGenerator(db: SqlExecutor, options: { schema?: s
     },
     newId: random.newId,
     newCode: random.newCode,
+    groupIdForm: 'integer',
   }
 }

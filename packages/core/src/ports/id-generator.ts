@@ -10,7 +10,16 @@ export interface IdGenerator {
   newId(): string
   /** A new join-link code: URL-safe, at least 96 bits from a cryptographically secure source. */
   newCode(): string
+  /**
+   * What every group id looks like, when the generator can promise it: `'integer'` (decimal digits, as Bitrix24
+   * clients need) or `'text'`. Unset: unknown. Read back with `groupIdForm(joinery)`, so an adapter can refuse a core
+   * it cannot serve when it is built rather than on its first call.
+   */
+  readonly groupIdForm?: GroupIdForm
 }
+
+/** What a generator's group ids look like: decimal integers, or any text (UUIDs). */
+export type GroupIdForm = 'integer' | 'text'
 
 interface WebCrypto {
   getRandomValues<T extends Uint8Array>(array: T): T
@@ -45,6 +54,7 @@ export function createCryptoIdGenerator(codeBytes = 16): IdGenerator {
     newGroupId: () => crypto.randomUUID(),
     newId: () => crypto.randomUUID(),
     newCode: () => base64url(crypto.getRandomValues(new Uint8Array(codeBytes))),
+    groupIdForm: 'text',
   }
 }
 
@@ -56,5 +66,10 @@ export function createCryptoIdGenerator(codeBytes = 16): IdGenerator {
 export function createSequentialIdGenerator(start = 1): IdGenerator {
   let next = start
   const codes = createCryptoIdGenerator()
-  return { newGroupId: () => String(next++), newId: () => String(next++), newCode: codes.newCode }
+  return {
+    newGroupId: () => String(next++),
+    newId: () => String(next++),
+    newCode: codes.newCode,
+    groupIdForm: 'integer',
+  }
 }
