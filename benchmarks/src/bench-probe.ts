@@ -30,6 +30,8 @@ export async function benchProbe(): Promise<ProbeResult> {
       { userId: '1', code: 'hook-1' },
       { userId: '2', code: 'hook-2' },
     ]),
+    // sonet_group.user.add is a portal administrator's method, as on Bitrix24.
+    administrators: ['1'],
     rateLimit: false,
   })
   const server = createServer((req: IncomingMessage, res: ServerResponse) => void handler(req, res))
