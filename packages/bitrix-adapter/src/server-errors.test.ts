@@ -1,6 +1,7 @@
 import {
   createInMemoryStore,
   createJoinery,
+  createSequentialIdGenerator,
   type Joinery,
   type MembershipStore,
   storageUnavailable,
@@ -37,7 +38,7 @@ describe(createBitrixHandler, () => {
   it('answers StorageUnavailable with 503 QUERY_LIMIT_EXCEEDED and Retry-After, and reports nothing', async () => {
     const reported: unknown[] = []
     portal = await startTestPortal({
-      joinery: createJoinery({ store: pausedStore }),
+      joinery: createJoinery({ store: pausedStore, ids: createSequentialIdGenerator() }),
       onError: (cause) => reported.push(cause),
       retryAfterSeconds: 7,
     })
@@ -57,7 +58,7 @@ describe(createBitrixHandler, () => {
   it('answers an unexpected store failure with a bare 500 and gives its cause to onError only', async () => {
     const reported: { cause: unknown; method: string }[] = []
     portal = await startTestPortal({
-      joinery: createJoinery({ store: throwingStore() }),
+      joinery: createJoinery({ store: throwingStore(), ids: createSequentialIdGenerator() }),
       onError: (cause, { method }) => reported.push({ cause, method }),
     })
     const answer = await call(portal, 'sonet_group.user.request?GROUP_ID=1')
