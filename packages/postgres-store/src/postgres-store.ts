@@ -243,6 +243,26 @@ class SqlStoreTx implements StoreTx {
     return this.sent(() => this.q.query(text, params).then((r) => map(r.rows)))
   }
 
+  /**
+   * One keyset page of `from` (`<columns> FROM <table> WHERE …`, its parameters `params`): the rows after
+   * `page.after` in (`at`, `id`) order, ids compared bytewise (COLLATE "C") as the in-memory store compares them.
+   */
+  private keysetPage<R>(
+    from: string,
+    params: unknown[],
+    key: { at: string; id: string; page: Page; map: (row: Record<string, unknown>) => R },
+  ): ResultAsync<R[], StorageFailure> {
+    const n = params.length
+    const { at, id, page } = key
+    return this.run(
+      `SELECT ${from}
+         AND ($${n + 1}::timestamptz IS NULL OR (${at}, ${id} COLLATE "C") > ($${n + 1}::timestamptz, $${n + 2}::text COLLATE "C"))
+       ORDER BY ${at}, ${id} COLLATE "C" LIMIT $${n + 3}`,
+      [...params, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+      (rows) => rows.map(key.map),
+    )
+  }
+
   private one<R>(text: string, params: unknown[], map: (row: Record<string, unknown>) => R) {
     return this.run(text, params, (rows) => (rows[0] ? map(rows[0]) : null))
   }
@@ -551,23 +571,21 @@ class SqlStoreTx implements StoreTx {
   }
 
   listMembers(groupId: GroupId, page: Page) {
-    return this.run(
-      `SELECT ${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE group_id = $1
-         AND ($2::timestamptz IS NULL OR (joined_at, user_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
-       ORDER BY joined_at, user_id COLLATE "C" LIMIT $4`,
-      [groupId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-      (rows) => rows.map(membershipOf),
-    )
+    return this.keysetPage(`${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE group_id = $1`, [groupId], {
+      at: 'joined_at',
+      id: 'user_id',
+      page,
+      map: membershipOf,
+    })
   }
 
   listMembershipsOfUser(userId: UserId, page: Page) {
-    return this.run(
-      `SELECT ${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE user_id = $1
-         AND ($2::timestamptz IS NULL OR (joined_at, group_id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
-       ORDER BY joined_at, group_id COLLATE "C" LIMIT $4`,
-      [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-      (rows) => rows.map(membershipOf),
-    )
+    return this.keysetPage(`${MEMBERSHIP_COLUMNS} FROM ${this.c.s}.memberships WHERE user_id = $1`, [userId], {
+      at: 'joined_at',
+      id: 'group_id',
+      page,
+      map: membershipOf,
+    })
   }
 
   getRequest(id: string) {
@@ -607,22 +625,18 @@ class SqlStoreTx implements StoreTx {
   }
 
   listRequests(groupId: GroupId, status: JoinRequest['status'], page: Page) {
-    return this.run(
-      `SELECT ${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE group_id = $1 AND status = $2
-         AND ($3::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($3::timestamptz, $4::text COLLATE "C"))
-       ORDER BY created_at, id COLLATE "C" LIMIT $5`,
-      [groupId, status, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-      (rows) => rows.map(requestOf),
+    return this.keysetPage(
+      `${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE group_id = $1 AND status = $2`,
+      [groupId, status],
+      { at: 'created_at', id: 'id', page, map: requestOf },
     )
   }
 
   listPendingRequestsOfUser(userId: UserId, page: Page) {
-    return this.run(
-      `SELECT ${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE requester_id = $1 AND status = 'pending'
-         AND ($2::timestamptz IS NULL OR (created_at, id COLLATE "C") > ($2::timestamptz, $3::text COLLATE "C"))
-       ORDER BY created_at, id COLLATE "C" LIMIT $4`,
-      [userId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-      (rows) => rows.map(requestOf),
+    return this.keysetPage(
+      `${REQUEST_COLUMNS} FROM ${this.c.s}.join_requests WHERE requester_id = $1 AND status = 'pending'`,
+      [userId],
+      { at: 'created_at', id: 'id', page, map: requestOf },
     )
   }
 
