@@ -82,7 +82,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   /** Sets `map[key] = value` (or deletes it when `value` is undefined) and journals how to undo it. */
   function write<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
-    journal.push(restoreEntry, map, key, map.get(key))
+    record(restoreEntry, map, key, map.get(key))
     if (value === undefined) map.delete(key)
     else map.set(key, value)
   }
@@ -91,13 +91,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     const set = getOrCreate(index, key, () => new Set<V>())
     if (set.has(value)) return
     set.add(value)
-    journal.push(deleteFromSet, set, value, undefined)
+    record(deleteFromSet, set, value, undefined)
   }
 
   function removeFromSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
     const set = index.get(key)
     if (!set?.delete(value)) return
-    journal.push(addBackToSet, set, value, undefined)
+    record(addBackToSet, set, value, undefined)
   }
 
   function indexUser(userId: UserId, groupId: GroupId): void {
@@ -105,7 +105,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     if (current === undefined) {
       // The user's first group (the common case): known absent, so journaled without a second lookup.
       groupsOfUser.set(userId, groupId)
-      journal.push(restoreEntry, groupsOfUser, userId, undefined)
+      record(restoreEntry, groupsOfUser, userId, undefined)
     } else if (typeof current === 'string') {
       if (current !== groupId) write(groupsOfUser, userId, new Set([current, groupId]))
     } else addToSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
@@ -128,9 +128,9 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
    * nobody outside the transaction has seen yet (a join moves its group's count and then its activity time).
    */
   function writeRow<K, V extends object>(map: Map<K, V>, key: K, row: V, change: Partial<V>): V {
-    if (copied.has(row)) return Object.assign(row, change)
+    if (copied.includes(row)) return Object.assign(row, change)
     const next = { ...row, ...change }
-    copied.add(next)
+    copied.push(next)
     write(map, key, next)
     return next
   }
@@ -140,9 +140,21 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   // and one `StoreTx` object serve them all: a transaction allocates no closures of its own (the join path runs
   // hundreds of thousands per second).
   const journal: unknown[] = []
+  // Slots of `journal` in use. The array keeps its length between transactions (setting it to 0 would drop its
+  // storage and make every transaction grow a new one); slots past `journaled` are stale and never read.
+  let journaled = 0
+
+  function record(undo: Undo, a: unknown, b: unknown, c: unknown): void {
+    journal[journaled] = undo
+    journal[journaled + 1] = a
+    journal[journaled + 2] = b
+    journal[journaled + 3] = c
+    journaled += 4
+  }
   const staged: DomainEvent[] = []
-  // The rows the running transaction copied (see `writeRow`).
-  const copied = new Set<object>()
+  // The rows the running transaction copied (see `writeRow`): one or two for most commands, so a list (a Set's
+  // clear() would allocate a new table at the end of every transaction).
+  const copied: object[] = []
 
   function makeTx(): StoreTx {
     return {
@@ -256,12 +268,12 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (limit !== null && group.memberCount >= limit) return LIMIT_REACHED
         // Known absent: journaled without a second lookup in what may be a million-entry map.
         roster.set(membership.userId, membership)
-        journal.push(restoreEntry, roster, membership.userId, undefined)
+        record(restoreEntry, roster, membership.userId, undefined)
         const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
         const at = insertionPoint(order, roster, membership)
         if (at === order.length) order.push(membership.userId)
         else order.splice(at, 0, membership.userId)
-        journal.push(unsplice, order, at, undefined)
+        record(unsplice, order, at, undefined)
         indexUser(membership.userId, membership.groupId)
         setMemberCount(membership.groupId, 1)
         return INSERTED
@@ -281,7 +293,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (order) {
           const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
           order.splice(at, 1)
-          journal.push(resplice, order, at, userId)
+          record(resplice, order, at, userId)
         }
         write(roster, userId, undefined)
         unindexUser(userId, groupId)
@@ -411,7 +423,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const tx = makeTx()
 
   function rollback(): void {
-    for (let i = journal.length - 4; i >= 0; i -= 4) {
+    for (let i = journaled - 4; i >= 0; i -= 4) {
       ;(journal[i] as Undo)(journal[i + 1], journal[i + 2], journal[i + 3])
     }
   }
@@ -430,8 +442,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   /** Ends the running transaction: the journal and the staged events are dropped, the next one may start. */
   function end(): void {
-    journal.length = 0
-    copied.clear()
+    // A transaction that wrote a lot (a group deleted with its members) lets go of what its journal holds.
+    if (journaled > JOURNAL_KEPT) journal.length = 0
+    journaled = 0
+    copied.length = 0
     staged.length = 0
     stagedStored.length = 0
     exclusive.release()
@@ -526,6 +540,9 @@ function definedFields<C extends object>(change: C): { -readonly [K in keyof C]?
 function same<R>(result: R): R {
   return result
 }
+
+/** Journal slots kept between transactions (four per write): beyond this the storage is given back. */
+const JOURNAL_KEPT = 4 * 256
 
 /** Undoes one journaled write, given the three arguments journaled with it. */
 type Undo = (a: unknown, b: unknown, c: unknown) => void
