@@ -41,7 +41,10 @@ const LIMIT_REACHED = known('limit-reached' as const)
 /** Rows keyed by (group, user): a map per group, so a lookup hashes the ids it is given and builds no key. */
 type ByPair<V> = Map<GroupId, Map<UserId, V>>
 
+// Factories for getOrCreate, made once: an arrow written at each call would be a closure allocated per call.
 const newMap = <K, V>() => new Map<K, V>()
+const newSet = <V>() => new Set<V>()
+const newList = <V>(): V[] => []
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   let value = map.get(key)
@@ -88,7 +91,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   }
 
   function addToSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-    const set = getOrCreate(index, key, () => new Set<V>())
+    const set = getOrCreate(index, key, newSet<V>)
     if (set.has(value)) return
     set.add(value)
     record(deleteFromSet, set, value, undefined)
@@ -263,13 +266,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       insertMembership: (membership, limit) => {
         const group = groups.get(membership.groupId)
         if (!group) return refuse('group does not exist')
-        const roster = getOrCreate(members, membership.groupId, () => new Map<UserId, Membership>())
+        const roster = getOrCreate(members, membership.groupId, newMap<UserId, Membership>)
         if (roster.has(membership.userId)) return EXISTS
         if (limit !== null && group.memberCount >= limit) return LIMIT_REACHED
         // Known absent: journaled without a second lookup in what may be a million-entry map.
         roster.set(membership.userId, membership)
         record(restoreEntry, roster, membership.userId, undefined)
-        const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
+        const order = getOrCreate(memberOrder, membership.groupId, newList<UserId>)
         const at = insertionPoint(order, roster, membership)
         if (at === order.length) order.push(membership.userId)
         else order.splice(at, 0, membership.userId)
@@ -525,9 +528,11 @@ function firstAfter(
 function insertionPoint(order: readonly UserId[], roster: ReadonlyMap<UserId, Membership>, m: Membership): number {
   const lastId = order[order.length - 1]
   const last = lastId === undefined ? undefined : roster.get(lastId)
-  const key = { at: m.joinedAt, id: m.userId }
-  if (last === undefined || compareKeys({ at: last.joinedAt, id: last.userId }, key) < 0) return order.length
-  return firstAfter(order, roster, key, true)
+  if (last === undefined) return order.length
+  // compareKeys(last, m) < 0, without making the two keys.
+  const byTime = last.joinedAt.getTime() - m.joinedAt.getTime()
+  if (byTime < 0 || (byTime === 0 && last.userId < m.userId)) return order.length
+  return firstAfter(order, roster, { at: m.joinedAt, id: m.userId }, true)
 }
 
 /** The fields `change` sets (an `undefined` field means "leave it"). */
