@@ -111,6 +111,16 @@ async function createStoreAlone() {
   }
 }
 
+/** An empty transaction on the in-memory store, through the same harness: what a transaction costs by itself. */
+function createEmptyTransaction() {
+  const store = createInMemoryStore({ eventLogLimit: 1000 })
+  const nothing = async (): Promise<Result<void, StorageFailure>> => ok(undefined)
+  return async () => {
+    const r = await settled(store.transaction(() => new ResultAsync(nothing())))
+    if (r.isErr()) throw new Error('empty transaction failed in the benchmark')
+  }
+}
+
 /**
  * requestJoin into an open group on the in-memory store vs the Map baseline, one join at a time, with the store's
  * share measured alongside. The sides run in alternating blocks of 1,000 joins, so a machine shared with other work
@@ -125,6 +135,7 @@ export async function benchCore(n = 30_000, warmUp = 20_000) {
   const baseline = createMapBaseline()
   baseline.setup('g', 'c')
   const storeAlone = await createStoreAlone()
+  const emptyTransaction = createEmptyTransaction()
   const joinJoinery = async (user: string) => {
     const r = await joinery.requestJoinByCode({ actor: user, code })
     if (r.isErr() || r.value.status !== 'joined') throw new Error('join failed in the benchmark')
@@ -134,20 +145,24 @@ export async function benchCore(n = 30_000, warmUp = 20_000) {
     await joinJoinery(`warm${i}`)
     await joinBaseline(`warm${i}`)
     await storeAlone(`warm${i}`)
+    await emptyTransaction()
   }
   const subject: Side = { latencies: [], elapsed: 0 }
   const reference: Side = { latencies: [], elapsed: 0 }
   const store: Side = { latencies: [], elapsed: 0 }
+  const empty: Side = { latencies: [], elapsed: 0 }
   const block = 1000
   for (let from = 0; from < n; from += block) {
     const to = Math.min(n, from + block)
     await measureBlock(subject, from, to, joinJoinery)
     await measureBlock(reference, from, to, joinBaseline)
     await measureBlock(store, from, to, storeAlone)
+    await measureBlock(empty, from, to, emptyTransaction)
   }
   return {
     joinery: figuresOf(subject.latencies, subject.elapsed),
     baseline: figuresOf(reference.latencies, reference.elapsed),
     storeAlone: figuresOf(store.latencies, store.elapsed),
+    emptyTransaction: figuresOf(empty.latencies, empty.elapsed),
   }
 }

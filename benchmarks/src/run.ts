@@ -44,10 +44,11 @@ if (want('core')) {
   extras.coreBreakdown = {
     joinMeanUs: us(r.joinery),
     storeAloneMeanUs: us(r.storeAlone),
+    emptyTransactionMeanUs: us(r.emptyTransaction),
     baselineMeanUs: us(r.baseline),
   }
   console.log(
-    `  mean per join: whole command ${fmt(us(r.joinery), 2)} µs, its store transaction alone ${fmt(us(r.storeAlone), 2)} µs, the Map baseline ${fmt(us(r.baseline), 2)} µs`,
+    `  mean per join: whole command ${fmt(us(r.joinery), 2)} µs, its store transaction alone ${fmt(us(r.storeAlone), 2)} µs, an empty store transaction ${fmt(us(r.emptyTransaction), 2)} µs, the Map baseline ${fmt(us(r.baseline), 2)} µs`,
   )
 }
 if (want('xrpc')) {

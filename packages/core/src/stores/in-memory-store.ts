@@ -64,12 +64,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const groups = new Map<GroupId, Group>()
   const links = new Map<string, JoinLink>()
   const linksByGroup = new Map<GroupId, Set<string>>()
-  const members = new Map<GroupId, Map<UserId, Membership>>()
+  // Every membership, by user: the membership itself for a user in one group (most users), a map by group from the
+  // second group on. One map serves "is this user a member of that group" and "the groups of this user", so a join
+  // looks its user up once, in one map, and stores one entry (a lookup in a million-entry map is a cache miss).
+  const memberships = new Map<UserId, Membership | Map<GroupId, Membership>>()
   // Each group's member ids in (joinedAt, userId) order, so a page of members costs a binary search, not a sort
   // of the whole group (a million members must list as fast as ten).
   const memberOrder = new Map<GroupId, UserId[]>()
-  // Most users are in one group: keep the id itself, and a Set only from the second group on (memory per member).
-  const groupsOfUser = new Map<UserId, GroupId | Set<GroupId>>()
   const requests = new Map<string, JoinRequest>()
   const latestRequest: ByPair<string> = new Map()
   // The one pending request of each (group, user), whatever was inserted after it: the port's uniqueness rule.
@@ -97,27 +98,40 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     record(deleteFromSet, set, value, undefined)
   }
 
-  function removeFromSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
-    const set = index.get(key)
-    if (!set?.delete(value)) return
-    record(addBackToSet, set, value, undefined)
+  /** The membership of `userId` in `groupId`, or `undefined`. */
+  function membershipOf(groupId: GroupId, userId: UserId): Membership | undefined {
+    const held = memberships.get(userId)
+    if (held === undefined) return undefined
+    if (held instanceof Map) return held.get(groupId)
+    return held.groupId === groupId ? held : undefined
   }
 
-  function indexUser(userId: UserId, groupId: GroupId): void {
-    const current = groupsOfUser.get(userId)
-    if (current === undefined) {
+  /** Stores `m` as the user's membership in its group (new, or replacing the one there). */
+  function putMembership(m: Membership): void {
+    const held = memberships.get(m.userId)
+    if (held === undefined) {
       // The user's first group (the common case): known absent, so journaled without a second lookup.
-      groupsOfUser.set(userId, groupId)
-      record(restoreEntry, groupsOfUser, userId, undefined)
-    } else if (typeof current === 'string') {
-      if (current !== groupId) write(groupsOfUser, userId, new Set([current, groupId]))
-    } else addToSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+      memberships.set(m.userId, m)
+      record(restoreEntry, memberships, m.userId, undefined)
+    } else if (held instanceof Map) write(held, m.groupId, m)
+    else if (held.groupId === m.groupId) write(memberships, m.userId, m)
+    else
+      write(
+        memberships,
+        m.userId,
+        new Map([
+          [held.groupId, held],
+          [m.groupId, m],
+        ]),
+      )
   }
 
-  function unindexUser(userId: UserId, groupId: GroupId): void {
-    const current = groupsOfUser.get(userId)
-    if (current === groupId) write(groupsOfUser, userId, undefined)
-    else if (current instanceof Set) removeFromSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
+  function dropMembership(groupId: GroupId, userId: UserId): void {
+    const held = memberships.get(userId)
+    if (held instanceof Map) {
+      write(held, groupId, undefined)
+      if (held.size === 0) write(memberships, userId, undefined)
+    } else if (held?.groupId === groupId) write(memberships, userId, undefined)
   }
 
   function setMemberCount(groupId: GroupId, delta: number): void {
@@ -179,7 +193,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
             (g) =>
               query.everyGroup === true ||
               g.visibility === 'public' ||
-              (query.visibleTo !== null && (members.get(g.id)?.has(query.visibleTo) ?? false)),
+              (query.visibleTo !== null && membershipOf(g.id, query.visibleTo) !== undefined),
             query,
           ),
         ),
@@ -199,10 +213,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       deleteGroup: (id) => {
         for (const code of [...(linksByGroup.get(id) ?? [])]) write(links, code, undefined)
         write(linksByGroup, id, undefined)
-        for (const userId of [...(members.get(id)?.keys() ?? [])]) {
-          unindexUser(userId, id)
-        }
-        write(members, id, undefined)
+        for (const userId of memberOrder.get(id) ?? []) dropMembership(id, userId)
         write(memberOrder, id, undefined)
         for (const requestId of [...(requestsByGroup.get(id) ?? [])]) write(requests, requestId, undefined)
         write(requestsByGroup, id, undefined)
@@ -222,7 +233,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return known({
           link,
           group,
-          membership: (group && members.get(group.id)?.get(userId)) || null,
+          membership: (group && membershipOf(group.id, userId)) || null,
           latestRequest: (latestId && requests.get(latestId)) || null,
           removal: (group && removals.get(group.id)?.get(userId)) || null,
         })
@@ -262,58 +273,49 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return DONE
       },
 
-      getMembership: (groupId, userId) => known(members.get(groupId)?.get(userId) ?? null),
+      getMembership: (groupId, userId) => known(membershipOf(groupId, userId) ?? null),
       insertMembership: (membership, limit) => {
         const group = groups.get(membership.groupId)
         if (!group) return refuse('group does not exist')
-        const roster = getOrCreate(members, membership.groupId, newMap<UserId, Membership>)
-        if (roster.has(membership.userId)) return EXISTS
+        if (membershipOf(membership.groupId, membership.userId)) return EXISTS
         if (limit !== null && group.memberCount >= limit) return LIMIT_REACHED
-        // Known absent: journaled without a second lookup in what may be a million-entry map.
-        roster.set(membership.userId, membership)
-        record(restoreEntry, roster, membership.userId, undefined)
+        putMembership(membership)
         const order = getOrCreate(memberOrder, membership.groupId, newList<UserId>)
-        const at = insertionPoint(order, roster, membership)
+        const at = insertionPoint(order, membershipOf, membership)
         if (at === order.length) order.push(membership.userId)
         else order.splice(at, 0, membership.userId)
         record(unsplice, order, at, undefined)
-        indexUser(membership.userId, membership.groupId)
         setMemberCount(membership.groupId, 1)
         return INSERTED
       },
       updateMembershipRole: (groupId, userId, role) => {
-        const roster = members.get(groupId)
-        const current = roster?.get(userId)
-        if (!roster || !current) return refuse('membership does not exist')
-        write(roster, userId, { ...current, role })
+        const current = membershipOf(groupId, userId)
+        if (!current) return refuse('membership does not exist')
+        putMembership({ ...current, role })
         return DONE
       },
       deleteMembership: (groupId, userId) => {
-        const roster = members.get(groupId)
-        const current = roster?.get(userId)
-        if (!roster || !current) return NO
+        const current = membershipOf(groupId, userId)
+        if (!current) return NO
         const order = memberOrder.get(groupId)
         if (order) {
-          const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
+          const at = firstAfter(order, groupId, membershipOf, { at: current.joinedAt, id: userId }, true)
           order.splice(at, 1)
           record(resplice, order, at, userId)
         }
-        write(roster, userId, undefined)
-        unindexUser(userId, groupId)
+        dropMembership(groupId, userId)
         setMemberCount(groupId, -1)
         return YES
       },
       listMembers: (groupId, page) => {
-        const roster = members.get(groupId)
         const order = memberOrder.get(groupId)
-        if (!roster || !order) return known([])
-        const from = page.after ? firstAfter(order, roster, page.after, false) : 0
-        return known(order.slice(from, from + page.limit).flatMap((userId) => roster.get(userId) ?? []))
+        if (!order) return known([])
+        const from = page.after ? firstAfter(order, groupId, membershipOf, page.after, false) : 0
+        return known(order.slice(from, from + page.limit).flatMap((userId) => membershipOf(groupId, userId) ?? []))
       },
       listMembershipsOfUser: (userId, page) => {
-        const indexed = groupsOfUser.get(userId)
-        const ids = indexed === undefined ? [] : typeof indexed === 'string' ? [indexed] : [...indexed]
-        const rows = ids.flatMap((g) => members.get(g)?.get(userId) ?? [])
+        const held = memberships.get(userId)
+        const rows = held === undefined ? [] : held instanceof Map ? [...held.values()] : [held]
         return known(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
       },
 
@@ -499,21 +501,25 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   }
 }
 
+/** How the order functions find a member of the group they order. */
+type MemberLookup = (groupId: GroupId, userId: UserId) => Membership | undefined
+
 /**
- * The index in `order` of the first member whose (joinedAt, userId) is after `key` (or, with `inclusive`, at or
- * after it): a binary search over the group's ordered ids.
+ * The index in `order` (the members of `groupId`), between `low` and `high`, of the first member whose
+ * (joinedAt, userId) is after `key` (or, with `inclusive`, at or after it): a binary search over the ordered ids.
  */
 function firstAfter(
   order: readonly UserId[],
-  roster: ReadonlyMap<UserId, Membership>,
+  groupId: GroupId,
+  memberOf: MemberLookup,
   key: ListKey,
   inclusive: boolean,
+  low = 0,
+  high = order.length,
 ): number {
-  let low = 0
-  let high = order.length
   while (low < high) {
     const mid = (low + high) >>> 1
-    const m = roster.get(order[mid] as UserId)
+    const m = memberOf(groupId, order[mid] as UserId)
     const c = m ? compareKeys({ at: m.joinedAt, id: m.userId }, key) : -1
     if (c < 0 || (c === 0 && !inclusive)) low = mid + 1
     else high = mid
@@ -523,16 +529,31 @@ function firstAfter(
 
 /**
  * Where a new member goes in `order`: at the end when they joined after everyone listed (a join happens now, so
- * nearly always, in O(1)), else where the binary search puts them.
+ * nearly always, in O(1)). Else the search starts from the end, in steps that double (1, 2, 4, … back), and then
+ * halves the last step: a member who joined in the same millisecond as the last ones, ids in any order, is placed
+ * in a few lookups among them, not in a search of the whole group.
  */
-function insertionPoint(order: readonly UserId[], roster: ReadonlyMap<UserId, Membership>, m: Membership): number {
-  const lastId = order[order.length - 1]
-  const last = lastId === undefined ? undefined : roster.get(lastId)
-  if (last === undefined) return order.length
-  // compareKeys(last, m) < 0, without making the two keys.
-  const byTime = last.joinedAt.getTime() - m.joinedAt.getTime()
-  if (byTime < 0 || (byTime === 0 && last.userId < m.userId)) return order.length
-  return firstAfter(order, roster, { at: m.joinedAt, id: m.userId }, true)
+function insertionPoint(order: readonly UserId[], memberOf: MemberLookup, m: Membership): number {
+  const key = { at: m.joinedAt, id: m.userId }
+  let high = order.length
+  let step = 1
+  while (high > 0) {
+    const at = Math.max(0, high - step)
+    const other = memberOf(m.groupId, order[at] as UserId)
+    // Members listed before `at` are not after the new one: it goes after them.
+    if (!other || joinedBefore(other, m)) {
+      return firstAfter(order, m.groupId, memberOf, key, true, at + 1, high)
+    }
+    high = at
+    step *= 2
+  }
+  return 0
+}
+
+/** Whether `a` comes before `b` in a group's member order: compareKeys(a, b) < 0, without making the two keys. */
+function joinedBefore(a: Membership, b: Membership): boolean {
+  const byTime = a.joinedAt.getTime() - b.joinedAt.getTime()
+  return byTime < 0 || (byTime === 0 && a.userId < b.userId)
 }
 
 /** The fields `change` sets (an `undefined` field means "leave it"). */
@@ -558,7 +579,6 @@ const restoreEntry = ((map: Map<unknown, unknown>, key: unknown, before: unknown
   else map.set(key, before)
 }) as Undo
 const deleteFromSet = ((set: Set<unknown>, value: unknown) => set.delete(value)) as Undo
-const addBackToSet = ((set: Set<unknown>, value: unknown) => set.add(value)) as Undo
 const unsplice = ((order: unknown[], at: number) => order.splice(at, 1)) as Undo
 const resplice = ((order: unknown[], at: number, id: unknown) => order.splice(at, 0, id)) as Undo
 
