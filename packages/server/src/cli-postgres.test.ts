@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   atprotoUser,
+  openWorkgroupJoinedByUser2,
   runCommand,
   type StartedCommand,
   startCommand,
@@ -60,11 +61,11 @@ describe.runIf(available)('joinery-server --database-url', () => {
       { headers: await bo.headers('chat.bsky.group.requestJoin') },
     )
     expect(joined.data.status).toBe('joined')
-    const workgroup = await withBitrixOverHttps(first.httpsUrl, certificateOf(first), async (call) => {
-      const id = await call(1, 'sonet_group.create', { NAME: 'Kept workgroup', OPENED: 'Y' })
-      expect(await call(2, 'sonet_group.user.request', { GROUP_ID: id })).toBe(true)
-      return id
-    })
+    const story = await withBitrixOverHttps(first.httpsUrl, certificateOf(first), (call) =>
+      openWorkgroupJoinedByUser2(call, 'Kept workgroup'),
+    )
+    expect(story).toMatchObject({ requested: true, members: ['1', '2'] })
+    const workgroup = story.groupId
     expect(await stopCommand(first, 'SIGTERM')).toBe(0)
     expect(first.output()).toContain('SIGTERM: stopping')
 

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +6,7 @@ import { connect } from 'node:tls'
 import selfsigned from 'selfsigned'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  openWorkgroupJoinedByUser2,
   runCommand,
   type StartedCommand,
   startCommand,
@@ -50,7 +51,7 @@ function presentedCertificate(httpsUrl: string, ca: string): Promise<string> {
 }
 
 let dir: string
-let files: { ca: string; cert: string; key: string; caKey: string; notPem: string }
+let files: { ca: string; cert: string; key: string; caKey: string; encryptedKey: string; notPem: string }
 let pems: Awaited<ReturnType<typeof operatorCertificate>>
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'joinery-server-tls-test-'))
@@ -61,12 +62,17 @@ beforeAll(async () => {
     cert: join(dir, 'fullchain.pem'),
     key: join(dir, 'privkey.pem'),
     caKey: join(dir, 'ca-key.pem'),
+    encryptedKey: join(dir, 'privkey-encrypted.pem'),
     notPem: join(dir, 'notes.txt'),
   }
   writeFileSync(files.ca, pems.ca)
   writeFileSync(files.cert, `${pems.cert.trim()}\n${pems.ca.trim()}\n`)
   writeFileSync(files.key, pems.key)
   writeFileSync(files.caKey, pems.caKey)
+  writeFileSync(
+    files.encryptedKey,
+    createPrivateKey(pems.key).export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' }),
+  )
   writeFileSync(files.notPem, 'not a certificate\n')
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -93,12 +99,10 @@ describe('joinery-server --tls-cert --tls-key', () => {
   })
 
   it('serves sonet_group.* to @bitrix24/b24jssdk over HTTPS, the SDK trusting only the CA that signed it', async () => {
-    await withBitrixOverHttps(server.httpsUrl, pems.ca, async (call) => {
-      const groupId = await call(1, 'sonet_group.create', { NAME: 'Behind a real certificate', OPENED: 'Y' })
-      expect(await call(2, 'sonet_group.user.request', { GROUP_ID: groupId })).toBe(true)
-      const members = (await call(1, 'sonet_group.user.get', { ID: groupId })) as { USER_ID: string }[]
-      expect(members.map((m) => m.USER_ID)).toEqual(['1', '2'])
-    })
+    const story = await withBitrixOverHttps(server.httpsUrl, pems.ca, (call) =>
+      openWorkgroupJoinedByUser2(call, 'Behind a real certificate'),
+    )
+    expect(story).toMatchObject({ requested: true, members: ['1', '2'] })
   })
 
   it('stops on SIGTERM with exit code 0 and leaves the files alone', async () => {
@@ -137,11 +141,12 @@ describe('joinery-server with a certificate it cannot use', () => {
     })
   }, 60_000)
 
-  it('does not start with a key that is not the certificate’s, a file it cannot read or one with no certificate: exit code 1', async () => {
+  it('does not start with a key that is not the certificate’s, an encrypted key, a file it cannot read or one with no certificate: exit code 1', async () => {
     const start = (cert: string, key: string) =>
       runCommand(['--port', '0', '--tls-port', '0', '--tls-cert', cert, '--tls-key', key])
-    const [mismatch, missing, notPem] = await Promise.allSettled([
+    const [mismatch, encrypted, missing, notPem] = await Promise.allSettled([
       start(files.cert, files.caKey),
+      start(files.cert, files.encryptedKey),
       start(files.cert, join(dir, 'no-such-key.pem')),
       start(files.notPem, files.key),
     ])
@@ -151,6 +156,15 @@ describe('joinery-server with a certificate it cannot use', () => {
         code: 1,
         stderr: expect.stringContaining(
           `joinery-server: could not start: the key in TLS_KEY_FILE ${files.caKey} does not match the certificate in TLS_CERT_FILE ${files.cert}`,
+        ),
+      },
+    })
+    expect(encrypted).toMatchObject({
+      status: 'rejected',
+      reason: {
+        code: 1,
+        stderr: expect.stringContaining(
+          `could not start: TLS_KEY_FILE ${files.encryptedKey} is encrypted; give the key without a passphrase`,
         ),
       },
     })
@@ -170,7 +184,7 @@ describe('joinery-server with a certificate it cannot use', () => {
         stderr: expect.stringContaining(`could not start: TLS_CERT_FILE ${files.notPem} holds no PEM certificate`),
       },
     })
-    for (const outcome of [mismatch, missing, notPem])
+    for (const outcome of [mismatch, encrypted, missing, notPem])
       expect(outcome).toMatchObject({ status: 'rejected', reason: { stderr: noStack } })
   }, 60_000)
 })

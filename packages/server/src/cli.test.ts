@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SETTINGS, settingsFromArgs } from './config.js'
 import {
   atprotoUser,
+  openWorkgroupJoinedByUser2,
   runCommand,
   type StartedCommand,
   startCommand,
@@ -49,12 +50,10 @@ describe('joinery-server', () => {
   })
 
   it('serves sonet_group.* to the official Bitrix24 SDK over HTTPS with the certificate it wrote', async () => {
-    await withBitrixOverHttps(server.httpsUrl, readFileSync(certificateFile, 'utf8'), async (call) => {
-      const groupId = await call(1, 'sonet_group.create', { NAME: 'Open workgroup', OPENED: 'Y' })
-      expect(await call(2, 'sonet_group.user.request', { GROUP_ID: groupId })).toBe(true)
-      const members = (await call(1, 'sonet_group.user.get', { ID: groupId })) as { USER_ID: string }[]
-      expect(members.map((m) => m.USER_ID)).toEqual(['1', '2'])
-    })
+    const story = await withBitrixOverHttps(server.httpsUrl, readFileSync(certificateFile, 'utf8'), (call) =>
+      openWorkgroupJoinedByUser2(call, 'Open workgroup'),
+    )
+    expect(story).toMatchObject({ requested: true, members: ['1', '2'] })
   })
 
   it('stops cleanly on SIGINT and removes its certificate file', async () => {

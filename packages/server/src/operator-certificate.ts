@@ -39,7 +39,10 @@ export async function readOperatorCertificate(
   try {
     privateKey = createPrivateKey(key)
   } catch (error) {
-    const encrypted = (error as { code?: unknown }).code === 'ERR_MISSING_PASSPHRASE'
+    // OpenSSL's own error for an encrypted key without a passphrase varies by version; the PEM says it plainly.
+    const encrypted =
+      /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key) ||
+      (error as { code?: unknown }).code === 'ERR_MISSING_PASSPHRASE'
     throw new Error(
       encrypted
         ? `TLS_KEY_FILE ${files.keyFile} is encrypted; give the key without a passphrase`

@@ -106,7 +106,7 @@ export async function atprotoUser(server: { httpUrl: string; serviceDid: string 
 export async function withBitrixOverHttps<T>(
   httpsUrl: string,
   ca: string,
-  work: (call: (userId: number, method: string, params: Record<string, unknown>) => Promise<unknown>) => Promise<T>,
+  work: (call: BitrixCall) => Promise<T>,
 ): Promise<T> {
   const before = globalAgent.options.ca
   globalAgent.options.ca = [...rootCertificates, ca]
@@ -120,4 +120,18 @@ export async function withBitrixOverHttps<T>(
     globalAgent.destroy()
     globalAgent.options.ca = before as string[]
   }
+}
+
+/** A Bitrix24 call as {@link withBitrixOverHttps} hands it out. */
+export type BitrixCall = (userId: number, method: string, params: Record<string, unknown>) => Promise<unknown>
+
+/**
+ * The Bitrix24 story every command test tells: user 1 creates an open workgroup named `name`, user 2 joins it by
+ * `sonet_group.user.request`; returns the group's id, what the request answered and the members user 1 then lists.
+ */
+export async function openWorkgroupJoinedByUser2(call: BitrixCall, name: string) {
+  const groupId = await call(1, 'sonet_group.create', { NAME: name, OPENED: 'Y' })
+  const requested = await call(2, 'sonet_group.user.request', { GROUP_ID: groupId })
+  const members = (await call(1, 'sonet_group.user.get', { ID: groupId })) as { USER_ID: string }[]
+  return { groupId, requested, members: members.map((m) => m.USER_ID) }
 }
