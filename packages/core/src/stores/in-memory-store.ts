@@ -1,4 +1,4 @@
-import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow'
+import { err, ok, type Result, ResultAsync } from 'neverthrow'
 import { type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
@@ -9,6 +9,7 @@ import type { Removal } from '../domain/removal.js'
 import { queryGroups } from '../internal/group-query.js'
 import { compareKeys, pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
+import { SettledAnswer } from '../internal/storage-flow.js'
 import type { ListKey, MembershipStore, StoredEvent, StoreTx } from '../ports/membership-store.js'
 
 export interface InMemoryStoreOptions {
@@ -21,13 +22,21 @@ export interface InMemoryStore extends MembershipStore {
   recentEvents(): readonly DomainEvent[]
 }
 
+/**
+ * Every answer is known when it is given (a `SettledAnswer`), so a command whose flow runs on this store goes from
+ * its first read to its commit without waiting a microtask.
+ */
+function known<T>(value: T): SettledAnswer<T, never> {
+  return new SettledAnswer(ok(value))
+}
+
 // A settled answer can be awaited any number of times: the writes that answer nothing share one.
-const DONE: ResultAsync<void, never> = okAsync(undefined)
-const YES = okAsync(true)
-const NO = okAsync(false)
-const INSERTED = okAsync('inserted' as const)
-const EXISTS = okAsync('exists' as const)
-const LIMIT_REACHED = okAsync('limit-reached' as const)
+const DONE: ResultAsync<void, never> = known(undefined)
+const YES = known(true)
+const NO = known(false)
+const INSERTED = known('inserted' as const)
+const EXISTS = known('exists' as const)
+const LIMIT_REACHED = known('limit-reached' as const)
 
 /** Rows keyed by (group, user): a map per group, so a lookup hashes the ids it is given and builds no key. */
 type ByPair<V> = Map<GroupId, Map<UserId, V>>
@@ -73,7 +82,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   /** Sets `map[key] = value` (or deletes it when `value` is undefined) and journals how to undo it. */
   function write<K, V>(map: Map<K, V>, key: K, value: V | undefined): void {
-    journal.push(restoreEntry, map, key, map.get(key))
+    record(restoreEntry, map, key, map.get(key))
     if (value === undefined) map.delete(key)
     else map.set(key, value)
   }
@@ -82,13 +91,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     const set = getOrCreate(index, key, () => new Set<V>())
     if (set.has(value)) return
     set.add(value)
-    journal.push(deleteFromSet, set, value, undefined)
+    record(deleteFromSet, set, value, undefined)
   }
 
   function removeFromSet<K, V>(index: Map<K, Set<V>>, key: K, value: V): void {
     const set = index.get(key)
     if (!set?.delete(value)) return
-    journal.push(addBackToSet, set, value, undefined)
+    record(addBackToSet, set, value, undefined)
   }
 
   function indexUser(userId: UserId, groupId: GroupId): void {
@@ -96,7 +105,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     if (current === undefined) {
       // The user's first group (the common case): known absent, so journaled without a second lookup.
       groupsOfUser.set(userId, groupId)
-      journal.push(restoreEntry, groupsOfUser, userId, undefined)
+      record(restoreEntry, groupsOfUser, userId, undefined)
     } else if (typeof current === 'string') {
       if (current !== groupId) write(groupsOfUser, userId, new Set([current, groupId]))
     } else addToSet(groupsOfUser as Map<UserId, Set<GroupId>>, userId, groupId)
@@ -110,7 +119,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   function setMemberCount(groupId: GroupId, delta: number): void {
     const group = groups.get(groupId)
-    if (group) write(groups, groupId, { ...group, memberCount: group.memberCount + delta })
+    if (group) writeRow(groups, groupId, group, { memberCount: group.memberCount + delta })
+  }
+
+  /**
+   * Sets fields of a stored row (a group, a link) by copy-on-write: rows handed out are never changed, so the first
+   * write of a transaction copies the row and journals the original, and its later writes change that copy, which
+   * nobody outside the transaction has seen yet (a join moves its group's count and then its activity time).
+   */
+  function writeRow<K, V extends object>(map: Map<K, V>, key: K, row: V, change: Partial<V>): V {
+    if (copied.includes(row)) return Object.assign(row, change)
+    const next = { ...row, ...change }
+    copied.push(next)
+    write(map, key, next)
+    return next
   }
 
   // The journal of the running transaction: how to undo each write, four slots per write (an undo function from
@@ -118,23 +140,37 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   // and one `StoreTx` object serve them all: a transaction allocates no closures of its own (the join path runs
   // hundreds of thousands per second).
   const journal: unknown[] = []
+  // Slots of `journal` in use. The array keeps its length between transactions (setting it to 0 would drop its
+  // storage and make every transaction grow a new one); slots past `journaled` are stale and never read.
+  let journaled = 0
+
+  function record(undo: Undo, a: unknown, b: unknown, c: unknown): void {
+    journal[journaled] = undo
+    journal[journaled + 1] = a
+    journal[journaled + 2] = b
+    journal[journaled + 3] = c
+    journaled += 4
+  }
   const staged: DomainEvent[] = []
+  // The rows the running transaction copied (see `writeRow`): one or two for most commands, so a list (a Set's
+  // clear() would allocate a new table at the end of every transaction).
+  const copied: object[] = []
 
   function makeTx(): StoreTx {
     return {
       // Transactions already run one at a time here: holding a group needs nothing more than reading it.
       lockGroup: (target) => {
         const id = 'groupId' in target ? target.groupId : links.get(target.code)?.groupId
-        return okAsync((id !== undefined && groups.get(id)) || null)
+        return known((id !== undefined && groups.get(id)) || null)
       },
       lockOwnedGroups: (ownerId) => {
         let owned = 0
         for (const g of groups.values()) if (g.ownerId === ownerId) owned++
-        return okAsync(owned)
+        return known(owned)
       },
-      getGroup: (id) => okAsync(groups.get(id) ?? null),
+      getGroup: (id) => known(groups.get(id) ?? null),
       listGroups: (query) =>
-        okAsync(
+        known(
           queryGroups(
             groups.values(),
             (g) =>
@@ -152,9 +188,9 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       updateGroup: (id, change) => {
         const current = groups.get(id)
         if (!current) return refuse(`group ${id} does not exist`)
-        const next = withDefinedFields(current, change)
-        if (change.attributes) next.attributes = { ...current.attributes, ...change.attributes }
-        write(groups, id, next)
+        const fields: { -readonly [K in keyof Group]?: Group[K] } = definedFields(change) as Partial<Group>
+        if (change.attributes) fields.attributes = { ...current.attributes, ...change.attributes }
+        writeRow(groups, id, current, fields)
         return DONE
       },
       deleteGroup: (id) => {
@@ -174,13 +210,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return DONE
       },
 
-      getLink: (code) => okAsync(links.get(code) ?? null),
+      getLink: (code) => known(links.get(code) ?? null),
       readJoinState: (target, userId) => {
         const link = 'code' in target ? (links.get(target.code) ?? null) : null
         const groupId = 'code' in target ? link?.groupId : target.groupId
         const group = (groupId !== undefined && groups.get(groupId)) || null
         const latestId = group ? latestRequest.get(group.id)?.get(userId) : undefined
-        return okAsync({
+        return known({
           link,
           group,
           membership: (group && members.get(group.id)?.get(userId)) || null,
@@ -191,7 +227,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       listLinks: (groupId) => {
         const list = [...(linksByGroup.get(groupId) ?? [])].flatMap((code) => links.get(code) ?? [])
         list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-        return okAsync(list)
+        return known(list)
       },
       insertLink: (link) => {
         if (!groups.has(link.groupId)) return refuse('group does not exist')
@@ -203,7 +239,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       updateLink: (code, change) => {
         const current = links.get(code)
         if (!current) return refuse('join link does not exist')
-        write(links, code, withDefinedFields(current, change))
+        writeRow(links, code, current, definedFields(change) as Partial<JoinLink>)
         return DONE
       },
 
@@ -219,23 +255,25 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           pending: Math.max(0, c.pending + (change.pending ?? 0)),
           refusals,
         }
-        write(links, code, { ...link, counters })
+        writeRow(links, code, link, { counters })
         return DONE
       },
 
-      getMembership: (groupId, userId) => okAsync(members.get(groupId)?.get(userId) ?? null),
+      getMembership: (groupId, userId) => known(members.get(groupId)?.get(userId) ?? null),
       insertMembership: (membership, limit) => {
         const group = groups.get(membership.groupId)
         if (!group) return refuse('group does not exist')
         const roster = getOrCreate(members, membership.groupId, () => new Map<UserId, Membership>())
         if (roster.has(membership.userId)) return EXISTS
         if (limit !== null && group.memberCount >= limit) return LIMIT_REACHED
-        write(roster, membership.userId, membership)
+        // Known absent: journaled without a second lookup in what may be a million-entry map.
+        roster.set(membership.userId, membership)
+        record(restoreEntry, roster, membership.userId, undefined)
         const order = getOrCreate(memberOrder, membership.groupId, () => [] as UserId[])
         const at = insertionPoint(order, roster, membership)
         if (at === order.length) order.push(membership.userId)
         else order.splice(at, 0, membership.userId)
-        journal.push(unsplice, order, at, undefined)
+        record(unsplice, order, at, undefined)
         indexUser(membership.userId, membership.groupId)
         setMemberCount(membership.groupId, 1)
         return INSERTED
@@ -255,7 +293,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         if (order) {
           const at = firstAfter(order, roster, { at: current.joinedAt, id: userId }, true)
           order.splice(at, 1)
-          journal.push(resplice, order, at, userId)
+          record(resplice, order, at, userId)
         }
         write(roster, userId, undefined)
         unindexUser(userId, groupId)
@@ -265,21 +303,21 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       listMembers: (groupId, page) => {
         const roster = members.get(groupId)
         const order = memberOrder.get(groupId)
-        if (!roster || !order) return okAsync([])
+        if (!roster || !order) return known([])
         const from = page.after ? firstAfter(order, roster, page.after, false) : 0
-        return okAsync(order.slice(from, from + page.limit).flatMap((userId) => roster.get(userId) ?? []))
+        return known(order.slice(from, from + page.limit).flatMap((userId) => roster.get(userId) ?? []))
       },
       listMembershipsOfUser: (userId, page) => {
         const indexed = groupsOfUser.get(userId)
         const ids = indexed === undefined ? [] : typeof indexed === 'string' ? [indexed] : [...indexed]
         const rows = ids.flatMap((g) => members.get(g)?.get(userId) ?? [])
-        return okAsync(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
+        return known(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
       },
 
-      getRequest: (id) => okAsync(requests.get(id) ?? null),
+      getRequest: (id) => known(requests.get(id) ?? null),
       getLatestRequest: (groupId, userId) => {
         const id = latestRequest.get(groupId)?.get(userId)
-        return okAsync((id && requests.get(id)) || null)
+        return known((id && requests.get(id)) || null)
       },
       insertRequest: (request) => {
         if (!groups.has(request.groupId)) return refuse('group does not exist')
@@ -313,11 +351,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           const r = requests.get(id)
           return r && r.status === status ? [r] : []
         })
-        return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
+        return known(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
       },
       listPendingRequestsOfUser: (userId, page) => {
         const rows = [...requests.values()].filter((r) => r.requesterId === userId && r.status === 'pending')
-        return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
+        return known(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
       },
       countPendingRequests: (groupId) => {
         let total = 0
@@ -328,7 +366,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           total++
           if (!r.read) unread++
         }
-        return okAsync({ total, unread })
+        return known({ total, unread })
       },
       markRequestsRead: (groupId) => {
         let changed = 0
@@ -338,10 +376,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           write(requests, id, { ...r, read: true })
           changed++
         }
-        return okAsync(changed)
+        return known(changed)
       },
 
-      getRemoval: (groupId, userId) => okAsync(removals.get(groupId)?.get(userId) ?? null),
+      getRemoval: (groupId, userId) => known(removals.get(groupId)?.get(userId) ?? null),
       putRemoval: (removal) => {
         if (!groups.has(removal.groupId)) return refuse('group does not exist')
         write(getOrCreate(removals, removal.groupId, newMap<UserId, Removal>), removal.userId, removal)
@@ -362,7 +400,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
       readGroupEvents: (groupId, after, limit) => {
         const all = [...(eventsByGroup.get(groupId) ?? []), ...stagedStored.filter((e) => e.event.groupId === groupId)]
-        return okAsync(all.filter((e) => after === null || e.seq > after).slice(0, limit))
+        return known(all.filter((e) => after === null || e.seq > after).slice(0, limit))
       },
 
       readUserEvents: (userId, after, limit) => {
@@ -371,13 +409,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const all = [...[...eventsByGroup.values()].flat(), ...stagedStored].filter(
           (e) => (after === null || e.seq > after) && names(e),
         )
-        return okAsync(all.sort((a, b) => a.seq - b.seq).slice(0, limit))
+        return known(all.sort((a, b) => a.seq - b.seq).slice(0, limit))
       },
 
       lastGroupEventSeq: (groupId) => {
         const mine = stagedStored.filter((e) => e.event.groupId === groupId)
         const last = mine.at(-1) ?? eventsByGroup.get(groupId)?.at(-1)
-        return okAsync(last?.seq ?? null)
+        return known(last?.seq ?? null)
       },
     }
   }
@@ -385,7 +423,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
   const tx = makeTx()
 
   function rollback(): void {
-    for (let i = journal.length - 4; i >= 0; i -= 4) {
+    for (let i = journaled - 4; i >= 0; i -= 4) {
       ;(journal[i] as Undo)(journal[i + 1], journal[i + 2], journal[i + 3])
     }
   }
@@ -404,7 +442,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
   /** Ends the running transaction: the journal and the staged events are dropped, the next one may start. */
   function end(): void {
-    journal.length = 0
+    // A transaction that wrote a lot (a group deleted with its members) lets go of what its journal holds.
+    if (journaled > JOURNAL_KEPT) journal.length = 0
+    journaled = 0
+    copied.length = 0
     staged.length = 0
     stagedStored.length = 0
     exclusive.release()
@@ -429,21 +470,24 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     }
   }
 
-  function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): Promise<Result<T, E | StorageFailure>> {
+  function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageFailure> {
     let pending: ResultAsync<T, E>
     try {
       pending = work(tx)
     } catch (cause) {
-      return Promise.resolve(fail(cause))
+      return new SettledAnswer(fail(cause))
     }
+    // Work that finished without waiting (a flow on this store's settled answers) ends the transaction now.
+    if (pending instanceof SettledAnswer) return new SettledAnswer(settle(pending.now as Result<T, E>))
     // No async function around it: the work's own promise, settled by `settle` or `fail`, is the transaction's.
-    return pending.then(settle, fail) as Promise<Result<T, E | StorageFailure>>
+    return new ResultAsync(pending.then(settle, fail) as Promise<Result<T, E | StorageFailure>>)
   }
 
   function transaction<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageFailure> {
     // Free (nothing running): taken at once, without a promise; else queued behind the running transaction.
     const queued = exclusive.acquire()
-    return new ResultAsync(queued === null ? run(work) : queued.then(() => run(work)))
+    if (queued === null) return run(work)
+    return new ResultAsync(queued.then(() => run(work).then(same)))
   }
 
   return {
@@ -486,12 +530,19 @@ function insertionPoint(order: readonly UserId[], roster: ReadonlyMap<UserId, Me
   return firstAfter(order, roster, key, true)
 }
 
-/** A copy of `row` with the fields `change` sets (an `undefined` field means "leave it"), in one allocation. */
-function withDefinedFields<R extends object, C extends object>(row: R, change: C): { -readonly [K in keyof R]: R[K] } {
-  const next: Record<string, unknown> = { ...(row as Record<string, unknown>) }
-  for (const name in change) if (change[name] !== undefined) next[name] = change[name]
-  return next as { -readonly [K in keyof R]: R[K] }
+/** The fields `change` sets (an `undefined` field means "leave it"). */
+function definedFields<C extends object>(change: C): { -readonly [K in keyof C]?: C[K] } {
+  const fields: { -readonly [K in keyof C]?: C[K] } = {}
+  for (const name in change) if (change[name] !== undefined) fields[name] = change[name]
+  return fields
 }
+
+function same<R>(result: R): R {
+  return result
+}
+
+/** Journal slots kept between transactions (four per write): beyond this the storage is given back. */
+const JOURNAL_KEPT = 4 * 256
 
 /** Undoes one journaled write, given the three arguments journaled with it. */
 type Undo = (a: unknown, b: unknown, c: unknown) => void
@@ -507,6 +558,6 @@ const unsplice = ((order: unknown[], at: number) => order.splice(at, 1)) as Undo
 const resplice = ((order: unknown[], at: number, id: unknown) => order.splice(at, 0, id)) as Undo
 
 /** A write the store refuses because it would break an invariant the core relies on. */
-function refuse(message: string) {
-  return errAsync(storageError(message))
+function refuse(message: string): SettledAnswer<never, StorageFailure> {
+  return new SettledAnswer(err(storageError(message)))
 }
