@@ -135,6 +135,7 @@ export async function startServer(
     if (!config.databaseUrl) throw error
     throw new Error(
       `cannot use the PostgreSQL server ${serverOf(config.databaseUrl)} (DATABASE_URL; connect timeout ${config.dbTimeouts.connectTimeoutMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     )
   }
   const joinery = createJoinery({
