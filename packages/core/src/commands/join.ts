@@ -65,6 +65,8 @@ export const REFUSAL_FIXES = {
 } as const satisfies Record<JoinRefusal['code'], string>
 
 const DIRECT = { kind: 'direct' } as const
+const ONE_USE = { uses: 1 } as const
+const ONE_PENDING = { pending: 1 } as const
 const LOCK = { lock: true } as const
 const NO_LOCK = { lock: false } as const
 
@@ -117,11 +119,8 @@ export function joinCommands(ctx: CommandContext) {
   }
 
   function readState(tx: StoreTx, target: Target, actor: UserId, lock: boolean) {
-    return tx.readJoinState(
-      target.kind === 'link' ? { code: target.code } : { groupId: target.groupId },
-      actor,
-      lock ? LOCK : NO_LOCK,
-    )
+    // A target is already `{ code }` or `{ groupId }` (with its `kind` besides): handed over as it is.
+    return tx.readJoinState(target, actor, lock ? LOCK : NO_LOCK)
   }
 
   function snapshotOf(state: JoinState, target: Target, follows: boolean | null): LoadedSnapshot {
@@ -243,7 +242,7 @@ export function joinCommands(ctx: CommandContext) {
             read: false,
           }
           await step(tx.insertRequest(request))
-          await step(countOnLink(tx, code, { pending: 1 }))
+          await step(countOnLink(tx, code, ONE_PENDING))
           emit({ type: 'JoinRequested', groupId: group.id, actor, at: now, requestId: request.id, code })
           return { done: { status: 'pending', group, request, changed: true } }
         }
@@ -270,7 +269,7 @@ export function joinCommands(ctx: CommandContext) {
           }
           // A lapsed removal has done its job; dropping it keeps the table to the bans in force.
           if (snapshot.removal) await step(tx.deleteRemoval(group.id, actor))
-          await step(countOnLink(tx, code, { uses: 1 }))
+          await step(countOnLink(tx, code, ONE_USE))
           emit({ type: 'MemberJoined', groupId: group.id, actor, at: now, subject: actor, code, requestId: null })
           const updated: Group = { ...group, memberCount: group.memberCount + 1 }
           return { done: { status: 'joined', group: updated, membership, changed: true } }
