@@ -52,7 +52,7 @@ beforeAll(async () => {
 afterAll(() => pglite.close())
 
 describe('the writes a command keeps until its COMMIT', () => {
-  it('make a join four calls through PGlite transactions (a wrapper without its protocol methods): BEGIN, join_state, apply_writes, COMMIT', async () => {
+  it('make a join four calls through PGlite transactions (a wrapper without its protocol methods): BEGIN, join_state, the writes, COMMIT', async () => {
     const joinery = createJoinery({ store: createPostgresStore(db, { schema: 'kept' }) })
     const group = (await joinery.createGroup({ actor: 'owner', name: 'Kept', admission: 'open' }))._unsafeUnwrap()
     const { code } = (await joinery.createJoinLink({ actor: 'owner', groupId: group.id }))._unsafeUnwrap()
@@ -61,20 +61,20 @@ describe('the writes a command keeps until its COMMIT', () => {
     expect(calls.map((c) => c.replace(/\(.*$/s, ''))).toEqual([
       'BEGIN',
       'exec SELECT "kept".join_state',
-      'exec SELECT "kept".apply_writes',
+      'exec SELECT "kept".write_member',
       'COMMIT or ROLLBACK',
     ])
   })
 
-  it("make a join two calls through PGlite's wire protocol: BEGIN with join_state, apply_writes with COMMIT", async () => {
+  it("make a join two calls through PGlite's wire protocol: BEGIN with join_state, the writes with COMMIT", async () => {
     const joinery = createJoinery({ store: createPostgresStore(wire, { schema: 'kept' }) })
     const group = (await joinery.createGroup({ actor: 'owner', name: 'Wire', admission: 'open' }))._unsafeUnwrap()
     const { code } = (await joinery.createJoinLink({ actor: 'owner', groupId: group.id }))._unsafeUnwrap()
     wireCalls.length = 0
     expect((await joinery.requestJoinByCode({ actor: 'ada', code }))._unsafeUnwrap().changed).toBe(true)
-    expect(wireCalls.map((c) => c.replace(/\(.*?(;\n|$)/s, '$1'))).toEqual([
+    expect(wireCalls.map((c) => c.replace(/\(.*?(?=;\n|$)/gs, ''))).toEqual([
       'BEGIN;\nSELECT "kept".join_state',
-      'SELECT "kept".apply_writes;\nCOMMIT',
+      'SELECT "kept".write_member;\nSELECT "kept".write_link;\nSELECT "kept".append_events;\nCOMMIT',
     ])
     const members = await pglite.query('SELECT user_id FROM kept.memberships WHERE group_id = $1 ORDER BY joined_at', [
       group.id,
@@ -116,7 +116,7 @@ describe('the writes a command keeps until its COMMIT', () => {
               { type: 'MemberJoined', groupId: group.id, actor: 'eve', at: now, subject: 'eve', code, requestId: null },
             ]),
           )
-          // Kept too (the group is held), and it names a request that does not exist: apply_writes raises.
+          // Kept too (the group is held), and it names a request that does not exist: write_request_update raises.
           .andThen(() =>
             tx.updateRequest({
               id: 'no-such-request',
