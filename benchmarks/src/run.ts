@@ -39,6 +39,17 @@ if (want('core')) {
       0.25,
     ),
   )
+  // Where a join's time goes: its store transaction alone, against the whole command (no target: a breakdown).
+  const us = (f: { opsPerSecond: number }) => 1e6 / f.opsPerSecond
+  extras.coreBreakdown = {
+    joinMeanUs: us(r.joinery),
+    storeAloneMeanUs: us(r.storeAlone),
+    emptyTransactionMeanUs: us(r.emptyTransaction),
+    baselineMeanUs: us(r.baseline),
+  }
+  console.log(
+    `  mean per join: whole command ${fmt(us(r.joinery), 2)} µs, its store transaction alone ${fmt(us(r.storeAlone), 2)} µs, an empty store transaction ${fmt(us(r.emptyTransaction), 2)} µs, the Map baseline ${fmt(us(r.baseline), 2)} µs`,
+  )
 }
 if (want('xrpc')) {
   console.log('xrpc: requestJoin over HTTP (second process, 32 connections)…')

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { createJoinery } from '@joinery/core'
 import { describeStoreConformance } from '@joinery/core/testing'
+import { ResultAsync } from 'neverthrow'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabaseIdGenerator } from './id-generator.js'
@@ -128,6 +129,52 @@ describe.runIf(available)('on a PostgreSQL server', () => {
         await a.listJoinRequests({ actor: 'owner', groupId: group.id, status: 'approved', limit: 100 })
       )._unsafeUnwrap().items.length
       expect(stored).toBe(2 + approved)
+    })
+  })
+
+  describe("a transaction's connection", () => {
+    it('runs one statement at a time, queuing the reads a transaction asks for at once', async () => {
+      const schema = await freshSchema()
+      const joinery = createJoinery({ store: createPostgresStore(db, { schema }) })
+      const group = (
+        await joinery.createGroup({ actor: 'owner', name: 'Many reads', admission: 'open' })
+      )._unsafeUnwrap()
+      const users = Array.from({ length: 12 }, (_, i) => `reader${i}`)
+      for (const actor of users.slice(0, 6)) (await joinery.requestJoin({ actor, groupId: group.id }))._unsafeUnwrap()
+      // A pool of its own, whose connections count the statements they are running at once.
+      const own = new pg.Pool({ connectionString: server.url, max: 2 })
+      own.on('error', () => {})
+      let running = 0
+      let most = 0
+      const watched = {
+        async connect() {
+          const client = await own.connect()
+          const query = client.query.bind(client) as (text: string, params?: unknown[]) => Promise<{ rows: [] }>
+          return Object.assign(client, {
+            query: async (text: string, params?: unknown[]) => {
+              most = Math.max(most, ++running)
+              try {
+                return await query(text, params)
+              } finally {
+                running--
+              }
+            },
+          })
+        },
+      }
+      try {
+        const store = createPostgresStore(fromPgPool(watched as unknown as pg.Pool), { schema })
+        const found = await store.transaction((tx) =>
+          ResultAsync.combine(users.map((u) => tx.getMembership(group.id, u))),
+        )
+        expect(found._unsafeUnwrap().map((m) => m?.userId ?? null)).toEqual([
+          ...users.slice(0, 6),
+          ...users.slice(6).map(() => null),
+        ])
+        expect(most).toBe(1)
+      } finally {
+        await own.end()
+      }
     })
   })
 

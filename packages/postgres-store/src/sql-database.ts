@@ -412,12 +412,29 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
         await open(null)
         return client as unknown as PgClient
       }
+      // One connection runs one statement at a time: a call made while another is on its way (work that asks for
+      // several rows at once, as `ResultAsync.combine` does) waits its turn here, where node-postgres would queue
+      // it itself only with a deprecation warning (a queue pg 9 removes).
+      let inFlight = 0
+      let tail: Promise<unknown> = Promise.resolve()
+      const inTurn = <R>(send: () => Promise<R>): Promise<R> => {
+        const settle = () => {
+          inFlight--
+        }
+        const mine = inFlight === 0 ? send() : tail.then(send, send)
+        inFlight++
+        mine.then(settle, settle)
+        tail = mine.catch(() => {})
+        return mine
+      }
       const tx: SqlTransaction = {
-        query: async (text, params) => run(await connection(), text, params),
-        async simple<R>(text: string) {
-          if (client || opening) return run<R>(await connection(), text)
-          const answers = await open(text)
-          return (answers.at(-1) ?? { rows: [] }) as { rows: R[] }
+        query: (text, params) => inTurn(async () => run(await connection(), text, params)),
+        simple<R>(text: string) {
+          return inTurn(async () => {
+            if (client || opening) return run<R>(await connection(), text)
+            const answers = await open(text)
+            return (answers.at(-1) ?? { rows: [] }) as { rows: R[] }
+          })
         },
         beforeCommit: (text) => {
           last.push(text)
@@ -425,6 +442,7 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
       }
       try {
         const value = await work(tx)
+        await tail
         if (opening) await opening
         if (client) {
           const answers = resultsOf(await run(client, [...last, 'COMMIT'].join(';\n')))
@@ -437,6 +455,7 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
         }
         return value
       } catch (error) {
+        await tail
         if (client) {
           if (abandoned.has(client)) broken = new Error('a statement timed out: connection dropped')
           else

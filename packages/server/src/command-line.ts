@@ -35,9 +35,13 @@ export function bannerFor(server: RunningServer, config: ServerConfig, certifica
       ? `${pad}and did:key callers — accepted because this is a local development server; ALLOW_DID_KEY=off refuses them`
       : '; did:key callers refused (ALLOW_DID_KEY=off)'
   }
-  Bitrix24 REST:     ${server.httpUrl}/rest/{userId}/{code}/sonet_group.*${server.httpsUrl ? `${pad}${server.httpsUrl}/rest/… (HTTPS, throwaway certificate)` : ''}${
+  Bitrix24 REST:     ${server.httpUrl}/rest/{userId}/{code}/sonet_group.*${server.httpsUrl ? `${pad}${server.httpsUrl}/rest/… (HTTPS, ${config.tlsFiles ? "the operator's certificate" : 'throwaway certificate'})` : ''}${
     certificateFile
       ? `\n  HTTPS certificate: ${certificateFile}${pad}(trust it: NODE_EXTRA_CA_CERTS=${certificateFile}, curl --cacert ${certificateFile})`
+      : ''
+  }${
+    server.httpsUrl && config.tlsFiles
+      ? `\n  HTTPS certificate: ${config.tlsFiles.certFile} (the operator's, valid until ${server.operatorCertificateValidTo ?? '?'})${pad}key ${config.tlsFiles.keyFile} (TLS_CERT_FILE, TLS_KEY_FILE)`
       : ''
   }
   Webhooks:          ${config.bitrixWebhooks.map((w) => `${base}/rest/${w.userId}/${w.code}/`).join(pad)}
@@ -50,8 +54,9 @@ Press Ctrl+C to stop.`
 
 /**
  * Runs `joinery-server`: reads the flags over the environment, starts the server, prints the banner, and stops
- * cleanly on SIGINT or SIGTERM (exit 0). `--help` prints {@link helpText}; a bad flag or value exits 2, a server that
- * cannot start (a port in use, an unreachable database) exits 1.
+ * cleanly on SIGINT or SIGTERM (exit 0). `--help` prints {@link helpText}; a bad flag or value exits 2 (so does
+ * `--tls-cert` without `--tls-key`), a server that cannot start (a port in use, an unreachable database, a certificate
+ * file that cannot be read or whose key does not match) exits 1.
  */
 export async function serveFromCommandLine(
   argv: readonly string[] = process.argv.slice(2),
@@ -76,7 +81,8 @@ export async function serveFromCommandLine(
     console.error(`joinery-server: could not start: ${error instanceof Error ? error.message : String(error)}`)
     process.exit(1)
   }
-  // Clients outside this process trust the throwaway certificate through a file (NODE_EXTRA_CA_CERTS, curl --cacert).
+  // Clients outside this process trust the throwaway certificate through a file (NODE_EXTRA_CA_CERTS, curl --cacert);
+  // the operator's certificate (TLS_CERT_FILE) has none to write.
   let certificateDir: string | null = null
   let certificateFile: string | null = null
   if (server.certificate) {

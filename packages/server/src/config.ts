@@ -4,8 +4,13 @@ import { parseArgs } from 'node:util'
 export interface ServerConfig {
   /** HTTP port for both protocols (`/xrpc/…` and `/rest/…`); 0 picks a free one. */
   readonly port: number
-  /** HTTPS port (throwaway certificate) for the official Bitrix24 SDK; `null` turns it off. */
+  /** HTTPS port for the official Bitrix24 SDK (a throwaway certificate unless `tlsFiles`); `null` turns it off. */
   readonly tlsPort: number | null
+  /**
+   * The operator's certificate for the HTTPS port, as PEM files (the certificate file may hold the chain, leaf first);
+   * `null` (the default): a throwaway self-signed certificate made at start.
+   */
+  readonly tlsFiles: { readonly certFile: string; readonly keyFile: string } | null
   readonly host: string
   /**
    * The service's DID, the audience of service JWTs; its DID document is served at `/.well-known/did.json`.
@@ -64,7 +69,20 @@ export const SETTINGS: readonly Setting[] = [
     env: 'TLS_PORT',
     flag: '--tls-port',
     default: '8443',
-    meaning: 'HTTPS port (a throwaway certificate, written to a file the banner names); `off` to disable',
+    meaning:
+      'HTTPS port (a throwaway certificate, written to a file the banner names, unless --tls-cert and --tls-key); `off` to disable',
+  },
+  {
+    env: 'TLS_CERT_FILE',
+    flag: '--tls-cert',
+    default: '(unset: a throwaway certificate)',
+    meaning: 'PEM file of your own certificate for the HTTPS port (may hold the chain, leaf first); needs --tls-key',
+  },
+  {
+    env: 'TLS_KEY_FILE',
+    flag: '--tls-key',
+    default: '(unset)',
+    meaning: 'PEM file of the private key of --tls-cert (unencrypted)',
   },
   { env: 'HOST', flag: '--host', default: '127.0.0.1', meaning: 'address to listen on' },
   {
@@ -184,9 +202,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const bitrixAdmins = (env.BITRIX_ADMINS ?? '1').split(',').filter(Boolean)
   for (const id of bitrixAdmins)
     if (!/^\d+$/.test(id)) throw new Error(`BITRIX_ADMINS takes user ids, comma-separated, got ${id}`)
+  const tlsPort = env.TLS_PORT === 'off' ? null : int(env.TLS_PORT, 8443, 'TLS_PORT')
+  const certFile = env.TLS_CERT_FILE || null
+  const keyFile = env.TLS_KEY_FILE || null
+  if ((certFile === null) !== (keyFile === null))
+    throw new Error(
+      certFile
+        ? 'TLS_CERT_FILE (--tls-cert) needs TLS_KEY_FILE (--tls-key), the file of its private key'
+        : 'TLS_KEY_FILE (--tls-key) needs TLS_CERT_FILE (--tls-cert), the file of its certificate',
+    )
+  if (certFile && tlsPort === null)
+    throw new Error('TLS_CERT_FILE and TLS_KEY_FILE are for the HTTPS port, which TLS_PORT=off turns off')
   return {
     port: int(env.PORT, 8080, 'PORT'),
-    tlsPort: env.TLS_PORT === 'off' ? null : int(env.TLS_PORT, 8443, 'TLS_PORT'),
+    tlsPort,
+    tlsFiles: certFile && keyFile ? { certFile, keyFile } : null,
     host: env.HOST ?? '127.0.0.1',
     serviceDid: env.SERVICE_DID || null,
     allowDidKey: !['off', 'false', '0', 'no'].includes((env.ALLOW_DID_KEY ?? '').toLowerCase()),

@@ -35,6 +35,7 @@ import pg from 'pg'
 import type { ServerConfig } from './config.js'
 import { escapeForLog } from './log-line.js'
 import { createDemoOAuth } from './oauth.js'
+import { type OperatorCertificate, readOperatorCertificate } from './operator-certificate.js'
 
 export interface RunningServer {
   /** The core both adapters run on, for embedding and tests. */
@@ -43,8 +44,13 @@ export interface RunningServer {
   /** The service DID in force: `config.serviceDid`, or the did:web naming the HTTP port. */
   readonly serviceDid: string
   readonly httpsUrl: string | null
-  /** The throwaway certificate of the HTTPS port, for clients to trust. */
+  /**
+   * The throwaway certificate of the HTTPS port, for clients to trust; `null` without HTTPS, or with the operator's
+   * certificate (`tlsFiles`), which clients trust already.
+   */
   readonly certificate: string | null
+  /** When the operator's certificate (`tlsFiles`) expires; `null` with a throwaway one or without HTTPS. */
+  readonly operatorCertificateValidTo: string | null
   readonly storage: string
   stop(): Promise<void>
 }
@@ -58,6 +64,16 @@ function verifiedCallerOf(req: IncomingMessage): string {
   if (did !== null) return did
   const user = verifiedBitrixUser(req)
   return user !== null ? `user ${user}` : 'unauthenticated'
+}
+
+/** A database URL by its host and port only: the URL may carry a password, which no message may print. */
+function serverOf(databaseUrl: string): string {
+  try {
+    const { hostname, port } = new URL(databaseUrl)
+    return hostname ? `at ${hostname}:${port || 5432}` : 'on a local socket'
+  } catch {
+    return 'of a URL that does not parse'
+  }
 }
 
 /**
@@ -76,6 +92,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   // Every line is escaped whole: nothing a request carries (a path, an error's text) can start a line of its own.
   const log = (line: string) => print(escapeForLog(line))
+  // The operator's files are read and checked before anything else opens: a wrong file stops the start at once.
+  const operatorCertificate: OperatorCertificate | null =
+    config.tlsPort !== null && config.tlsFiles ? await readOperatorCertificate(config.tlsFiles) : null
   let closeDb: () => Promise<void>
   let storage: string
   let db: ReturnType<typeof fromPglite>
@@ -109,7 +128,16 @@ export async function startServer(
     closeDb = () => pglite.close()
     storage = config.dataDir ? `PGlite in ${config.dataDir}` : 'PGlite in memory'
   }
-  await migrate(db)
+  try {
+    await migrate(db)
+  } catch (error) {
+    await closeDb().catch(() => {})
+    if (!config.databaseUrl) throw error
+    throw new Error(
+      `cannot use the PostgreSQL server ${serverOf(config.databaseUrl)} (DATABASE_URL; connect timeout ${config.dbTimeouts.connectTimeoutMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    )
+  }
   const joinery = createJoinery({
     store: createPostgresStore(db),
     ids: createDatabaseIdGenerator(db),
@@ -189,8 +217,8 @@ export async function startServer(
   let httpsUrl: string | null = null
   let certificate: string | null = null
   if (config.tlsPort !== null) {
-    const tls = await createThrowawayCertificate()
-    certificate = tls.cert
+    const tls = operatorCertificate ?? (await createThrowawayCertificate())
+    if (!operatorCertificate) certificate = tls.cert
     const httpsPort = await listen(createHttpsServer({ key: tls.key, cert: tls.cert }, handle), config.tlsPort)
     httpsUrl = `https://${config.host}:${httpsPort}`
   }
@@ -218,6 +246,7 @@ export async function startServer(
     serviceDid,
     httpsUrl,
     certificate,
+    operatorCertificateValidTo: operatorCertificate?.validTo ?? null,
     storage,
     async stop() {
       await relay.stop()
