@@ -110,7 +110,7 @@ const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as 
 const DECIMAL = "'^-?[0-9]+$'"
 
 /**
- * A write kept until the transaction's next statement, or its COMMIT, and then sent with the others in one text,
+ * A write kept until the transaction's next statement, or its COMMIT, and then sent with the others in one statement,
  * one call of a migration-13 function each (`write_member`, …). `p` holds the values in that function's order.
  */
 type Write =
@@ -210,27 +210,31 @@ class SqlStoreTx implements StoreTx {
     return this.q.simple ? this.q.simple<R>(text) : this.q.query<R>(text)
   }
 
-  /** The kept writes as statements: one typed call of a migration-13 function each, values written as literals. */
+  /**
+   * The kept writes as one statement: a typed call of a migration-13 function each, values written as literals, in
+   * the order they were made (a select list is evaluated in order, and each call sees the writes of those before it).
+   * One statement rather than one each: on PGlite every statement costs a round of its own messages.
+   */
   private applyText(writes: readonly Write[]): string {
     const { s, schema, notify } = this.c
-    return writes
+    return `SELECT ${writes
       .map((w) => {
         switch (w.op) {
           case 'member':
-            return `SELECT ${s}.write_member(${literals([...w.p, w.limit, ...(w.t ?? [null, null])])})`
+            return `${s}.write_member(${literals([...w.p, w.limit, ...(w.t ?? [null, null])])})`
           case 'times':
-            return `SELECT ${s}.write_times(${literals(w.p)})`
+            return `${s}.write_times(${literals(w.p)})`
           case 'link':
-            return `SELECT ${s}.write_link(${literals(w.p)})`
+            return `${s}.write_link(${literals(w.p)})`
           case 'request':
-            return `SELECT ${s}.write_request(${literals(w.p)})`
+            return `${s}.write_request(${literals(w.p)})`
           case 'request-update':
-            return `SELECT ${s}.write_request_update(${literals(w.p)})`
+            return `${s}.write_request_update(${literals(w.p)})`
           default:
-            return `SELECT ${s}.append_events(${sqlLiteral(jsonOf(w.p))}::jsonb, ${notify}, ${sqlLiteral(schema)})`
+            return `${s}.append_events(${sqlLiteral(jsonOf(w.p))}::jsonb, ${notify}, ${sqlLiteral(schema)})`
         }
       })
-      .join(';\n')
+      .join(', ')}`
   }
 
   /** Sends the kept writes, so that what follows sees them. */

@@ -70,7 +70,7 @@ describe.runIf(available)('round trips on a PostgreSQL server', () => {
     expect(sent[0]).toMatch(/^BEGIN;\n\s*SELECT "trips_join"\.join_state\(/)
     // The membership, the seat and the group's times, the link's counter and the event, all in that last one.
     expect(sent[1]).toMatch(
-      /^SELECT "trips_join"\.write_member\(.*, NULL, NULL, '[0-9T:.Z-]+'\);\nSELECT "trips_join"\.write_link\(.*\);\nSELECT "trips_join"\.append_events\(.*;\nCOMMIT$/s,
+      /^SELECT "trips_join"\.write_member\(.*, NULL, NULL, '[0-9T:.Z-]+'\), "trips_join"\.write_link\(.*\), "trips_join"\.append_events\(.*;\nCOMMIT$/s,
     )
   })
 
