@@ -81,7 +81,16 @@ export class WireWriter {
 
   /** Simple query: statements without parameters, several allowed, each answered. */
   query(text: string): this {
-    return this.message('Q', () => this.cstring(text))
+    if (text.includes('\0')) throw new RangeError('a statement cannot hold the NUL character')
+    // Encoded in place: at most three bytes per UTF-16 code unit, then the type, the length and the NUL.
+    this.room(text.length * 3 + 6)
+    const at = this.length
+    this.buffer[at] = 0x51
+    const { written } = encoder.encodeInto(text, this.buffer.subarray(at + 5))
+    this.buffer[at + 5 + written] = 0
+    this.view.setInt32(at + 1, written + 5)
+    this.length = at + 6 + written
+    return this
   }
 
   /** Parse of the unnamed statement, with the parameter types left to the server. */
