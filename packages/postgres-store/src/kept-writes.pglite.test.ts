@@ -20,9 +20,9 @@ beforeAll(async () => {
   wire = fromPglite({
     query: (text, params) => pglite.query(text, params),
     transaction: (work) => pglite.transaction(work),
-    execProtocol: (message, options) => {
+    execProtocolStream: (message, options) => {
       wireCalls.push(message[0] === 0x51 ? decoder.decode(message.subarray(5, -1)) : 'extended')
-      return pglite.execProtocol(message, options)
+      return pglite.execProtocolStream(message, options)
     },
     runExclusive: (fn) => pglite.runExclusive(fn),
     _runExclusiveTransaction: (fn) => pglite._runExclusiveTransaction(fn),

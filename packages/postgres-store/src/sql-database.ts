@@ -51,7 +51,7 @@ export interface PgliteLike extends SqlExecutor {
    * transaction and query locks throughout, and sends its `BEGIN` with its first statements and its `COMMIT` with its
    * last (see `fromPglite`). Without any of them, `transaction` is used.
    */
-  execProtocol?(message: Uint8Array, options?: { syncToFs?: boolean }): Promise<{ messages: readonly WireMessage[] }>
+  execProtocolStream?(message: Uint8Array, options?: { syncToFs?: boolean }): Promise<readonly WireMessage[]>
   runExclusive?<T>(fn: () => Promise<T>): Promise<T>
   _runExclusiveTransaction?<T>(fn: () => Promise<T>): Promise<T>
   _checkReady?(): Promise<void>
@@ -92,7 +92,7 @@ export interface PgPoolLike {
  */
 export function fromPglite(db: PgliteLike): SqlDatabase {
   const { parsers, serializers } = db
-  const wire = db.execProtocol && db.runExclusive && db._runExclusiveTransaction && parsers && serializers
+  const wire = db.execProtocolStream && db.runExclusive && db._runExclusiveTransaction && parsers && serializers
   return {
     query: (text, params) => db.query(text, params),
     transaction: wire
@@ -121,7 +121,8 @@ function lockedTransaction<T>(db: PgliteLike, work: (tx: SqlTransaction) => Prom
   })
 }
 
-type PgliteWire = PgliteLike & Required<Pick<PgliteLike, 'execProtocol' | 'runExclusive' | '_runExclusiveTransaction'>>
+type PgliteWire = PgliteLike &
+  Required<Pick<PgliteLike, 'execProtocolStream' | 'runExclusive' | '_runExclusiveTransaction'>>
 
 /** Through PGlite's wire protocol, under its locks (see `fromPglite`). */
 async function wireTransaction<T>(
@@ -137,7 +138,7 @@ async function wireTransaction<T>(
       let queue: Promise<unknown> = Promise.resolve()
       /** One call into the database, after those before it; the file system is synced at the transaction's end. */
       const call = (message: () => WireWriter, end = false): Promise<readonly WireMessage[]> => {
-        const answer = queue.then(async () => (await db.execProtocol(message().done(), { syncToFs: end })).messages)
+        const answer = queue.then(() => db.execProtocolStream(message().done(), { syncToFs: end }))
         queue = answer.catch(() => {})
         return answer
       }
@@ -165,12 +166,11 @@ async function wireTransaction<T>(
           // The parameter types first, so that each value is sent as PGlite's own `query` sends it.
           const answer = queue.then(async () => {
             const { params: typeIds, row } = described(
-              (await db.execProtocol(opening().parse(text).describeStatement().sync().done(), { syncToFs: false }))
-                .messages,
+              await db.execProtocolStream(opening().parse(text).describeStatement().sync().done(), { syncToFs: false }),
             )
             const values = params.map((value, i) => wireValue(value, typeIds[i], types))
             const bound = new WireWriter().bind(values).execute().sync().done()
-            return lastOf<R>(wireResults((await db.execProtocol(bound, { syncToFs: false })).messages, types, row))
+            return lastOf<R>(wireResults(await db.execProtocolStream(bound, { syncToFs: false }), types, row))
           })
           queue = answer.catch(() => {})
           return answer

@@ -1,10 +1,10 @@
 /**
  * The few PostgreSQL frontend messages a transaction needs, and the reading of PGlite's parsed answers, so that a
- * transaction can talk to PGlite's `execProtocol` directly: one call into the database per round of statements,
+ * transaction can talk to PGlite's `execProtocolStream` directly: one call into the database per round of statements,
  * where PGlite's own `exec` makes two and its parameterised `query` six.
  */
 
-/** A backend message as PGlite's `execProtocol` answers it (the pg-protocol message classes). */
+/** A backend message as PGlite's `execProtocolStream` answers it (the pg-protocol message classes). */
 export interface WireMessage {
   readonly name: string
 }
