@@ -4,7 +4,7 @@ import { okAsync } from 'neverthrow'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrate } from './migrations.js'
 import { createPostgresStore } from './postgres-store.js'
-import { fromPglite, type PgliteLike, type SqlDatabase } from './sql-database.js'
+import { fromPglite, type PgliteLike, type SqlDatabase, type SqlTransaction } from './sql-database.js'
 
 let pglite: PGlite
 let db: SqlDatabase
@@ -80,6 +80,15 @@ describe('the writes a command keeps until its COMMIT', () => {
       group.id,
     ])
     expect(members.rows).toEqual([{ user_id: 'owner' }, { user_id: 'ada' }])
+  })
+
+  it("refuses a statement sent after its transaction through PGlite's wire protocol ended", async () => {
+    let late: SqlTransaction | undefined
+    await wire.transaction(async (tx) => {
+      late = tx
+      await tx.query('SELECT 1')
+    })
+    await expect(late?.query('SELECT 1')).rejects.toThrow('the transaction is over')
   })
 
   it.each([

@@ -134,14 +134,21 @@ async function wireTransaction<T>(
   return db._runExclusiveTransaction(() =>
     db.runExclusive(async () => {
       let open = false
+      /** Set once the transaction has ended and PGlite's locks are released: a late statement must not run. */
+      let closed = false
       /** The calls so far, one after the other: a statement's calls must not interleave with another's. */
       let queue: Promise<unknown> = Promise.resolve()
-      /** One call into the database, after those before it; the file system is synced at the transaction's end. */
-      const call = (message: () => WireWriter, end = false): Promise<readonly WireMessage[]> => {
-        const answer = queue.then(() => db.execProtocolStream(message().done(), { syncToFs: end }))
+      const inTurn = <R>(send: () => Promise<R>): Promise<R> => {
+        const answer = queue.then(() => {
+          if (closed) throw new Error('the transaction is over')
+          return send()
+        })
         queue = answer.catch(() => {})
         return answer
       }
+      /** One call into the database, after those before it; the file system is synced at the transaction's end. */
+      const call = (message: () => WireWriter, end = false): Promise<readonly WireMessage[]> =>
+        inTurn(() => db.execProtocolStream(message().done(), { syncToFs: end }))
       /** A simple query: statements without parameters, with the `BEGIN` if they are the transaction's first. */
       const simple = (text: string, end = false) =>
         call(() => {
@@ -164,7 +171,7 @@ async function wireTransaction<T>(
               lastOf<R>(wireResults(messages, types)),
             )
           // The parameter types first, so that each value is sent as PGlite's own `query` sends it.
-          const answer = queue.then(async () => {
+          return inTurn(async () => {
             const { params: typeIds, row } = described(
               await db.execProtocolStream(opening().parse(text).describeStatement().sync().done(), { syncToFs: false }),
             )
@@ -172,8 +179,6 @@ async function wireTransaction<T>(
             const bound = new WireWriter().bind(values).execute().sync().done()
             return lastOf<R>(wireResults(await db.execProtocolStream(bound, { syncToFs: false }), types, row))
           })
-          queue = answer.catch(() => {})
-          return answer
         },
         simple: <R>(text: string) => simple(text).then((results) => lastOf<R>(results)),
         beforeCommit: (text) => {
@@ -192,6 +197,8 @@ async function wireTransaction<T>(
         // leaves nothing more to do: the work's error is the one to report.
         if (open) await call(() => new WireWriter().query('ROLLBACK'), true).catch(() => {})
         throw error
+      } finally {
+        closed = true
       }
     }),
   )
