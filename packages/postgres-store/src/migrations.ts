@@ -331,6 +331,105 @@ $$;
     sql: `CREATE INDEX outbox_by_actor ON {s}.outbox ((event->>'actor'), id);
 CREATE INDEX outbox_by_subject ON {s}.outbox ((event->>'subject'), id) WHERE event->>'subject' IS NOT NULL;`,
   },
+  {
+    version: 13,
+    name: "a command's writes as one typed call each",
+    // What apply_writes (migration 11) does, one function per kind of write, called with typed arguments
+    // (`SELECT write_member(…); SELECT write_link(…); …` with the COMMIT): no jsonb to parse and take apart per value,
+    // which cost more than the writes themselves on PGlite. Each raises, as apply_writes does, when its write does not
+    // do what the store predicted. append_events writes one event (a join's) with two plain statements, its stream
+    // updated first and inserted only when it has none yet; several go as in apply_writes.
+    sql: `
+CREATE FUNCTION {s}.write_member(p_group text, p_user text, p_role text, p_joined timestamptz, p_kind text,
+  p_code text, p_request text, p_by text, p_limit integer, p_updated timestamptz, p_active timestamptz) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO {s}.memberships (group_id, user_id, role, joined_at, source_kind, source_code, source_request_id, added_by)
+  VALUES (p_group, p_user, p_role, p_joined, p_kind, p_code, p_request, p_by);
+  UPDATE {s}.groups SET member_count = member_count + 1,
+    updated_at = coalesce(p_updated, updated_at), last_activity_at = coalesce(p_active, last_activity_at)
+    WHERE id = p_group AND (p_limit IS NULL OR member_count < p_limit);
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'joinery: no seat left in group %, against the prediction made under its lock', p_group;
+  END IF;
+END
+$$;
+CREATE FUNCTION {s}.write_times(p_group text, p_updated timestamptz, p_active timestamptz) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE {s}.groups SET updated_at = coalesce(p_updated, updated_at), last_activity_at = coalesce(p_active, last_activity_at)
+    WHERE id = p_group;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'joinery: no groups row %', p_group;
+  END IF;
+END
+$$;
+CREATE FUNCTION {s}.write_link(p_code text, p_uses integer, p_pending integer, p_refusal text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE {s}.join_links SET uses = uses + p_uses, pending = greatest(0, pending + p_pending),
+    refusals = CASE WHEN p_refusal IS NULL THEN refusals
+      ELSE jsonb_set(refusals, ARRAY[p_refusal], to_jsonb(coalesce((refusals->>p_refusal)::integer, 0) + 1)) END
+    WHERE code = p_code;
+END
+$$;
+CREATE FUNCTION {s}.write_request(p_id text, p_group text, p_requester text, p_via_kind text, p_via_code text,
+  p_invited_by text, p_message text, p_status text, p_created timestamptz, p_decided timestamptz, p_decided_by text,
+  p_reason text, p_read boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO {s}.join_requests (id, group_id, requester_id, via_kind, via_code, invited_by, message, status, created_at, decided_at, decided_by, rejection_reason, read)
+  VALUES (p_id, p_group, p_requester, p_via_kind, p_via_code, p_invited_by, p_message, p_status, p_created, p_decided, p_decided_by, p_reason, p_read);
+END
+$$;
+CREATE FUNCTION {s}.write_request_update(p_id text, p_group text, p_requester text, p_via_kind text, p_via_code text,
+  p_invited_by text, p_message text, p_status text, p_created timestamptz, p_decided timestamptz, p_decided_by text,
+  p_reason text, p_read boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE {s}.join_requests SET group_id = p_group, requester_id = p_requester, via_kind = p_via_kind,
+    via_code = p_via_code, invited_by = p_invited_by, message = p_message, status = p_status, created_at = p_created,
+    decided_at = p_decided, decided_by = p_decided_by, rejection_reason = p_reason, read = p_read
+    WHERE id = p_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'joinery: request % does not exist', p_id;
+  END IF;
+END
+$$;
+CREATE FUNCTION {s}.append_events(p_events jsonb, p_notify boolean, p_schema text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_group text;
+  v_woke boolean;
+BEGIN
+  IF jsonb_array_length(p_events) = 1 THEN
+    v_group := p_events->0->>'groupId';
+    INSERT INTO {s}.outbox (group_id, type, event) VALUES (v_group, p_events->0->>'type', p_events->0);
+    UPDATE {s}.outbox_streams SET seq = seq + 1, retry_at = NULL WHERE group_id = v_group
+      RETURNING seq = drained_seq + 1 INTO v_woke;
+    IF NOT FOUND THEN
+      INSERT INTO {s}.outbox_streams AS t (group_id) VALUES (v_group)
+        ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL
+        RETURNING t.seq = t.drained_seq + 1 INTO v_woke;
+    END IF;
+  ELSE
+    -- As appendEvents: the events, their groups' streams made due (in group order), a wake-up for an idle stream.
+    WITH e AS (
+      INSERT INTO {s}.outbox (group_id, type, event)
+      SELECT x->>'groupId', x->>'type', x FROM jsonb_array_elements(p_events) AS x RETURNING group_id),
+    st AS (
+      INSERT INTO {s}.outbox_streams AS t (group_id) SELECT DISTINCT group_id FROM e ORDER BY group_id
+      ON CONFLICT (group_id) DO UPDATE SET seq = t.seq + 1, retry_at = NULL
+      RETURNING t.seq = t.drained_seq + 1 AS woke)
+    SELECT coalesce(bool_or(st.woke), false) INTO v_woke FROM st;
+  END IF;
+  IF v_woke AND p_notify THEN
+    PERFORM pg_notify('joinery_outbox', p_schema);
+  END IF;
+END
+$$;
+`,
+  },
 ]
 
 /** A step's statements: split at `;` ending a line, but not inside a `$$`-quoted function body. */

@@ -20,13 +20,16 @@ describe('a store on a database nobody migrated', () => {
     expect((await joinery.createGroup({ actor: 'ada', name: 'Climbers' })).isOk()).toBe(true)
   })
 
-  it('says so too when only the newest step is missing (a join needs migration 11)', async () => {
+  it.each([
+    ['migrations 11 and 13 (the lock and reads of a join)', 'behind', 'join_state; DROP FUNCTION {s}.apply_writes'],
+    ['migration 13 (the writes of a join)', 'behind13', 'write_member'],
+  ])('says so too when only the newest steps are missing: %s', async (_, schema, functions) => {
     const db = fromPglite(pglite)
-    await migrate(db, 'behind')
-    const joinery = createJoinery({ store: createPostgresStore(db, { schema: 'behind' }) })
+    await migrate(db, schema)
+    const joinery = createJoinery({ store: createPostgresStore(db, { schema }) })
     const group = (await joinery.createGroup({ actor: 'ada', name: 'Climbers', admission: 'open' }))._unsafeUnwrap()
     const { code } = (await joinery.createJoinLink({ actor: 'ada', groupId: group.id }))._unsafeUnwrap()
-    await pglite.exec('DROP FUNCTION behind.join_state; DROP FUNCTION behind.apply_writes')
+    await pglite.exec(`DROP FUNCTION ${schema}.${functions.replaceAll('{s}', schema)}`)
     const refused = (await joinery.requestJoinByCode({ actor: 'bob', code }))._unsafeUnwrapErr()
     expect(refused).toMatchObject({ code: 'StorageError', message: expect.stringContaining(MISSING_SCHEMA_HINT) })
   })

@@ -110,8 +110,8 @@ const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as 
 const DECIMAL = "'^-?[0-9]+$'"
 
 /**
- * A write kept until the transaction's next statement, or its COMMIT, and then sent with the others as one call of
- * `apply_writes` (migration 11). `p` holds the statement's values in the order that function reads them.
+ * A write kept until the transaction's next statement, or its COMMIT, and then sent with the others in one statement,
+ * one call of a migration-13 function each (`write_member`, …). `p` holds the values in that function's order.
  */
 type Write =
   | {
@@ -128,7 +128,7 @@ type Write =
  * The group a transaction holds (locked with `lockGroup` or `readJoinState`), as far as it has read it: no other
  * transaction can change its seat count, or add a membership to it, until this one ends (every membership insert
  * takes a key-share lock on the group row, which the held lock excludes). So the outcome of a seat reservation is
- * known without asking, and apply_writes checks it.
+ * known without asking, and the write functions (migration 13) check it.
  */
 interface Held {
   readonly groupId: string
@@ -148,6 +148,26 @@ function jsonOf(value: unknown): string {
   return /\\u[dD][89abAB]|\\u[dD][c-fC-F]/.test(text)
     ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\uFFFD') : v))
     : text
+}
+
+/**
+ * Values as SQL literals, for a function's typed arguments: text quoted (`sqlLiteral`), a date as its ISO text, a
+ * number only if finite, a boolean as itself. A value no literal can hold throws.
+ */
+function literals(values: readonly unknown[]): string {
+  return values
+    .map((v) => {
+      if (v === null || v === undefined) return 'NULL'
+      if (typeof v === 'string') return sqlLiteral(v)
+      if (v instanceof Date) return `'${v.toISOString()}'`
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`)
+        return String(v)
+      }
+      if (typeof v === 'boolean') return String(v)
+      throw new TypeError(`no SQL literal for a ${typeof v}`)
+    })
+    .join(', ')
 }
 
 /** A json value as PGlite or pg answers it (parsed, or text). */
@@ -190,9 +210,31 @@ class SqlStoreTx implements StoreTx {
     return this.q.simple ? this.q.simple<R>(text) : this.q.query<R>(text)
   }
 
+  /**
+   * The kept writes as one statement: a typed call of a migration-13 function each, values written as literals, in
+   * the order they were made (a select list is evaluated in order, and each call sees the writes of those before it).
+   * One statement rather than one each: on PGlite every statement costs a round of its own messages.
+   */
   private applyText(writes: readonly Write[]): string {
     const { s, schema, notify } = this.c
-    return `SELECT ${s}.apply_writes(${sqlLiteral(jsonOf(writes))}::jsonb, ${notify}, ${sqlLiteral(schema)})`
+    return `SELECT ${writes
+      .map((w) => {
+        switch (w.op) {
+          case 'member':
+            return `${s}.write_member(${literals([...w.p, w.limit, ...(w.t ?? [null, null])])})`
+          case 'times':
+            return `${s}.write_times(${literals(w.p)})`
+          case 'link':
+            return `${s}.write_link(${literals(w.p)})`
+          case 'request':
+            return `${s}.write_request(${literals(w.p)})`
+          case 'request-update':
+            return `${s}.write_request_update(${literals(w.p)})`
+          default:
+            return `${s}.append_events(${sqlLiteral(jsonOf(w.p))}::jsonb, ${notify}, ${sqlLiteral(schema)})`
+        }
+      })
+      .join(', ')}`
   }
 
   /** Sends the kept writes, so that what follows sees them. */
@@ -504,7 +546,7 @@ class SqlStoreTx implements StoreTx {
     return this.patch('join_links', 'code', code, LINK_CHANGE_COLUMNS, change)
   }
 
-  // Kept for apply_writes, which runs the same UPDATE (no link, no change).
+  // Kept for write_link (migration 13), which runs the same UPDATE (no link, no change).
   countOnLink(code: string, change: LinkCounterChange) {
     return this.keep({ op: 'link', p: [code, change.uses ?? 0, change.pending ?? 0, change.refusal ?? null] })
   }
@@ -522,7 +564,7 @@ class SqlStoreTx implements StoreTx {
 
   insertMembership(m: Membership, limit: number | null): ResultAsync<InsertMembershipOutcome, StorageFailure> {
     // In the group the transaction holds, the outcome is known: the seat goes with the other writes, and
-    // apply_writes fails the whole transaction if it does not do what was answered here.
+    // write_member fails the whole transaction if it does not do what was answered here.
     const held = this.held
     const known = held && held.groupId === m.groupId ? held.members.get(m.userId) : undefined
     if (held && known !== undefined) {
@@ -682,7 +724,7 @@ class SqlStoreTx implements StoreTx {
     )
   }
 
-  // Kept for apply_writes: the events, their groups' streams made due for a relay (migration 5), and the wake-up,
+  // Kept for append_events (migration 13): the events, their groups' streams made due for a relay (migration 5), and the wake-up,
   // in one statement there. Streams in group order, so two transactions touching the same groups lock them in the
   // same order. Only a stream that was idle (nothing due before this) notifies: one a relay is already draining is
   // read again by it, so a busy group does not notify on every commit (notifying commits queue on one

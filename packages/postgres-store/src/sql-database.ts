@@ -1,4 +1,13 @@
 import { DatabaseTimeout } from './internal/classify-failure.js'
+import {
+  described,
+  type WireMessage,
+  type WireResult,
+  type WireTypes,
+  WireWriter,
+  wireResults,
+  wireValue,
+} from './internal/pglite-wire.js'
 
 /** Runs parameterised SQL. Both PGlite and node-postgres answer `query(text, params)` with `{ rows }`. */
 export interface SqlExecutor {
@@ -37,6 +46,17 @@ export interface SqlDatabase extends SqlExecutor {
 /** The part of a PGlite instance this package uses. */
 export interface PgliteLike extends SqlExecutor {
   transaction<T>(work: (tx: PgliteTransactionLike) => Promise<T>): Promise<T>
+  /**
+   * PGlite's own (0.5): with them, a transaction speaks the wire protocol to PGlite directly, holding PGlite's
+   * transaction and query locks throughout, and sends its `BEGIN` with its first statements and its `COMMIT` with its
+   * last (see `fromPglite`). Without any of them, `transaction` is used.
+   */
+  execProtocolStream?(message: Uint8Array, options?: { syncToFs?: boolean }): Promise<readonly WireMessage[]>
+  runExclusive?<T>(fn: () => Promise<T>): Promise<T>
+  _runExclusiveTransaction?<T>(fn: () => Promise<T>): Promise<T>
+  _checkReady?(): Promise<void>
+  readonly parsers?: WireTypes['parsers']
+  readonly serializers?: WireTypes['serializers']
 }
 
 /** The part of a PGlite transaction this package uses: `exec` runs statements without parameters (simple query). */
@@ -61,31 +81,127 @@ export interface PgPoolLike {
   >
 }
 
-/** PGlite (PostgreSQL in WASM, in this process): one connection, so its transactions run one at a time. */
+/**
+ * PGlite (PostgreSQL in WASM, in this process): one connection, so its transactions run one at a time.
+ *
+ * On a PGlite instance (not a wrapper without its protocol methods) a transaction holds PGlite's locks for its whole
+ * length, so nothing else runs on the connection meanwhile, and speaks the wire protocol to it directly: `BEGIN` goes
+ * with the first statements and `COMMIT` with the last, each round of statements one call into the database (a
+ * parameterised statement two: its parameter types are asked first, as PGlite's own `query` does). A failure rolls
+ * the transaction back and rejects with the database's error.
+ */
 export function fromPglite(db: PgliteLike): SqlDatabase {
+  const { parsers, serializers } = db
+  const wire = db.execProtocolStream && db.runExclusive && db._runExclusiveTransaction && parsers && serializers
   return {
     query: (text, params) => db.query(text, params),
-    transaction: (work) =>
-      db.transaction(async (tx) => {
-        // PGlite runs a parameterised statement as six calls into the database and one without parameters as two.
-        const simple = <R>(text: string): Promise<{ rows: R[] }> =>
-          tx.exec
-            ? tx.exec(text).then((results) => (results.at(-1) ?? { rows: [] }) as { rows: R[] })
-            : tx.query<R>(text)
-        const last: string[] = []
-        const value = await work({
-          query: (text, params) => tx.query(text, params),
-          simple,
-          beforeCommit: (text) => {
-            last.push(text)
-          },
-        })
-        // PGlite sends the COMMIT itself, in a call of its own.
-        if (last.length > 0) await simple(last.join(';\n'))
-        return value
-      }),
+    transaction: wire
+      ? (work) => wireTransaction(db as PgliteWire, { parsers, serializers }, work)
+      : (work) => lockedTransaction(db, work),
     serial: true,
   }
+}
+
+/** Through PGlite's own `transaction`: `BEGIN` and `COMMIT` are calls of their own. */
+function lockedTransaction<T>(db: PgliteLike, work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    // PGlite runs a parameterised statement as six calls into the database and one without parameters as two.
+    const simple = <R>(text: string): Promise<{ rows: R[] }> =>
+      tx.exec ? tx.exec(text).then((results) => (results.at(-1) ?? { rows: [] }) as { rows: R[] }) : tx.query<R>(text)
+    const last: string[] = []
+    const value = await work({
+      query: (text, params) => tx.query(text, params),
+      simple,
+      beforeCommit: (text) => {
+        last.push(text)
+      },
+    })
+    if (last.length > 0) await simple(last.join(';\n'))
+    return value
+  })
+}
+
+type PgliteWire = PgliteLike &
+  Required<Pick<PgliteLike, 'execProtocolStream' | 'runExclusive' | '_runExclusiveTransaction'>>
+
+/** Through PGlite's wire protocol, under its locks (see `fromPglite`). */
+async function wireTransaction<T>(
+  db: PgliteWire,
+  types: WireTypes,
+  work: (tx: SqlTransaction) => Promise<T>,
+): Promise<T> {
+  await db._checkReady?.()
+  return db._runExclusiveTransaction(() =>
+    db.runExclusive(async () => {
+      let open = false
+      /** Set once the transaction has ended and PGlite's locks are released: a late statement must not run. */
+      let closed = false
+      /** The calls so far, one after the other: a statement's calls must not interleave with another's. */
+      let queue: Promise<unknown> = Promise.resolve()
+      const inTurn = <R>(send: () => Promise<R>): Promise<R> => {
+        const answer = queue.then(() => {
+          if (closed) throw new Error('the transaction is over')
+          return send()
+        })
+        queue = answer.catch(() => {})
+        return answer
+      }
+      /** One call into the database, after those before it; the file system is synced at the transaction's end. */
+      const call = (message: () => WireWriter, end = false): Promise<readonly WireMessage[]> =>
+        inTurn(() => db.execProtocolStream(message().done(), { syncToFs: end }))
+      /** A simple query: statements without parameters, with the `BEGIN` if they are the transaction's first. */
+      const simple = (text: string, end = false) =>
+        call(() => {
+          const first = !open
+          open = true
+          return new WireWriter().query(first ? `BEGIN;\n${text}` : text)
+        }, end).then((messages) => wireResults(messages, types))
+      const lastOf = <R>(results: readonly WireResult[]) => (results.at(-1) ?? { rows: [] }) as { rows: R[] }
+      const last: string[] = []
+      const tx: SqlTransaction = {
+        query<R>(text: string, params: unknown[] = []) {
+          const opening = () => {
+            const w = new WireWriter()
+            if (!open) w.query('BEGIN')
+            open = true
+            return w
+          }
+          if (params.length === 0)
+            return call(() => opening().parse(text).describeStatement().bind([]).execute().sync()).then((messages) =>
+              lastOf<R>(wireResults(messages, types)),
+            )
+          // The parameter types first, so that each value is sent as PGlite's own `query` sends it.
+          return inTurn(async () => {
+            const { params: typeIds, row } = described(
+              await db.execProtocolStream(opening().parse(text).describeStatement().sync().done(), { syncToFs: false }),
+            )
+            const values = params.map((value, i) => wireValue(value, typeIds[i], types))
+            const bound = new WireWriter().bind(values).execute().sync().done()
+            return lastOf<R>(wireResults(await db.execProtocolStream(bound, { syncToFs: false }), types, row))
+          })
+        },
+        simple: <R>(text: string) => simple(text).then((results) => lastOf<R>(results)),
+        beforeCommit: (text) => {
+          last.push(text)
+        },
+      }
+      try {
+        const value = await work(tx)
+        if (open || last.length > 0) {
+          const results = await simple([...last, 'COMMIT'].join(';\n'), true)
+          if (results.at(-1)?.command === 'ROLLBACK') throw new Error('COMMIT rolled back a failed transaction')
+        }
+        return value
+      } catch (error) {
+        // After a failed COMMIT the transaction is over already, and this ROLLBACK only warns. One that fails itself
+        // leaves nothing more to do: the work's error is the one to report.
+        if (open) await call(() => new WireWriter().query('ROLLBACK'), true).catch(() => {})
+        throw error
+      } finally {
+        closed = true
+      }
+    }),
+  )
 }
 
 /**

@@ -66,7 +66,7 @@ export function classifyFailure(message: string, cause: unknown): StorageFailure
 export const MISSING_SCHEMA_HINT =
   "Joinery's tables or functions are missing from this database or schema: did you run migrate(db) (or joinery-migrate) first?"
 
-/** 42P01 undefined_table, 3F000 invalid_schema_name, 42883 undefined_function (migration 11's functions). */
+/** 42P01 undefined_table, 3F000 invalid_schema_name, 42883 undefined_function (the functions of migrations 11 and 13). */
 function isMissingSchema(cause: unknown): boolean {
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined
   return code === '42P01' || code === '3F000' || code === '42883'
