@@ -9,7 +9,7 @@ import {
   type MemberAuthority,
 } from '../decisions/access.js'
 import type { Caps } from '../decisions/caps.js'
-import { groupTimes, timesOf } from '../decisions/group-times.js'
+import { groupTimes } from '../decisions/group-times.js'
 import { isStorageUnavailable, type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
@@ -59,11 +59,7 @@ function inTransaction<T, E>(ctx: CommandContext, body: CommandBody<T, E>): Prom
       return storageFlow(async (step) => {
         const outcome = await body(tx, (event) => batch.push(event), step)
         if (batch.length > 0) {
-          // Most commands emit one event: its time stamp needs no map of groups.
-          const only = batch.length === 1 ? (batch[0] as DomainEvent) : null
-          const change = only ? timesOf(only) : null
-          if (change && only) await step(tx.updateGroup(only.groupId, change))
-          else if (!only) for (const [groupId, c] of groupTimes(batch)) await step(tx.updateGroup(groupId, c))
+          for (const [groupId, change] of groupTimes(batch)) await step(tx.updateGroup(groupId, change))
           await step(tx.appendEvents(batch))
         }
         return outcome

@@ -60,16 +60,3 @@ export function groupTimes(events: readonly DomainEvent[]): Map<GroupId, GroupCh
   }
   return stamps
 }
-
-/** The time stamps one event puts on its group (`groupTimes` of that event alone), `null` when it moves none. */
-export function timesOf(event: DomainEvent): GroupChange | null {
-  const moves: readonly string[] = GROUP_TIME_EVENTS[event.type]
-  if (moves.length === 0) return null
-  const updated = moves.includes('updated')
-  const activity = moves.includes('activity')
-  return updated && activity
-    ? { updatedAt: event.at, lastActivityAt: event.at }
-    : updated
-      ? { updatedAt: event.at }
-      : { lastActivityAt: event.at }
-}

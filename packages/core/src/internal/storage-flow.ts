@@ -6,11 +6,8 @@ class Stop {
   constructor(readonly error: StorageFailure) {}
 }
 
-/**
- * Gives the value of a store call (at once when the store answered with a {@link SettledAnswer}), or stops the
- * flow with its storage error. Always awaited.
- */
-export type Step = <V>(call: ResultAsync<V, StorageFailure>) => V | Promise<V>
+/** Gives the value of a store call, or stops the flow with its storage error. */
+export type Step = <V>(call: ResultAsync<V, StorageFailure>) => Promise<V>
 
 function valueOrStop<V>(r: Result<V, StorageFailure>): V {
   if (r.isErr()) throw new Stop(r.error)
@@ -19,10 +16,7 @@ function valueOrStop<V>(r: Result<V, StorageFailure>): V {
 
 // `ResultAsync.then` hands back the native promise under the call: awaiting it costs one reaction, where awaiting
 // the ResultAsync itself (a thenable) or an async wrapper costs three.
-const step: Step = <V>(call: ResultAsync<V, StorageFailure>) =>
-  call instanceof SettledAnswer
-    ? valueOrStop(call.now as Result<V, StorageFailure>)
-    : (call.then(valueOrStop) as Promise<V>)
+const step: Step = <V>(call: ResultAsync<V, StorageFailure>) => call.then(valueOrStop) as Promise<V>
 
 function succeeded<T>(value: T): Result<T, StorageFailure> {
   return ok(value)
@@ -50,15 +44,4 @@ function same<R>(result: R): R {
 /** The native promise of a ResultAsync's result: awaiting it costs one reaction, awaiting the thenable three. */
 export function settled<T, E>(call: ResultAsync<T, E>): Promise<Result<T, E>> {
   return call.then(same) as Promise<Result<T, E>>
-}
-
-/**
- * A store answer whose result is known when it is handed back: a store that answers from memory returns one, and
- * `step` gives its value without chaining a promise on it, and a transaction whose work ends with one ends at once.
- * It is a `ResultAsync` like any other answer, so whatever awaits or chains it works unchanged.
- */
-export class SettledAnswer<T, E> extends ResultAsync<T, E> {
-  constructor(readonly now: Result<T, E>) {
-    super(Promise.resolve(now))
-  }
 }

@@ -1,4 +1,4 @@
-import { err, ok, type Result, ResultAsync } from 'neverthrow'
+import { err, errAsync, okAsync, type Result, ResultAsync } from 'neverthrow'
 import { type StorageFailure, storageError } from '../domain/errors.js'
 import type { DomainEvent } from '../domain/events.js'
 import type { Group, GroupId, UserId } from '../domain/group.js'
@@ -9,7 +9,6 @@ import type { Removal } from '../domain/removal.js'
 import { queryGroups } from '../internal/group-query.js'
 import { compareKeys, pageOf } from '../internal/keyset.js'
 import { createMutex } from '../internal/mutex.js'
-import { SettledAnswer } from '../internal/storage-flow.js'
 import type { ListKey, MembershipStore, StoredEvent, StoreTx } from '../ports/membership-store.js'
 
 export interface InMemoryStoreOptions {
@@ -22,21 +21,13 @@ export interface InMemoryStore extends MembershipStore {
   recentEvents(): readonly DomainEvent[]
 }
 
-/**
- * Every answer is known when it is given (a `SettledAnswer`), so a command whose flow runs on this store goes from
- * its first read to its commit without waiting a microtask.
- */
-function known<T>(value: T): SettledAnswer<T, never> {
-  return new SettledAnswer(ok(value))
-}
-
 // A settled answer can be awaited any number of times: the writes that answer nothing share one.
-const DONE: ResultAsync<void, never> = known(undefined)
-const YES = known(true)
-const NO = known(false)
-const INSERTED = known('inserted' as const)
-const EXISTS = known('exists' as const)
-const LIMIT_REACHED = known('limit-reached' as const)
+const DONE: ResultAsync<void, never> = okAsync(undefined)
+const YES = okAsync(true)
+const NO = okAsync(false)
+const INSERTED = okAsync('inserted' as const)
+const EXISTS = okAsync('exists' as const)
+const LIMIT_REACHED = okAsync('limit-reached' as const)
 
 /** Rows keyed by (group, user): a map per group, so a lookup hashes the ids it is given and builds no key. */
 type ByPair<V> = Map<GroupId, Map<UserId, V>>
@@ -178,16 +169,16 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       // Transactions already run one at a time here: holding a group needs nothing more than reading it.
       lockGroup: (target) => {
         const id = 'groupId' in target ? target.groupId : links.get(target.code)?.groupId
-        return known((id !== undefined && groups.get(id)) || null)
+        return okAsync((id !== undefined && groups.get(id)) || null)
       },
       lockOwnedGroups: (ownerId) => {
         let owned = 0
         for (const g of groups.values()) if (g.ownerId === ownerId) owned++
-        return known(owned)
+        return okAsync(owned)
       },
-      getGroup: (id) => known(groups.get(id) ?? null),
+      getGroup: (id) => okAsync(groups.get(id) ?? null),
       listGroups: (query) =>
-        known(
+        okAsync(
           queryGroups(
             groups.values(),
             (g) =>
@@ -224,13 +215,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return DONE
       },
 
-      getLink: (code) => known(links.get(code) ?? null),
+      getLink: (code) => okAsync(links.get(code) ?? null),
       readJoinState: (target, userId) => {
         const link = 'code' in target ? (links.get(target.code) ?? null) : null
         const groupId = 'code' in target ? link?.groupId : target.groupId
         const group = (groupId !== undefined && groups.get(groupId)) || null
         const latestId = group ? latestRequest.get(group.id)?.get(userId) : undefined
-        return known({
+        return okAsync({
           link,
           group,
           membership: (group && membershipOf(group.id, userId)) || null,
@@ -241,7 +232,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       listLinks: (groupId) => {
         const list = [...(linksByGroup.get(groupId) ?? [])].flatMap((code) => links.get(code) ?? [])
         list.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
-        return known(list)
+        return okAsync(list)
       },
       insertLink: (link) => {
         if (!groups.has(link.groupId)) return refuse('group does not exist')
@@ -273,7 +264,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         return DONE
       },
 
-      getMembership: (groupId, userId) => known(membershipOf(groupId, userId) ?? null),
+      getMembership: (groupId, userId) => okAsync(membershipOf(groupId, userId) ?? null),
       insertMembership: (membership, limit) => {
         const group = groups.get(membership.groupId)
         if (!group) return refuse('group does not exist')
@@ -309,20 +300,20 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
       },
       listMembers: (groupId, page) => {
         const order = memberOrder.get(groupId)
-        if (!order) return known([])
+        if (!order) return okAsync([])
         const from = page.after ? firstAfter(order, groupId, membershipOf, page.after, false) : 0
-        return known(order.slice(from, from + page.limit).flatMap((userId) => membershipOf(groupId, userId) ?? []))
+        return okAsync(order.slice(from, from + page.limit).flatMap((userId) => membershipOf(groupId, userId) ?? []))
       },
       listMembershipsOfUser: (userId, page) => {
         const held = memberships.get(userId)
         const rows = held === undefined ? [] : held instanceof Map ? [...held.values()] : [held]
-        return known(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
+        return okAsync(pageOf(rows, (m) => ({ at: m.joinedAt, id: m.groupId }), page))
       },
 
-      getRequest: (id) => known(requests.get(id) ?? null),
+      getRequest: (id) => okAsync(requests.get(id) ?? null),
       getLatestRequest: (groupId, userId) => {
         const id = latestRequest.get(groupId)?.get(userId)
-        return known((id && requests.get(id)) || null)
+        return okAsync((id && requests.get(id)) || null)
       },
       insertRequest: (request) => {
         if (!groups.has(request.groupId)) return refuse('group does not exist')
@@ -356,11 +347,11 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           const r = requests.get(id)
           return r && r.status === status ? [r] : []
         })
-        return known(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
+        return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
       },
       listPendingRequestsOfUser: (userId, page) => {
         const rows = [...requests.values()].filter((r) => r.requesterId === userId && r.status === 'pending')
-        return known(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
+        return okAsync(pageOf(rows, (r) => ({ at: r.createdAt, id: r.id }), page))
       },
       countPendingRequests: (groupId) => {
         let total = 0
@@ -371,7 +362,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           total++
           if (!r.read) unread++
         }
-        return known({ total, unread })
+        return okAsync({ total, unread })
       },
       markRequestsRead: (groupId) => {
         let changed = 0
@@ -381,10 +372,10 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
           write(requests, id, { ...r, read: true })
           changed++
         }
-        return known(changed)
+        return okAsync(changed)
       },
 
-      getRemoval: (groupId, userId) => known(removals.get(groupId)?.get(userId) ?? null),
+      getRemoval: (groupId, userId) => okAsync(removals.get(groupId)?.get(userId) ?? null),
       putRemoval: (removal) => {
         if (!groups.has(removal.groupId)) return refuse('group does not exist')
         write(getOrCreate(removals, removal.groupId, newMap<UserId, Removal>), removal.userId, removal)
@@ -405,7 +396,7 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
 
       readGroupEvents: (groupId, after, limit) => {
         const all = [...(eventsByGroup.get(groupId) ?? []), ...stagedStored.filter((e) => e.event.groupId === groupId)]
-        return known(all.filter((e) => after === null || e.seq > after).slice(0, limit))
+        return okAsync(all.filter((e) => after === null || e.seq > after).slice(0, limit))
       },
 
       readUserEvents: (userId, after, limit) => {
@@ -414,13 +405,13 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
         const all = [...[...eventsByGroup.values()].flat(), ...stagedStored].filter(
           (e) => (after === null || e.seq > after) && names(e),
         )
-        return known(all.sort((a, b) => a.seq - b.seq).slice(0, limit))
+        return okAsync(all.sort((a, b) => a.seq - b.seq).slice(0, limit))
       },
 
       lastGroupEventSeq: (groupId) => {
         const mine = stagedStored.filter((e) => e.event.groupId === groupId)
         const last = mine.at(-1) ?? eventsByGroup.get(groupId)?.at(-1)
-        return known(last?.seq ?? null)
+        return okAsync(last?.seq ?? null)
       },
     }
   }
@@ -475,24 +466,21 @@ export function createInMemoryStore(options: InMemoryStoreOptions = {}): InMemor
     }
   }
 
-  function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageFailure> {
+  function run<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): Promise<Result<T, E | StorageFailure>> {
     let pending: ResultAsync<T, E>
     try {
       pending = work(tx)
     } catch (cause) {
-      return new SettledAnswer(fail(cause))
+      return Promise.resolve(fail(cause))
     }
-    // Work that finished without waiting (a flow on this store's settled answers) ends the transaction now.
-    if (pending instanceof SettledAnswer) return new SettledAnswer(settle(pending.now as Result<T, E>))
     // No async function around it: the work's own promise, settled by `settle` or `fail`, is the transaction's.
-    return new ResultAsync(pending.then(settle, fail) as Promise<Result<T, E | StorageFailure>>)
+    return pending.then(settle, fail) as Promise<Result<T, E | StorageFailure>>
   }
 
   function transaction<T, E>(work: (tx: StoreTx) => ResultAsync<T, E>): ResultAsync<T, E | StorageFailure> {
     // Free (nothing running): taken at once, without a promise; else queued behind the running transaction.
     const queued = exclusive.acquire()
-    if (queued === null) return run(work)
-    return new ResultAsync(queued.then(() => run(work).then(same)))
+    return new ResultAsync(queued === null ? run(work) : queued.then(() => run(work)))
   }
 
   return {
@@ -563,10 +551,6 @@ function definedFields<C extends object>(change: C): { -readonly [K in keyof C]?
   return fields
 }
 
-function same<R>(result: R): R {
-  return result
-}
-
 /** Journal slots kept between transactions (four per write): beyond this the storage is given back. */
 const JOURNAL_KEPT = 4 * 256
 
@@ -583,6 +567,6 @@ const unsplice = ((order: unknown[], at: number) => order.splice(at, 1)) as Undo
 const resplice = ((order: unknown[], at: number, id: unknown) => order.splice(at, 0, id)) as Undo
 
 /** A write the store refuses because it would break an invariant the core relies on. */
-function refuse(message: string): SettledAnswer<never, StorageFailure> {
-  return new SettledAnswer(err(storageError(message)))
+function refuse(message: string) {
+  return errAsync(storageError(message))
 }
