@@ -43,6 +43,22 @@ export interface SqlDatabase extends SqlExecutor {
   readonly serial?: boolean
 }
 
+/**
+ * Runs calls one after another, each once the one before it has settled (fulfilled or not): one connection runs one
+ * statement at a time. `idle()` resolves once every call made so far has settled.
+ */
+function oneAtATime() {
+  let tail: Promise<unknown> = Promise.resolve()
+  return {
+    run<R>(send: () => Promise<R>): Promise<R> {
+      const mine = tail.then(send, send)
+      tail = mine.catch(() => {})
+      return mine
+    },
+    idle: (): Promise<unknown> => tail,
+  }
+}
+
 /** The part of a PGlite instance this package uses. */
 export interface PgliteLike extends SqlExecutor {
   transaction<T>(work: (tx: PgliteTransactionLike) => Promise<T>): Promise<T>
@@ -136,16 +152,13 @@ async function wireTransaction<T>(
       let open = false
       /** Set once the transaction has ended and PGlite's locks are released: a late statement must not run. */
       let closed = false
-      /** The calls so far, one after the other: a statement's calls must not interleave with another's. */
-      let queue: Promise<unknown> = Promise.resolve()
-      const inTurn = <R>(send: () => Promise<R>): Promise<R> => {
-        const answer = queue.then(() => {
+      // The calls so far, one after the other: a statement's calls must not interleave with another's.
+      const turns = oneAtATime()
+      const inTurn = <R>(send: () => Promise<R>): Promise<R> =>
+        turns.run(() => {
           if (closed) throw new Error('the transaction is over')
           return send()
         })
-        queue = answer.catch(() => {})
-        return answer
-      }
       /** One call into the database, after those before it; the file system is synced at the transaction's end. */
       const call = (message: () => WireWriter, end = false): Promise<readonly WireMessage[]> =>
         inTurn(() => db.execProtocolStream(message().done(), { syncToFs: end }))
@@ -422,18 +435,8 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
       // One connection runs one statement at a time: a call made while another is on its way (work that asks for
       // several rows at once, as `ResultAsync.combine` does) waits its turn here, where node-postgres would queue
       // it itself only with a deprecation warning (a queue pg 9 removes).
-      let inFlight = 0
-      let tail: Promise<unknown> = Promise.resolve()
-      const inTurn = <R>(send: () => Promise<R>): Promise<R> => {
-        const settle = () => {
-          inFlight--
-        }
-        const mine = inFlight === 0 ? send() : tail.then(send, send)
-        inFlight++
-        mine.then(settle, settle)
-        tail = mine.catch(() => {})
-        return mine
-      }
+      const turns = oneAtATime()
+      const inTurn = turns.run
       const tx: SqlTransaction = {
         query: (text, params) => inTurn(async () => run(await connection(), text, params)),
         simple<R>(text: string) {
@@ -449,7 +452,7 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
       }
       try {
         const value = await work(tx)
-        await tail
+        await turns.idle()
         if (opening) await opening
         if (client) {
           const answers = resultsOf(await run(client, [...last, 'COMMIT'].join(';\n')))
@@ -462,7 +465,7 @@ export function fromPgPool(pool: PgPoolLike, timeouts: PgTimeouts = {}): SqlData
         }
         return value
       } catch (error) {
-        await tail
+        await turns.idle()
         if (client) {
           if (abandoned.has(client)) broken = new Error('a statement timed out: connection dropped')
           else
